@@ -1,0 +1,251 @@
+#include "core/core.h"
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace verdict {
+
+std::string_view StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "OK";
+    case StatusCode::kInvalidArgument: return "InvalidArgument";
+    case StatusCode::kNotFound: return "NotFound";
+    case StatusCode::kInvalidData: return "InvalidData";
+    case StatusCode::kInvalidBundle: return "InvalidBundle";
+    case StatusCode::kUnsupported: return "Unsupported";
+    case StatusCode::kIoError: return "IoError";
+    case StatusCode::kInternal: return "Internal";
+  }
+  return "Unknown";
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  return std::string(StatusCodeName(code_)) + ": " + message_;
+}
+
+Status Status::WithContext(std::string_view context) const {
+  if (ok()) return *this;
+  return Status(code_, std::string(context) + ": " + message_);
+}
+
+Status InvalidArgument(std::string m) { return Status(StatusCode::kInvalidArgument, std::move(m)); }
+Status NotFound(std::string m) { return Status(StatusCode::kNotFound, std::move(m)); }
+Status InvalidData(std::string m) { return Status(StatusCode::kInvalidData, std::move(m)); }
+Status InvalidBundle(std::string m) { return Status(StatusCode::kInvalidBundle, std::move(m)); }
+Status Unsupported(std::string m) { return Status(StatusCode::kUnsupported, std::move(m)); }
+Status IoError(std::string m) { return Status(StatusCode::kIoError, std::move(m)); }
+Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
+
+namespace internal {
+void CheckFailed(const char* file, int line, const char* condition) {
+  std::fprintf(stderr, "verdict: internal check failed at %s:%d: %s\n", file, line, condition);
+  std::abort();
+}
+}  // namespace internal
+
+// ---------------------------------------------------------------------------------------------
+// Logging
+
+namespace {
+
+LogLevel InitialLogLevel() {
+  const char* env = std::getenv("VERDICT_LOG_LEVEL");
+  if (env == nullptr) return LogLevel::kInfo;
+  Result<LogLevel> parsed = ParseLogLevel(env);
+  return parsed.ok() ? *parsed : LogLevel::kInfo;
+}
+
+LogLevel& CurrentLogLevel() {
+  static LogLevel level = InitialLogLevel();
+  return level;
+}
+
+std::string_view LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "DEBUG";
+    case LogLevel::kInfo: return "INFO";
+    case LogLevel::kWarning: return "WARNING";
+    case LogLevel::kError: return "ERROR";
+    case LogLevel::kQuiet: return "QUIET";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void SetLogLevel(LogLevel level) { CurrentLogLevel() = level; }
+LogLevel GetLogLevel() { return CurrentLogLevel(); }
+
+Result<LogLevel> ParseLogLevel(std::string_view text) {
+  std::string lower = AsciiLower(TrimAscii(text));
+  if (lower == "debug") return LogLevel::kDebug;
+  if (lower == "info") return LogLevel::kInfo;
+  if (lower == "warning" || lower == "warn") return LogLevel::kWarning;
+  if (lower == "error") return LogLevel::kError;
+  if (lower == "quiet") return LogLevel::kQuiet;
+  return InvalidArgument("log level " + Quote(text) + " is not one of debug, info, warning, error, quiet");
+}
+
+void Log(LogLevel level, std::string_view message) {
+  if (level < CurrentLogLevel()) return;
+  static std::mutex mutex;
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &local);
+  std::lock_guard<std::mutex> lock(mutex);
+  std::fprintf(stderr, "[verdict] %s %s %.*s\n", stamp, std::string(LevelName(level)).c_str(),
+               static_cast<int>(message.size()), message.data());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+std::string FormatShortest(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  VERDICT_CHECK(ec == std::errc());
+  return std::string(buffer, end);
+}
+
+std::string FormatFixed(double value, int digits) {
+  if (std::isnan(value)) return "nan";
+  char buffer[512];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", digits, value);
+  return buffer;
+}
+
+std::optional<double> ParseDouble(std::string_view text) {
+  text = TrimAscii(text);
+  if (text.empty()) return std::nullopt;
+  if (text.front() == '+') text.remove_prefix(1);
+  std::string lower = AsciiLower(text);
+  std::string_view body = lower;
+  bool negative = !body.empty() && body.front() == '-';
+  if (negative) body.remove_prefix(1);
+  if (body == "inf" || body == "infinity") {
+    return negative ? -HUGE_VAL : HUGE_VAL;
+  }
+  if (body == "nan") return std::nan("");
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) {
+    // Overflow or underflow: strtod gives the IEEE answer (inf or a denormal/zero).
+    return std::strtod(std::string(text).c_str(), nullptr);
+  }
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<int64_t> ParseInt(std::string_view text) {
+  text = TrimAscii(text);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string_view TrimAscii(std::string_view text) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::vector<std::string> Split(std::string_view text, char separator) {
+  std::vector<std::string> pieces;
+  size_t start = 0;
+  while (true) {
+    size_t pos = text.find(separator, start);
+    if (pos == std::string_view::npos) {
+      pieces.emplace_back(text.substr(start));
+      return pieces;
+    }
+    pieces.emplace_back(text.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+std::string Quote(std::string_view text) {
+  constexpr size_t kMax = 60;
+  if (text.size() <= kMax) return "'" + std::string(text) + "'";
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+  return "'" + std::string(text.substr(0, cut)) + "...'";
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view contents) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path target(path);
+  if (target.has_parent_path()) {
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) return IoError("cannot create directory '" + target.parent_path().string() + "': " + ec.message());
+  }
+  std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) return IoError("cannot write '" + temp + "': " + std::strerror(errno));
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    out.flush();
+    if (!out) {
+      fs::remove(temp, ec);
+      return IoError("cannot write '" + temp + "': " + std::strerror(errno));
+    }
+  }
+  fs::rename(temp, target, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    return IoError("cannot rename '" + temp + "' to '" + path + "': " + ec.message());
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("file '" + path + "' does not exist");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read '" + path + "': " + std::strerror(errno));
+  std::ostringstream body;
+  body << in.rdbuf();
+  if (in.bad()) return IoError("cannot read '" + path + "'");
+  return body.str();
+}
+
+std::string IsoTimestampMicros() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char stamp[40];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &local);
+  char out[64];
+  std::snprintf(out, sizeof(out), "%s.%06lld", stamp, static_cast<long long>(micros));
+  return out;
+}
+
+}  // namespace verdict

@@ -1,0 +1,176 @@
+// core: the vocabulary every stage shares and nothing else.
+//
+//   Status / Result<T>  expected failures at stage boundaries (missing file, bad column, ...).
+//                       A Status carries a code and one human-readable line that names the
+//                       file, column or row at fault; the CLI prints it and exits non-zero.
+//   Log                 leveled, timestamped lines on stderr (VERDICT_LOG_LEVEL).
+//   small helpers       string formatting and parsing shared by several stages.
+//
+// Usage:
+//   Result<int> ParsePort(std::string_view s);
+//   VERDICT_ASSIGN_OR_RETURN(int port, ParsePort(text));
+//   VERDICT_RETURN_IF_ERROR(WriteFile(path, body));
+//
+// Programmer errors (broken invariants) are not Status values: they abort via VERDICT_CHECK.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace verdict {
+
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,   // bad flag, option or configuration value
+  kNotFound,          // a file, column or key that must exist does not
+  kInvalidData,       // the input data is malformed (types, NaN, encoding, empty)
+  kInvalidBundle,     // the model bundle is incomplete or inconsistent
+  kUnsupported,       // a valid request this build cannot serve (yet)
+  kIoError,           // reading or writing failed at the OS level
+  kInternal,          // a library we call failed unexpectedly
+};
+
+// Name of a status code, e.g. "InvalidData".
+std::string_view StatusCodeName(StatusCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status Ok() { return Status(); }
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // "InvalidData: column 'age' row 17: 'abc' is not a number"
+  std::string ToString() const;
+
+  // Returns a copy whose message is "<context>: <message>".
+  Status WithContext(std::string_view context) const;
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+};
+
+Status InvalidArgument(std::string message);
+Status NotFound(std::string message);
+Status InvalidData(std::string message);
+Status InvalidBundle(std::string message);
+Status Unsupported(std::string message);
+Status IoError(std::string message);
+Status Internal(std::string message);
+
+// A value or the Status explaining why there is none.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}  // NOLINT(runtime/explicit)
+  Result(Status status) : state_(std::move(status)) {  // NOLINT(runtime/explicit)
+    if (std::get<Status>(state_).ok()) {
+      state_ = Status(StatusCode::kInternal, "Result built from an OK status without a value");
+    }
+  }
+
+  bool ok() const { return std::holds_alternative<T>(state_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(state_);
+  }
+  T& value() & { return std::get<T>(state_); }
+  const T& value() const& { return std::get<T>(state_); }
+  T&& value() && { return std::get<T>(std::move(state_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> state_;
+};
+
+namespace internal {
+inline Status AsStatus(const Status& s) { return s; }
+template <typename T>
+Status AsStatus(const Result<T>& r) {
+  return r.status();
+}
+[[noreturn]] void CheckFailed(const char* file, int line, const char* condition);
+}  // namespace internal
+
+#define VERDICT_CONCAT_INNER(a, b) a##b
+#define VERDICT_CONCAT(a, b) VERDICT_CONCAT_INNER(a, b)
+
+#define VERDICT_RETURN_IF_ERROR(expr)                                     \
+  do {                                                                    \
+    ::verdict::Status _verdict_status = ::verdict::internal::AsStatus(expr); \
+    if (!_verdict_status.ok()) return _verdict_status;                    \
+  } while (false)
+
+#define VERDICT_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                  \
+  if (!tmp.ok()) return tmp.status();                 \
+  lhs = std::move(tmp).value()
+
+#define VERDICT_ASSIGN_OR_RETURN(lhs, expr) \
+  VERDICT_ASSIGN_OR_RETURN_IMPL(VERDICT_CONCAT(_verdict_result_, __LINE__), lhs, expr)
+
+// Aborts with file and line when an internal invariant does not hold. Never for user input.
+#define VERDICT_CHECK(condition)                                        \
+  do {                                                                  \
+    if (!(condition)) ::verdict::internal::CheckFailed(__FILE__, __LINE__, #condition); \
+  } while (false)
+
+// ---------------------------------------------------------------------------------------------
+// Logging
+
+enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3, kQuiet = 4 };
+
+// Messages below this level are dropped. Initialised from VERDICT_LOG_LEVEL
+// (debug|info|warning|error|quiet), default info.
+void SetLogLevel(LogLevel level);
+LogLevel GetLogLevel();
+// Parses "debug", "info", "warning", "error" or "quiet".
+Result<LogLevel> ParseLogLevel(std::string_view text);
+// Writes "[verdict] 2026-11-29T05:16:52 INFO message" to stderr (thread-safe).
+void Log(LogLevel level, std::string_view message);
+inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
+inline void LogWarning(std::string_view m) { Log(LogLevel::kWarning, m); }
+inline void LogDebug(std::string_view m) { Log(LogLevel::kDebug, m); }
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+// Shortest decimal text that parses back to the same double ("0.1", "1e-07", "3").
+// Non-finite values give "nan", "inf" or "-inf".
+std::string FormatShortest(double value);
+// printf-style "%.<digits>f".
+std::string FormatFixed(double value, int digits);
+// Parses a whole string as a finite or non-finite double (surrounding ASCII spaces allowed).
+std::optional<double> ParseDouble(std::string_view text);
+// Parses a whole string as a base-10 integer (surrounding ASCII spaces allowed).
+std::optional<int64_t> ParseInt(std::string_view text);
+// Lower-cases ASCII letters.
+std::string AsciiLower(std::string_view text);
+// Removes leading and trailing ASCII whitespace.
+std::string_view TrimAscii(std::string_view text);
+// Splits on a single character; empty pieces are kept.
+std::vector<std::string> Split(std::string_view text, char separator);
+// Quotes a value for an error message: 'abc', cut to 60 bytes with "..." when longer.
+std::string Quote(std::string_view text);
+// Writes `contents` to `path` atomically: a temporary file beside it, then rename(2), so a
+// reader never sees a half-written file. Creates missing parent directories.
+Status WriteFileAtomic(const std::string& path, std::string_view contents);
+// Reads a whole file.
+Result<std::string> ReadFile(const std::string& path);
+// Local time as ISO-8601 with microseconds, e.g. "2026-11-29T05:16:52.123456".
+std::string IsoTimestampMicros();
+
+}  // namespace verdict

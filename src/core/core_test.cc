@@ -1,0 +1,73 @@
+#include "core/core.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+namespace verdict {
+namespace {
+
+Result<int> Half(int x) {
+  if (x % 2 != 0) return InvalidArgument("odd: " + std::to_string(x));
+  return x / 2;
+}
+
+Result<int> Quarter(int x) {
+  VERDICT_ASSIGN_OR_RETURN(int half, Half(x));
+  VERDICT_ASSIGN_OR_RETURN(int quarter, Half(half));
+  return quarter;
+}
+
+TEST(Status, CarriesCodeAndMessage) {
+  Status s = NotFound("file 'a.csv' does not exist");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.ToString(), "NotFound: file 'a.csv' does not exist");
+  EXPECT_EQ(s.WithContext("reading data").message(), "reading data: file 'a.csv' does not exist");
+  EXPECT_TRUE(Status::Ok().ok());
+}
+
+TEST(Result, PropagatesErrors) {
+  EXPECT_EQ(*Quarter(8), 2);
+  Result<int> bad = Quarter(6);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "odd: 3");
+}
+
+TEST(Format, ShortestRoundTrips) {
+  EXPECT_EQ(FormatShortest(0.1), "0.1");
+  EXPECT_EQ(FormatShortest(3.0), "3");
+  EXPECT_EQ(FormatFixed(0.123456789, 4), "0.1235");
+  double v = 0.1 + 0.2;
+  EXPECT_EQ(*ParseDouble(FormatShortest(v)), v);
+}
+
+TEST(Parse, NumbersStrictly) {
+  EXPECT_EQ(*ParseDouble(" 1.5 "), 1.5);
+  EXPECT_EQ(*ParseDouble("1e3"), 1000.0);
+  EXPECT_TRUE(std::isnan(*ParseDouble("NaN")));
+  EXPECT_TRUE(std::isinf(*ParseDouble("-inf")));
+  EXPECT_FALSE(ParseDouble("abc").has_value());
+  EXPECT_FALSE(ParseDouble("1.5x").has_value());
+  EXPECT_FALSE(ParseDouble("").has_value());
+  EXPECT_EQ(*ParseInt("42"), 42);
+  EXPECT_FALSE(ParseInt("4.2").has_value());
+}
+
+TEST(Strings, Helpers) {
+  EXPECT_EQ(Split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(TrimAscii("  x \n"), "x");
+  EXPECT_EQ(AsciiLower("AbC"), "abc");
+  EXPECT_EQ(Quote(std::string(100, 'x')).size(), 60u + 5u);
+}
+
+TEST(Files, AtomicWriteAndRead) {
+  std::string dir = ::testing::TempDir() + "/verdict_core_test/sub";
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(WriteFileAtomic(dir + "/f.txt", "hello").ok());
+  EXPECT_EQ(*ReadFile(dir + "/f.txt"), "hello");
+  EXPECT_EQ(ReadFile(dir + "/missing").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace verdict

@@ -1,0 +1,92 @@
+// metrics: classification metrics from labels and predicted probabilities.
+//
+// Input is the evaluation's ground truth as class indices 0..K-1 and the model's probabilities.
+// Output is an ordered list of named metrics (the keys of metrics.json, see docs/metrics.md)
+// plus the curves the report draws. Nothing here reads files or knows about models.
+//
+// Usage:
+//   metrics::Options options;                       // thresholds 0.3/0.5/0.7, ...
+//   VERDICT_ASSIGN_OR_RETURN(metrics::Evaluation ev,
+//                            metrics::EvaluateBinary(labels, p_class_1, options));
+//   for (const metrics::Metric& m : ev.metrics) ...  // name, value (or null + reason)
+//
+// Conventions (the full list with definitions is docs/metrics.md, printed by
+// `verdict metrics --list` from Registry()):
+//   - binary: the positive class is index 1 and the score is P(class 1);
+//   - undefined values (e.g. AUC with one class present) are null with a reason, and every other
+//     metric is still computed;
+//   - NaN or infinite scores, labels outside 0..K-1 and empty input are errors naming a row.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/core.h"
+
+namespace verdict::metrics {
+
+// A metric value: null (undefined, see Metric::null_reason), a real number, a count or a flag.
+using Value = std::variant<std::monostate, double, int64_t, bool>;
+
+// One entry of metrics.json.
+struct Metric {
+  std::string name;         // e.g. "auc_roc", "f1_score_at_0.3", "auc_roc_class_2"
+  Value value;              // std::monostate when undefined
+  std::string null_reason;  // why the value is undefined (empty otherwise)
+};
+
+// A curve as parallel arrays of points, in drawing order.
+struct Curve {
+  std::string name;  // "roc", "pr", "roc_class_0", ...
+  std::vector<double> x;
+  std::vector<double> y;
+  std::vector<double> thresholds;  // score threshold of each point (may be empty)
+};
+
+struct Options {
+  // Thresholds for f1_score_at_T, precision_at_T, recall_at_T (predicted positive iff p >= T).
+  std::vector<double> thresholds = {0.3, 0.5, 0.7};
+  // Number of equal-width bins on [0, 1] for the expected calibration error and the
+  // reliability diagram.
+  int calibration_bins = 10;
+  // Precision levels for recall_at_precision_P.
+  std::vector<double> recall_at_precision = {0.9};
+  // k values for top_k_accuracy (multiclass; k < K only).
+  std::vector<int> top_k = {2, 3};
+  // Stratified bootstrap resamples for confidence intervals of threshold metrics (0 = off).
+  int bootstrap_resamples = 0;
+  uint64_t bootstrap_seed = 20261129;
+  double confidence_level = 0.95;
+  // Curves are computed exactly; for reports they are down-sampled to at most this many points.
+  int max_curve_points = 2000;
+};
+
+struct Evaluation {
+  std::vector<Metric> metrics;      // metrics.json order
+  std::vector<Curve> curves;        // down-sampled for reports
+  std::vector<std::string> notes;   // human-readable remarks (e.g. "class 2 absent from labels")
+};
+
+// Binary evaluation. `scores[i]` is P(class 1) of row i; `labels[i]` is 0 or 1.
+Result<Evaluation> EvaluateBinary(std::span<const int32_t> labels, std::span<const double> scores,
+                                  const Options& options);
+
+// Multiclass evaluation. `probabilities` is row-major [N, K] (row i at i*K). `class_names[c]` is
+// the label value of class c as it appears in the data (used for class_<c>_count keys).
+Result<Evaluation> EvaluateMulticlass(std::span<const int32_t> labels,
+                                      std::span<const double> probabilities, int num_classes,
+                                      const std::vector<std::string>& class_names,
+                                      const Options& options);
+
+// The documented metric keys, one entry per key pattern (e.g. "auc_roc_class_<i>").
+struct RegistryEntry {
+  std::string key;         // key or key pattern
+  std::string task;        // "binary", "multiclass" or "both"
+  std::string definition;  // one line: formula and conventions
+};
+const std::vector<RegistryEntry>& Registry();
+
+}  // namespace verdict::metrics
