@@ -81,6 +81,20 @@ Result<Evaluation> EvaluateMulticlass(std::span<const int32_t> labels,
                                       const std::vector<std::string>& class_names,
                                       const Options& options);
 
+// DeLong's structural components of the AUC of one scorer (DeLong, DeLong & Clarke-Pearson 1988;
+// the fast O(n log n) algorithm of Sun & Xu 2014). `positive_placements[i]` is V10 of the i-th
+// positive row (fraction of negatives scored below it, ties counting one half), in row order;
+// `negative_placements[j]` is V01 of the j-th negative row (fraction of positives scored above
+// it). AUC = mean(V10) = mean(V01). Used for the AUC confidence interval here and for the paired
+// DeLong test in stats/. Errors: empty input, one class absent, non-finite scores.
+struct DeLongPlacements {
+  double auc = 0;
+  std::vector<double> positive_placements;
+  std::vector<double> negative_placements;
+};
+Result<DeLongPlacements> ComputeDeLongPlacements(std::span<const int32_t> labels,
+                                                 std::span<const double> scores);
+
 // The documented metric keys, one entry per key pattern (e.g. "auc_roc_class_<i>").
 struct RegistryEntry {
   std::string key;         // key or key pattern
