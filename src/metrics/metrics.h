@@ -65,9 +65,9 @@ struct Options {
 };
 
 struct Evaluation {
-  std::vector<Metric> metrics;      // metrics.json order
-  std::vector<Curve> curves;        // down-sampled for reports
-  std::vector<std::string> notes;   // human-readable remarks (e.g. "class 2 absent from labels")
+  std::vector<Metric> metrics;     // metrics.json order
+  std::vector<Curve> curves;       // down-sampled for reports
+  std::vector<std::string> notes;  // human-readable remarks (e.g. "class 2 absent from labels")
 };
 
 // Binary evaluation. `scores[i]` is P(class 1) of row i; `labels[i]` is 0 or 1.

@@ -1,0 +1,65 @@
+#include "metrics/radix_sort.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace verdict::metrics::internal {
+namespace {
+
+TEST(OrderedKeyTest, PreservesOrderOfFiniteDoubles) {
+  const std::vector<double> ascending = {
+      -std::numeric_limits<double>::max(), -1.5, -1e-300, 0.0, 1e-300, 0.3, 0.5, 1.0, 2.0,
+      std::numeric_limits<double>::max()};
+  for (size_t i = 1; i < ascending.size(); ++i) {
+    EXPECT_LT(OrderedKey(ascending[i - 1]), OrderedKey(ascending[i])) << ascending[i];
+  }
+}
+
+TEST(OrderedKeyTest, NegativeZeroEqualsZeroAndKeysRoundTrip) {
+  EXPECT_EQ(OrderedKey(-0.0), OrderedKey(0.0));
+  for (double value : {-3.25, 0.0, 0.1, 1.0}) EXPECT_EQ(KeyValue(OrderedKey(value)), value);
+}
+
+TEST(RadixSortTest, SortsKeysLikeStdSort) {
+  std::mt19937_64 random(7);
+  std::uniform_real_distribution<double> uniform(-2.0, 2.0);
+  std::vector<uint64_t> keys(5000);
+  for (auto& key : keys) key = OrderedKey(static_cast<float>(uniform(random)));
+  std::vector<uint64_t> expected = keys;
+  std::sort(expected.begin(), expected.end());
+  std::vector<uint64_t> scratch;
+  RadixSort(keys, scratch);
+  EXPECT_EQ(keys, expected);
+}
+
+TEST(RadixSortTest, RecordsWithEqualKeysKeepTheirOrder) {
+  std::vector<KeyedRow> rows;
+  for (int64_t row = 0; row < 1000; ++row)
+    rows.push_back({OrderedKey((row * 37) % 10 / 10.0), row});
+  std::vector<KeyedRow> expected = rows;
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const KeyedRow& a, const KeyedRow& b) { return a.key < b.key; });
+  std::vector<KeyedRow> scratch;
+  RadixSort(rows, scratch);
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].key, expected[i].key);
+    EXPECT_EQ(rows[i].row, expected[i].row);
+  }
+}
+
+TEST(RadixSortTest, HandlesEmptyAndConstantInput) {
+  std::vector<uint64_t> empty, scratch;
+  RadixSort(empty, scratch);
+  EXPECT_TRUE(empty.empty());
+  std::vector<uint64_t> constant(10, OrderedKey(0.25));
+  RadixSort(constant, scratch);
+  EXPECT_EQ(constant, std::vector<uint64_t>(10, OrderedKey(0.25)));
+}
+
+}  // namespace
+}  // namespace verdict::metrics::internal

@@ -1,0 +1,51 @@
+#include "metrics/validation.h"
+
+#include <cmath>
+#include <string>
+
+namespace verdict::metrics::internal {
+namespace {
+
+std::string RowText(size_t row) { return "row " + std::to_string(row) + " (0-based data row)"; }
+
+Status CheckSizes(size_t label_count, size_t value_count, int values_per_row) {
+  if (label_count == 0) return InvalidData("no rows to evaluate");
+  const size_t expected = label_count * static_cast<size_t>(values_per_row);
+  if (value_count == expected) return Status::Ok();
+  return InvalidData(
+      std::to_string(label_count) + " labels but " + std::to_string(value_count) +
+      " scores (expected " + std::to_string(expected) + "); first row without " +
+      "a matching score or label: " + RowText(std::min(label_count, value_count / values_per_row)));
+}
+
+Status CheckLabels(std::span<const int32_t> labels, int num_classes) {
+  for (size_t row = 0; row < labels.size(); ++row) {
+    if (labels[row] < 0 || labels[row] >= num_classes) {
+      return InvalidData(RowText(row) + ": label " + std::to_string(labels[row]) +
+                         " is outside 0.." + std::to_string(num_classes - 1));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckFinite(std::span<const double> values, int values_per_row) {
+  for (size_t index = 0; index < values.size(); ++index) {
+    if (std::isfinite(values[index])) continue;
+    const size_t row = index / static_cast<size_t>(values_per_row);
+    std::string where = RowText(row);
+    if (values_per_row > 1) where += " column " + std::to_string(index % values_per_row);
+    return InvalidData(where + ": score " + FormatShortest(values[index]) + " is not finite");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateInput(std::span<const int32_t> labels, std::span<const double> values,
+                     int values_per_row, int num_classes) {
+  VERDICT_RETURN_IF_ERROR(CheckSizes(labels.size(), values.size(), values_per_row));
+  VERDICT_RETURN_IF_ERROR(CheckLabels(labels, num_classes));
+  return CheckFinite(values, values_per_row);
+}
+
+}  // namespace verdict::metrics::internal
