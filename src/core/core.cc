@@ -1,5 +1,7 @@
 #include "core/core.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -11,20 +13,26 @@
 #include <sstream>
 #include <system_error>
 
-#include <unistd.h>
-
 namespace verdict {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "InvalidArgument";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kInvalidData: return "InvalidData";
-    case StatusCode::kInvalidBundle: return "InvalidBundle";
-    case StatusCode::kUnsupported: return "Unsupported";
-    case StatusCode::kIoError: return "IoError";
-    case StatusCode::kInternal: return "Internal";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case StatusCode::kNotFound:
+      return "NotFound";
+    case StatusCode::kInvalidData:
+      return "InvalidData";
+    case StatusCode::kInvalidBundle:
+      return "InvalidBundle";
+    case StatusCode::kUnsupported:
+      return "Unsupported";
+    case StatusCode::kIoError:
+      return "IoError";
+    case StatusCode::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }
@@ -73,11 +81,16 @@ LogLevel& CurrentLogLevel() {
 
 std::string_view LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "DEBUG";
-    case LogLevel::kInfo: return "INFO";
-    case LogLevel::kWarning: return "WARNING";
-    case LogLevel::kError: return "ERROR";
-    case LogLevel::kQuiet: return "QUIET";
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarning:
+      return "WARNING";
+    case LogLevel::kError:
+      return "ERROR";
+    case LogLevel::kQuiet:
+      return "QUIET";
   }
   return "?";
 }
@@ -94,7 +107,8 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
   if (lower == "warning" || lower == "warn") return LogLevel::kWarning;
   if (lower == "error") return LogLevel::kError;
   if (lower == "quiet") return LogLevel::kQuiet;
-  return InvalidArgument("log level " + Quote(text) + " is not one of debug, info, warning, error, quiet");
+  return InvalidArgument("log level " + Quote(text) +
+                         " is not one of debug, info, warning, error, quiet");
 }
 
 void Log(LogLevel level, std::string_view message) {
@@ -169,7 +183,9 @@ std::string AsciiLower(std::string_view text) {
 }
 
 std::string_view TrimAscii(std::string_view text) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
   return text;
@@ -193,7 +209,8 @@ std::string Quote(std::string_view text) {
   constexpr size_t kMax = 60;
   if (text.size() <= kMax) return "'" + std::string(text) + "'";
   size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;  // UTF-8 boundary
   return "'" + std::string(text.substr(0, cut)) + "...'";
 }
 
@@ -203,7 +220,9 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents) {
   fs::path target(path);
   if (target.has_parent_path()) {
     fs::create_directories(target.parent_path(), ec);
-    if (ec) return IoError("cannot create directory '" + target.parent_path().string() + "': " + ec.message());
+    if (ec)
+      return IoError("cannot create directory '" + target.parent_path().string() +
+                     "': " + ec.message());
   }
   std::string temp = path + ".tmp." + std::to_string(::getpid());
   {
@@ -226,7 +245,8 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents) {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return NotFound("file '" + path + "' does not exist");
+  if (!std::filesystem::is_regular_file(path, ec))
+    return NotFound("file '" + path + "' does not exist");
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("cannot read '" + path + "': " + std::strerror(errno));
   std::ostringstream body;
@@ -238,7 +258,9 @@ Result<std::string> ReadFile(const std::string& path) {
 std::string IsoTimestampMicros() {
   auto now = std::chrono::system_clock::now();
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1000000;
   std::tm local{};
   localtime_r(&seconds, &local);
   char stamp[40];

@@ -28,13 +28,13 @@ namespace verdict {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // bad flag, option or configuration value
-  kNotFound,          // a file, column or key that must exist does not
-  kInvalidData,       // the input data is malformed (types, NaN, encoding, empty)
-  kInvalidBundle,     // the model bundle is incomplete or inconsistent
-  kUnsupported,       // a valid request this build cannot serve (yet)
-  kIoError,           // reading or writing failed at the OS level
-  kInternal,          // a library we call failed unexpectedly
+  kInvalidArgument,  // bad flag, option or configuration value
+  kNotFound,         // a file, column or key that must exist does not
+  kInvalidData,      // the input data is malformed (types, NaN, encoding, empty)
+  kInvalidBundle,    // the model bundle is incomplete or inconsistent
+  kUnsupported,      // a valid request this build cannot serve (yet)
+  kIoError,          // reading or writing failed at the OS level
+  kInternal,         // a library we call failed unexpectedly
 };
 
 // Name of a status code, e.g. "InvalidData".
@@ -72,7 +72,7 @@ Status Internal(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(runtime/explicit)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(runtime/explicit)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(runtime/explicit)
     if (std::get<Status>(state_).ok()) {
       state_ = Status(StatusCode::kInternal, "Result built from an OK status without a value");
@@ -108,10 +108,10 @@ Status AsStatus(const Result<T>& r) {
 #define VERDICT_CONCAT_INNER(a, b) a##b
 #define VERDICT_CONCAT(a, b) VERDICT_CONCAT_INNER(a, b)
 
-#define VERDICT_RETURN_IF_ERROR(expr)                                     \
-  do {                                                                    \
+#define VERDICT_RETURN_IF_ERROR(expr)                                        \
+  do {                                                                       \
     ::verdict::Status _verdict_status = ::verdict::internal::AsStatus(expr); \
-    if (!_verdict_status.ok()) return _verdict_status;                    \
+    if (!_verdict_status.ok()) return _verdict_status;                       \
   } while (false)
 
 #define VERDICT_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
@@ -123,8 +123,8 @@ Status AsStatus(const Result<T>& r) {
   VERDICT_ASSIGN_OR_RETURN_IMPL(VERDICT_CONCAT(_verdict_result_, __LINE__), lhs, expr)
 
 // Aborts with file and line when an internal invariant does not hold. Never for user input.
-#define VERDICT_CHECK(condition)                                        \
-  do {                                                                  \
+#define VERDICT_CHECK(condition)                                                        \
+  do {                                                                                  \
     if (!(condition)) ::verdict::internal::CheckFailed(__FILE__, __LINE__, #condition); \
   } while (false)
 

@@ -1,9 +1,9 @@
 #include "core/core.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 namespace verdict {
 namespace {

@@ -1,0 +1,589 @@
+#include "table/table.h"
+
+#include <arrow/api.h>
+#include <arrow/compute/api.h>
+#include <arrow/compute/initialize.h>
+#include <arrow/csv/api.h>
+#include <arrow/io/api.h>
+#include <arrow/util/utf8.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/exception.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <system_error>
+
+#include "table/text_format.h"
+
+namespace verdict::table {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Formats and sources
+
+std::string_view FormatName(Format format) {
+  switch (format) {
+    case Format::kCsv:
+      return "csv";
+    case Format::kTsv:
+      return "tsv";
+    case Format::kParquet:
+      return "parquet";
+  }
+  return "?";
+}
+
+Result<Format> ParseFormat(std::string_view name) {
+  std::string lower = AsciiLower(TrimAscii(name));
+  if (lower == "csv") return Format::kCsv;
+  if (lower == "tsv") return Format::kTsv;
+  if (lower == "parquet") return Format::kParquet;
+  return InvalidArgument("output format " + Quote(name) + " is not one of csv, tsv, parquet");
+}
+
+Result<Format> FormatOfPath(const std::string& path) {
+  std::string ext = AsciiLower(fs::path(path).extension().string());
+  if (ext == ".csv") return Format::kCsv;
+  if (ext == ".tsv") return Format::kTsv;
+  if (ext == ".parquet") return Format::kParquet;
+  return InvalidArgument("file '" + path + "' is not .csv, .tsv or .parquet");
+}
+
+Result<DataSource> ResolveDataSource(const std::string& path) {
+  std::error_code ec;
+  DataSource source;
+  if (fs::is_regular_file(path, ec)) {
+    VERDICT_ASSIGN_OR_RETURN(source.format, FormatOfPath(path));
+    source.files.push_back(path);
+    return source;
+  }
+  if (!fs::is_directory(path, ec)) return NotFound("data path '" + path + "' does not exist");
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::string name = it->path().filename().string();
+    if (!name.empty() && (name[0] == '.' || name[0] == '_')) continue;  // markers, hidden files
+    if (FormatOfPath(it->path().string()).ok()) source.files.push_back(it->path().string());
+  }
+  if (ec) return IoError("cannot list data folder '" + path + "': " + ec.message());
+  if (source.files.empty()) {
+    return NotFound("data folder '" + path + "' holds no .csv, .tsv or .parquet file");
+  }
+  std::sort(source.files.begin(), source.files.end());
+  source.format = *FormatOfPath(source.files.front());
+  for (const std::string& file : source.files) {
+    if (*FormatOfPath(file) != source.format) {
+      return InvalidData("data folder '" + path + "' mixes formats: '" + source.files.front() +
+                         "' and '" + file + "'");
+    }
+  }
+  return source;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cells
+
+namespace {
+
+// pandas.read_csv's default NA spellings: a CSV/TSV cell equal to one of these is missing.
+const std::set<std::string, std::less<>> kMissingSpellings = {
+    "",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
+
+Status FromArrow(const arrow::Status& status, std::string_view context) {
+  if (status.ok()) return Status::Ok();
+  return IoError(std::string(context) + ": " + status.message());
+}
+
+bool IsNumericType(arrow::Type::type id) {
+  switch (id) {
+    case arrow::Type::BOOL:
+    case arrow::Type::INT8:
+    case arrow::Type::INT16:
+    case arrow::Type::INT32:
+    case arrow::Type::INT64:
+    case arrow::Type::UINT8:
+    case arrow::Type::UINT16:
+    case arrow::Type::UINT32:
+    case arrow::Type::UINT64:
+    case arrow::Type::HALF_FLOAT:
+    case arrow::Type::FLOAT:
+    case arrow::Type::DOUBLE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsIntegerType(arrow::Type::type id) {
+  return IsNumericType(id) && id != arrow::Type::BOOL && id != arrow::Type::HALF_FLOAT &&
+         id != arrow::Type::FLOAT && id != arrow::Type::DOUBLE;
+}
+
+// Numeric arrays as double (and integer arrays exactly as int64 for text), via Arrow's cast.
+Result<std::shared_ptr<arrow::Array>> CastTo(const std::shared_ptr<arrow::Array>& array,
+                                             const std::shared_ptr<arrow::DataType>& type) {
+  // Since Arrow 21 most compute kernels live in libarrow_compute and must be registered once.
+  static const arrow::Status registered = arrow::compute::Initialize();
+  if (!registered.ok()) return Internal("Arrow compute: " + registered.message());
+  arrow::Result<arrow::Datum> cast = arrow::compute::Cast(arrow::Datum(array), type);
+  if (!cast.ok()) return InvalidData(cast.status().message());
+  return cast->make_array();
+}
+
+}  // namespace
+
+struct Batch::Impl {
+  std::shared_ptr<arrow::RecordBatch> batch;
+  std::string file;
+  int64_t first_row = 0;
+  Format format = Format::kCsv;
+};
+
+Batch::Batch(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+int64_t Batch::num_rows() const { return impl_->batch->num_rows(); }
+const std::string& Batch::file() const { return impl_->file; }
+int64_t Batch::first_row() const { return impl_->first_row; }
+bool Batch::HasColumn(const std::string& column) const {
+  return impl_->batch->schema()->GetFieldIndex(column) >= 0;
+}
+
+std::string Batch::Where(const std::string& column, int64_t row) const {
+  return "file '" + impl_->file + "' column '" + column + "' row " +
+         std::to_string(impl_->first_row + row + 1);
+}
+
+namespace {
+
+Result<std::shared_ptr<arrow::Array>> ColumnArray(const Batch& batch, const std::string& column) {
+  std::shared_ptr<arrow::Array> array = batch.impl().batch->GetColumnByName(column);
+  if (array == nullptr) {
+    return NotFound("file '" + batch.file() + "' has no column '" + column + "'");
+  }
+  return array;
+}
+
+}  // namespace
+
+Result<std::vector<double>> Batch::Numbers(const std::string& column) const {
+  VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> array, ColumnArray(*this, column));
+  const int64_t n = array->length();
+  std::vector<double> values(n, std::nan(""));
+  arrow::Type::type id = array->type_id();
+  if (id == arrow::Type::NA) return values;
+  if (IsNumericType(id)) {
+    VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> doubles,
+                             CastTo(array, arrow::float64()));
+    const auto& typed = static_cast<const arrow::DoubleArray&>(*doubles);
+    for (int64_t i = 0; i < n; ++i) {
+      if (typed.IsValid(i)) values[i] = typed.Value(i);
+    }
+    return values;
+  }
+  std::shared_ptr<arrow::Array> text = array;
+  if (id != arrow::Type::STRING) {
+    auto cast = CastTo(array, arrow::utf8());
+    if (!cast.ok()) {
+      return InvalidData(Where(column, 0) + ": column type " + array->type()->ToString() +
+                         " is not numeric");
+    }
+    text = *cast;
+  }
+  const auto& strings = static_cast<const arrow::StringArray&>(*text);
+  for (int64_t i = 0; i < n; ++i) {
+    if (strings.IsNull(i)) continue;
+    std::string_view cell = strings.GetView(i);
+    if (kMissingSpellings.count(cell)) continue;
+    std::optional<double> parsed = ParseDouble(cell);
+    if (!parsed) return InvalidData(Where(column, i) + ": " + Quote(cell) + " is not a number");
+    values[i] = *parsed;
+  }
+  return values;
+}
+
+Result<std::vector<std::optional<std::string>>> Batch::Strings(const std::string& column) const {
+  VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> array, ColumnArray(*this, column));
+  const int64_t n = array->length();
+  std::vector<std::optional<std::string>> cells(n);
+  arrow::Type::type id = array->type_id();
+  if (id == arrow::Type::NA) return cells;
+  if (IsNumericType(id) && !IsIntegerType(id)) {
+    VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> doubles,
+                             CastTo(array, arrow::float64()));
+    const auto& typed = static_cast<const arrow::DoubleArray&>(*doubles);
+    for (int64_t i = 0; i < n; ++i) {
+      if (typed.IsValid(i)) {
+        cells[i] = id == arrow::Type::BOOL ? (typed.Value(i) != 0 ? "True" : "False")
+                                           : PythonFloatRepr(typed.Value(i));
+      }
+    }
+    return cells;
+  }
+  std::shared_ptr<arrow::Array> text = array;
+  if (id != arrow::Type::STRING) {
+    auto cast = CastTo(array, arrow::utf8());
+    if (!cast.ok()) {
+      return InvalidData(Where(column, 0) + ": column type " + array->type()->ToString() +
+                         " cannot be read as text");
+    }
+    text = *cast;
+  }
+  const auto& strings = static_cast<const arrow::StringArray&>(*text);
+  const bool csv = impl_->format != Format::kParquet;
+  for (int64_t i = 0; i < n; ++i) {
+    if (strings.IsNull(i)) continue;
+    std::string_view cell = strings.GetView(i);
+    if (csv && kMissingSpellings.count(cell)) continue;
+    if (!arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(cell.data()),
+                                   static_cast<int64_t>(cell.size()))) {
+      return InvalidData(Where(column, i) + ": text is not valid UTF-8");
+    }
+    cells[i] = std::string(cell);
+  }
+  return cells;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+
+struct Reader::State {
+  DataSource source;
+  ReadOptions options;
+  std::vector<std::string> column_names;
+  size_t next_file = 0;
+  std::string current_file;
+  int64_t rows_in_file = 0;
+  std::shared_ptr<arrow::RecordBatchReader> batches;
+  std::unique_ptr<parquet::arrow::FileReader> parquet_file;  // owns what `batches` reads
+};
+
+namespace {
+
+arrow::csv::ParseOptions CsvParseOptions(Format format) {
+  arrow::csv::ParseOptions parse = arrow::csv::ParseOptions::Defaults();
+  parse.delimiter = format == Format::kTsv ? '\t' : ',';
+  parse.quoting = true;
+  parse.double_quote = true;
+  parse.newlines_in_values = true;
+  parse.ignore_empty_lines = true;
+  return parse;
+}
+
+Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
+    const std::string& file, Format format, int64_t block_bytes,
+    const arrow::csv::ConvertOptions& convert) {
+  auto input = arrow::io::ReadableFile::Open(file);
+  if (!input.ok()) return IoError("cannot open '" + file + "': " + input.status().message());
+  arrow::csv::ReadOptions read = arrow::csv::ReadOptions::Defaults();
+  read.block_size = static_cast<int32_t>(block_bytes);
+  read.use_threads = true;
+  auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), *input, read,
+                                                  CsvParseOptions(format), convert);
+  if (!reader.ok()) {
+    std::string message = reader.status().message();
+    if (message.find("Empty CSV file") != std::string::npos) {
+      return InvalidData("file '" + file + "' is empty (no header row)");
+    }
+    return InvalidData("cannot parse '" + file + "': " + message);
+  }
+  return *reader;
+}
+
+// Column names from the header, then a reader that keeps every cell as exact text.
+Status OpenCsv(Reader::State& state, const std::string& file) {
+  arrow::csv::ConvertOptions probe = arrow::csv::ConvertOptions::Defaults();
+  VERDICT_ASSIGN_OR_RETURN(auto header_reader,
+                           MakeCsvReader(file, state.source.format, 1 << 20, probe));
+  arrow::csv::ConvertOptions convert = arrow::csv::ConvertOptions::Defaults();
+  convert.check_utf8 = false;  // validated per column in Batch::Strings, with row numbers
+  convert.strings_can_be_null = false;
+  convert.quoted_strings_can_be_null = false;
+  for (const auto& field : header_reader->schema()->fields()) {
+    convert.column_types[field->name()] = arrow::utf8();
+  }
+  for (const std::string& wanted : state.options.columns) {
+    if (convert.column_types.count(wanted) == 0) {
+      return NotFound("file '" + file + "' has no column '" + wanted + "'");
+    }
+  }
+  convert.include_columns = state.options.columns;
+  VERDICT_ASSIGN_OR_RETURN(state.batches, MakeCsvReader(file, state.source.format,
+                                                        state.options.csv_block_bytes, convert));
+  return Status::Ok();
+}
+
+Status OpenParquet(Reader::State& state, const std::string& file) {
+  parquet::arrow::FileReaderBuilder builder;
+  arrow::Status opened;
+  try {
+    opened = builder.OpenFile(file);
+  } catch (const parquet::ParquetException& e) {
+    opened = arrow::Status::IOError(e.what());
+  }
+  if (!opened.ok())
+    return InvalidData("cannot read Parquet file '" + file + "': " + opened.message());
+  parquet::ArrowReaderProperties properties;
+  properties.set_batch_size(state.options.parquet_batch_rows);
+  builder.properties(properties);
+  auto reader = builder.Build();
+  if (!reader.ok())
+    return InvalidData("cannot read Parquet file '" + file + "': " + reader.status().message());
+  state.parquet_file = std::move(*reader);
+  std::vector<int> row_groups(state.parquet_file->num_row_groups());
+  for (size_t i = 0; i < row_groups.size(); ++i) row_groups[i] = static_cast<int>(i);
+  std::shared_ptr<arrow::Schema> schema;
+  VERDICT_RETURN_IF_ERROR(FromArrow(state.parquet_file->GetSchema(&schema), file));
+  std::vector<int> columns;
+  if (state.options.columns.empty()) {
+    for (int i = 0; i < schema->num_fields(); ++i) columns.push_back(i);
+  } else {
+    for (const std::string& name : state.options.columns) {
+      int index = schema->GetFieldIndex(name);
+      if (index < 0) return NotFound("file '" + file + "' has no column '" + name + "'");
+      columns.push_back(index);
+    }
+  }
+  auto batches = state.parquet_file->GetRecordBatchReader(row_groups, columns);
+  if (!batches.ok())
+    return InvalidData("cannot read Parquet file '" + file + "': " + batches.status().message());
+  state.batches = std::move(*batches);
+  return Status::Ok();
+}
+
+Status OpenFile(Reader::State& state, const std::string& file) {
+  state.current_file = file;
+  state.rows_in_file = 0;
+  state.batches.reset();
+  state.parquet_file.reset();
+  VERDICT_RETURN_IF_ERROR(state.source.format == Format::kParquet ? OpenParquet(state, file)
+                                                                  : OpenCsv(state, file));
+  std::vector<std::string> names;
+  for (const auto& field : state.batches->schema()->fields()) names.push_back(field->name());
+  if (state.column_names.empty()) {
+    state.column_names = names;
+    for (const std::string& wanted : state.options.columns) {
+      if (std::find(names.begin(), names.end(), wanted) == names.end()) {
+        return NotFound("file '" + file + "' has no column '" + wanted + "'");
+      }
+    }
+  } else if (names != state.column_names) {
+    return InvalidData("shard '" + file + "' has columns different from '" +
+                       state.source.files.front() + "'");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Reader::Reader(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Reader::Reader(Reader&&) noexcept = default;
+Reader& Reader::operator=(Reader&&) noexcept = default;
+Reader::~Reader() = default;
+
+Result<Reader> Reader::Open(const DataSource& source, const ReadOptions& options) {
+  if (source.files.empty()) return InvalidArgument("no data files to read");
+  auto state = std::make_unique<State>();
+  state->source = source;
+  state->options = options;
+  VERDICT_RETURN_IF_ERROR(OpenFile(*state, source.files.front()));
+  state->next_file = 1;
+  return Reader(std::move(state));
+}
+
+const std::vector<std::string>& Reader::column_names() const { return state_->column_names; }
+
+bool Reader::HasColumn(const std::string& column) const {
+  const auto& names = state_->column_names;
+  return std::find(names.begin(), names.end(), column) != names.end();
+}
+
+Result<std::optional<Batch>> Reader::Next() {
+  State& s = *state_;
+  while (true) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    arrow::Status read;
+    try {
+      read = s.batches->ReadNext(&batch);
+    } catch (const parquet::ParquetException& e) {
+      read = arrow::Status::IOError(e.what());
+    }
+    if (!read.ok()) {
+      return InvalidData("cannot read '" + s.current_file + "' after row " +
+                         std::to_string(s.rows_in_file) + ": " + read.message());
+    }
+    if (batch != nullptr) {
+      if (batch->num_rows() == 0) continue;
+      auto impl = std::make_shared<Batch::Impl>();
+      impl->batch = std::move(batch);
+      impl->file = s.current_file;
+      impl->first_row = s.rows_in_file;
+      impl->format = s.source.format;
+      s.rows_in_file += impl->batch->num_rows();
+      return std::optional<Batch>(Batch(std::move(impl)));
+    }
+    if (s.next_file >= s.source.files.size()) return std::optional<Batch>();
+    VERDICT_RETURN_IF_ERROR(OpenFile(s, s.source.files[s.next_file++]));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+struct Writer::State {
+  std::string path;
+  std::string partial_path;
+  Format format = Format::kCsv;
+  bool committed = false;
+  // CSV/TSV
+  std::ofstream text;
+  bool header_written = false;
+  // Parquet
+  std::shared_ptr<arrow::io::FileOutputStream> sink;
+  std::unique_ptr<parquet::arrow::FileWriter> parquet;
+};
+
+Writer::Writer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Writer::Writer(Writer&&) noexcept = default;
+Writer& Writer::operator=(Writer&&) noexcept = default;
+
+Writer::~Writer() {
+  if (state_ == nullptr || state_->committed) return;
+  if (state_->parquet) (void)state_->parquet->Close();
+  if (state_->sink) (void)state_->sink->Close();
+  if (state_->text.is_open()) state_->text.close();
+  std::error_code ec;
+  fs::remove(state_->partial_path, ec);
+}
+
+Result<Writer> Writer::Open(const std::string& path, Format format) {
+  auto state = std::make_unique<State>();
+  state->path = path;
+  state->partial_path = path + ".partial";
+  state->format = format;
+  std::error_code ec;
+  if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) return IoError("cannot create the folder of '" + path + "': " + ec.message());
+  if (format == Format::kParquet) {
+    auto sink = arrow::io::FileOutputStream::Open(state->partial_path);
+    if (!sink.ok())
+      return IoError("cannot write '" + state->partial_path + "': " + sink.status().message());
+    state->sink = *sink;
+  } else {
+    state->text.open(state->partial_path, std::ios::binary | std::ios::trunc);
+    if (!state->text) return IoError("cannot write '" + state->partial_path + "'");
+  }
+  return Writer(std::move(state));
+}
+
+namespace {
+
+Status WriteText(Writer::State& s, const Batch& input, const std::vector<OutputColumn>& columns) {
+  const char delimiter = s.format == Format::kTsv ? '\t' : ',';
+  if (!s.header_written) {
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (c) s.text << delimiter;
+      s.text << QuoteField(columns[c].name, delimiter);
+    }
+    s.text << '\n';
+    s.header_written = true;
+  }
+  std::vector<std::vector<std::optional<std::string>>> copied(columns.size());
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (!columns[c].source_column.empty()) {
+      VERDICT_ASSIGN_OR_RETURN(copied[c], input.Strings(columns[c].source_column));
+    }
+  }
+  std::string line;
+  for (int64_t row = 0; row < input.num_rows(); ++row) {
+    line.clear();
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (c) line += delimiter;
+      const OutputColumn& column = columns[c];
+      if (!column.source_column.empty()) {
+        if (copied[c][row]) line += QuoteField(*copied[c][row], delimiter);
+      } else if (column.single_precision) {
+        line += ShortestFloat(static_cast<float>(column.values[row]));
+      } else {
+        line += PythonFloatRepr(column.values[row]);
+      }
+    }
+    line += '\n';
+    s.text << line;
+  }
+  if (!s.text) return IoError("cannot write '" + s.partial_path + "'");
+  return Status::Ok();
+}
+
+Status WriteParquet(Writer::State& s, const Batch& input,
+                    const std::vector<OutputColumn>& columns) {
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  std::vector<std::shared_ptr<arrow::Array>> arrays;
+  for (const OutputColumn& column : columns) {
+    if (!column.source_column.empty()) {
+      VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> array,
+                               ColumnArray(input, column.source_column));
+      fields.push_back(arrow::field(column.name, array->type()));
+      arrays.push_back(array);
+      continue;
+    }
+    arrow::DoubleBuilder builder;
+    VERDICT_RETURN_IF_ERROR(FromArrow(builder.AppendValues(column.values), s.path));
+    std::shared_ptr<arrow::Array> array;
+    VERDICT_RETURN_IF_ERROR(FromArrow(builder.Finish(&array), s.path));
+    fields.push_back(arrow::field(column.name, arrow::float64(), false));
+    arrays.push_back(array);
+  }
+  auto schema = arrow::schema(fields);
+  if (s.parquet == nullptr) {
+    auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), s.sink);
+    if (!writer.ok())
+      return IoError("cannot write '" + s.partial_path + "': " + writer.status().message());
+    s.parquet = std::move(*writer);
+  } else if (!schema->Equals(*s.parquet->schema(), /*check_metadata=*/false)) {
+    return InvalidData("file '" + input.file() + "': column types differ from earlier shards ('" +
+                       schema->ToString() + "')");
+  }
+  auto batch = arrow::RecordBatch::Make(schema, input.num_rows(), arrays);
+  return FromArrow(s.parquet->WriteRecordBatch(*batch), "cannot write '" + s.partial_path + "'");
+}
+
+}  // namespace
+
+Status Writer::Write(const Batch& input, const std::vector<OutputColumn>& columns) {
+  for (const OutputColumn& column : columns) {
+    VERDICT_CHECK(!column.source_column.empty() ||
+                  static_cast<int64_t>(column.values.size()) == input.num_rows());
+  }
+  return state_->format == Format::kParquet ? WriteParquet(*state_, input, columns)
+                                            : WriteText(*state_, input, columns);
+}
+
+Status Writer::Commit() {
+  State& s = *state_;
+  if (s.format == Format::kParquet) {
+    if (s.parquet == nullptr) return Internal("no rows were written to '" + s.path + "'");
+    VERDICT_RETURN_IF_ERROR(
+        FromArrow(s.parquet->Close(), "cannot finish '" + s.partial_path + "'"));
+    VERDICT_RETURN_IF_ERROR(FromArrow(s.sink->Close(), "cannot finish '" + s.partial_path + "'"));
+  } else {
+    s.text.flush();
+    if (!s.text) return IoError("cannot write '" + s.partial_path + "'");
+    s.text.close();
+  }
+  std::error_code ec;
+  fs::rename(s.partial_path, s.path, ec);
+  if (ec)
+    return IoError("cannot move '" + s.partial_path + "' to '" + s.path + "': " + ec.message());
+  s.committed = true;
+  return Status::Ok();
+}
+
+std::string PythonFloatRepr(double value) { return PythonRepr(value); }
+
+}  // namespace verdict::table

@@ -1,0 +1,19 @@
+// Private to table/: how cells are spelled in CSV/TSV output.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace verdict::table {
+
+// The field as written by Python's csv module with QUOTE_MINIMAL (pandas.to_csv's default):
+// quoted when it holds the delimiter, a double quote, CR or LF; inner quotes doubled.
+std::string QuoteField(std::string_view field, char delimiter);
+
+// Shortest text that reads back as the same float32 (what numpy prints for a float32).
+std::string ShortestFloat(float value);
+
+// Python's repr() of a float.
+std::string PythonRepr(double value);
+
+}  // namespace verdict::table
