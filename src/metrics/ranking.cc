@@ -1,6 +1,7 @@
 #include "metrics/ranking.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace verdict::metrics::internal {
@@ -45,13 +46,22 @@ ThresholdCounts CountAtThreshold(const ClassSortedScores& sorted, double thresho
           sorted.NegativeCount()};
 }
 
-AucWithVariance AucAndDeLongVariance(const ClassSortedScores& sorted) {
+double F1AtPoint(const OperatingPoint& point, int64_t positives) {
+  const int64_t denominator = point.true_positives + point.false_positives + positives;
+  if (denominator == 0) return 0;
+  return 2.0 * static_cast<double>(point.true_positives) / static_cast<double>(denominator);
+}
+
+RankingSummary SummarizeRanking(const ClassSortedScores& sorted,
+                                const std::vector<double>& minimum_precisions) {
   const int64_t m = sorted.PositiveCount();
   const int64_t n = sorted.NegativeCount();
-  // Twice the Mann-Whitney U, summed in integers so that the AUC is exact and never above 1.
-  int64_t twice_u = 0;
+  RankingSummary summary;
+  summary.recall_at_precision_points.assign(minimum_precisions.size(), OperatingPoint{});
+  int64_t twice_u = 0;  // twice the Mann-Whitney U, exact in integers
   WeightedMoments positive_placements;  // V10: share of negatives below, ties one half
   WeightedMoments negative_placements;  // V01: share of positives above, ties one half
+  double best_f1 = 0;
   ForEachOperatingPoint(sorted, [&](const OperatingPoint& point) {
     const int64_t negatives_below = n - point.false_positives;
     const int64_t positives_above = point.true_positives - point.positives_at;
@@ -64,24 +74,85 @@ AucWithVariance AucAndDeLongVariance(const ClassSortedScores& sorted) {
         (static_cast<double>(positives_above) + 0.5 * static_cast<double>(point.positives_at)) /
             static_cast<double>(m),
         point.negatives_at);
-  });
-  const double auc =
-      static_cast<double>(twice_u) / (2.0 * static_cast<double>(m) * static_cast<double>(n));
-  const double variance = positive_placements.SampleVariance() / static_cast<double>(m) +
-                          negative_placements.SampleVariance() / static_cast<double>(n);
-  return {auc, variance};
-}
-
-double AveragePrecision(const ClassSortedScores& sorted) {
-  const double m = static_cast<double>(sorted.PositiveCount());
-  double sum = 0;
-  ForEachOperatingPoint(sorted, [&](const OperatingPoint& point) {
-    if (point.positives_at == 0) return;
     const double precision = static_cast<double>(point.true_positives) /
                              static_cast<double>(point.true_positives + point.false_positives);
-    sum += static_cast<double>(point.positives_at) / m * precision;
+    summary.average_precision +=
+        static_cast<double>(point.positives_at) / static_cast<double>(m) * precision;
+    const double f1 = F1AtPoint(point, m);
+    if (f1 > best_f1) {
+      best_f1 = f1;
+      summary.best_f1_point = point;
+    }
+    for (size_t level = 0; level < minimum_precisions.size(); ++level) {
+      OperatingPoint& best = summary.recall_at_precision_points[level];
+      if (precision >= minimum_precisions[level] && point.true_positives > best.true_positives) {
+        best = point;
+      }
+    }
   });
-  return sum;
+  summary.auc =
+      static_cast<double>(twice_u) / (2.0 * static_cast<double>(m) * static_cast<double>(n));
+  summary.auc_variance = positive_placements.SampleVariance() / static_cast<double>(m) +
+                         negative_placements.SampleVariance() / static_cast<double>(n);
+  return summary;
+}
+
+namespace {
+
+CurvePoints StartCurve(double x, double y) {
+  return {{x}, {y}, {std::numeric_limits<double>::infinity()}};
+}
+
+void AddPoint(CurvePoints& curve, double x, double y, double threshold) {
+  curve.x.push_back(x);
+  curve.y.push_back(y);
+  curve.thresholds.push_back(threshold);
+}
+
+}  // namespace
+
+CurvePoints RocCurve(const ClassSortedScores& sorted) {
+  const double m = static_cast<double>(sorted.PositiveCount());
+  const double n = static_cast<double>(sorted.NegativeCount());
+  CurvePoints curve = StartCurve(0, 0);
+  ForEachOperatingPoint(sorted, [&](const OperatingPoint& point) {
+    AddPoint(curve, static_cast<double>(point.false_positives) / n,
+             static_cast<double>(point.true_positives) / m, point.threshold);
+  });
+  return curve;
+}
+
+CurvePoints PrecisionRecallCurve(const ClassSortedScores& sorted) {
+  const double m = static_cast<double>(sorted.PositiveCount());
+  CurvePoints curve = StartCurve(0, 1);
+  ForEachOperatingPoint(sorted, [&](const OperatingPoint& point) {
+    const double predicted = static_cast<double>(point.true_positives + point.false_positives);
+    AddPoint(curve, static_cast<double>(point.true_positives) / m,
+             static_cast<double>(point.true_positives) / predicted, point.threshold);
+  });
+  return curve;
+}
+
+CurvePoints DownsampleCurve(const CurvePoints& curve, size_t max_points) {
+  const size_t size = curve.x.size();
+  max_points = std::max<size_t>(max_points, 2);
+  if (size <= max_points) return curve;
+  std::vector<double> length_to(size, 0.0);
+  for (size_t i = 1; i < size; ++i) {
+    length_to[i] = length_to[i - 1] + std::hypot(curve.x[i] - curve.x[i - 1],
+                                                 curve.y[i] - curve.y[i - 1]);
+  }
+  const double spacing = length_to.back() / static_cast<double>(max_points - 1);
+  CurvePoints kept = StartCurve(curve.x[0], curve.y[0]);
+  kept.thresholds[0] = curve.thresholds[0];
+  double next_length = spacing;
+  for (size_t i = 1; i + 1 < size; ++i) {
+    if (length_to[i] < next_length || kept.x.size() + 1 >= max_points) continue;
+    AddPoint(kept, curve.x[i], curve.y[i], curve.thresholds[i]);
+    while (next_length <= length_to[i]) next_length += spacing;
+  }
+  AddPoint(kept, curve.x.back(), curve.y.back(), curve.thresholds.back());
+  return kept;
 }
 
 }  // namespace verdict::metrics::internal

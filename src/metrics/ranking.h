@@ -89,16 +89,42 @@ enum class Inclusion { kInclusive, kStrict };
 ThresholdCounts CountAtThreshold(const ClassSortedScores& sorted, double threshold,
                                  Inclusion inclusion);
 
-// Area under the ROC curve with ties counting one half (Mann-Whitney U / (m n)), with DeLong's
-// variance S10/m + S01/n. Requires both classes present.
-struct AucWithVariance {
-  double auc;
-  double variance;  // NaN unless both classes have at least two rows
+// Everything a walk over the operating points gives, computed in one pass.
+struct RankingSummary {
+  // Area under the ROC curve with ties counting one half (Mann-Whitney U / (m n)), from integer
+  // counts. Meaningful only with both classes present.
+  double auc = 0;
+  // DeLong's variance of the AUC, S10/m + S01/n; NaN unless both classes have two rows or more.
+  double auc_variance = 0;
+  // Step-wise average precision, sum over distinct thresholds of (R_k - R_{k-1}) P_k, as
+  // scikit-learn's average_precision_score. Meaningful only with a positive row.
+  double average_precision = 0;
+  // Threshold (score >= threshold) with the highest F1; the highest such threshold on ties.
+  // true_positives == 0 when no threshold reaches F1 > 0.
+  OperatingPoint best_f1_point{0, 0, 0, 0, 0};
+  // For each requested minimum precision: the highest recall over thresholds whose precision
+  // reaches it, and the highest such threshold (point.true_positives == 0 when none does).
+  std::vector<OperatingPoint> recall_at_precision_points;
 };
-AucWithVariance AucAndDeLongVariance(const ClassSortedScores& sorted);
+RankingSummary SummarizeRanking(const ClassSortedScores& sorted,
+                                const std::vector<double>& minimum_precisions);
 
-// Step-wise average precision, sum over distinct thresholds of (R_k - R_{k-1}) P_k, as
-// scikit-learn's average_precision_score. Requires at least one positive.
-double AveragePrecision(const ClassSortedScores& sorted);
+// F1 = 2 TP / (2 TP + FP + FN) at an operating point of a problem with `positives` positives.
+double F1AtPoint(const OperatingPoint& point, int64_t positives);
+
+// Full-resolution curves over every distinct score, in drawing order. ROC: (FPR, TPR) from (0, 0);
+// PR: (recall, precision) from (0, 1). The first point of each has threshold +infinity
+// (nothing predicted positive). ROC needs both classes, PR a positive row.
+struct CurvePoints {
+  std::vector<double> x;
+  std::vector<double> y;
+  std::vector<double> thresholds;
+};
+CurvePoints RocCurve(const ClassSortedScores& sorted);
+CurvePoints PrecisionRecallCurve(const ClassSortedScores& sorted);
+
+// Keeps at most max_points points (at least 2), spaced evenly along the curve's length, always
+// including the first and the last point.
+CurvePoints DownsampleCurve(const CurvePoints& curve, size_t max_points);
 
 }  // namespace verdict::metrics::internal
