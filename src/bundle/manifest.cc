@@ -1,0 +1,307 @@
+// Reading and validating verdict.json.
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "bundle/bundle.h"
+
+namespace verdict::bundle {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Typed access to manifest keys with errors that name the file and the key.
+class Keys {
+ public:
+  Keys(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
+
+  Status Error(const std::string& key, const std::string& problem) const {
+    return InvalidBundle(where_ + ": key '" + key + "' " + problem);
+  }
+  bool Has(const std::string& key) const {
+    return object_.contains(key) && !object_[key].is_null();
+  }
+
+  template <typename T>
+  Result<T> Get(const std::string& key) const {
+    if (!Has(key)) return Error(key, "is missing");
+    return As<T>(key, object_[key]);
+  }
+  template <typename T>
+  Result<T> GetOr(const std::string& key, T fallback) const {
+    if (!Has(key)) return fallback;
+    return As<T>(key, object_[key]);
+  }
+  const json& Raw(const std::string& key) const { return object_[key]; }
+  const std::string& where() const { return where_; }
+
+ private:
+  template <typename T>
+  Result<T> As(const std::string& key, const json& value) const {
+    try {
+      if constexpr (std::is_same_v<T, double>) {
+        if (!value.is_number()) return Error(key, "must be a number");
+      } else if constexpr (std::is_same_v<T, int>) {
+        if (!value.is_number_integer()) return Error(key, "must be an integer");
+      } else if constexpr (std::is_same_v<T, bool>) {
+        if (!value.is_boolean()) return Error(key, "must be true or false");
+      } else if constexpr (std::is_same_v<T, std::string>) {
+        if (!value.is_string()) return Error(key, "must be a string");
+      }
+      return value.get<T>();
+    } catch (const json::exception& e) {
+      return Error(key, std::string("has the wrong type (") + e.what() + ")");
+    }
+  }
+
+  const json& object_;
+  std::string where_;
+};
+
+Result<json> ParseJsonFile(const std::string& path) {
+  VERDICT_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    return InvalidBundle("'" + path + "' is not valid JSON: " + e.what());
+  }
+}
+
+Result<std::string> ExistingFile(const Keys& keys, const std::string& key, const std::string& dir) {
+  VERDICT_ASSIGN_OR_RETURN(std::string name, keys.Get<std::string>(key));
+  fs::path path = fs::path(dir) / name;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    return keys.Error(key, "names '" + path.string() + "', which does not exist");
+  return path.string();
+}
+
+Result<InputKind> ParseInputKind(const Keys& keys) {
+  VERDICT_ASSIGN_OR_RETURN(std::string kind, keys.Get<std::string>("kind"));
+  if (kind == "tabular") return InputKind::kTabular;
+  if (kind == "text_ids") return InputKind::kTextIds;
+  if (kind == "attention_mask") return InputKind::kAttentionMask;
+  return keys.Error("kind",
+                    "must be 'tabular', 'text_ids' or 'attention_mask', not " + Quote(kind));
+}
+
+Status ParseInputs(const Keys& top, Manifest& m) {
+  const json& inputs = top.Raw("inputs");
+  if (!inputs.is_array() || inputs.empty()) return top.Error("inputs", "must be a non-empty list");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Keys keys(inputs[i], top.where() + " inputs[" + std::to_string(i) + "]");
+    InputSpec spec;
+    VERDICT_ASSIGN_OR_RETURN(spec.name, keys.Get<std::string>("name"));
+    VERDICT_ASSIGN_OR_RETURN(spec.kind, ParseInputKind(keys));
+    VERDICT_ASSIGN_OR_RETURN(spec.field, keys.Get<std::string>("field"));
+    m.inputs.push_back(std::move(spec));
+  }
+  return Status::Ok();
+}
+
+Result<RiskTable> ParseRiskTable(const Keys& keys) {
+  RiskTable table;
+  VERDICT_ASSIGN_OR_RETURN(table.default_bin, keys.Get<double>("default_bin"));
+  const json& bins = keys.Raw("bins");
+  if (!bins.is_object()) return keys.Error("bins", "must be an object of category -> number");
+  for (const auto& [category, value] : bins.items()) {
+    if (!value.is_number())
+      return keys.Error("bins", "value of " + Quote(category) + " must be a number");
+    table.bins[category] = value.get<double>();
+  }
+  return table;
+}
+
+Status ParseTabularFields(const Keys& top, Manifest& m) {
+  if (!top.Has("tabular_fields")) return Status::Ok();
+  const json& fields = top.Raw("tabular_fields");
+  if (!fields.is_array()) return top.Error("tabular_fields", "must be a list");
+  for (size_t i = 0; i < fields.size(); ++i) {
+    Keys keys(fields[i], top.where() + " tabular_fields[" + std::to_string(i) + "]");
+    TabularField field;
+    VERDICT_ASSIGN_OR_RETURN(field.name, keys.Get<std::string>("name"));
+    VERDICT_ASSIGN_OR_RETURN(field.missing_value, keys.GetOr<double>("missing_value", -1.0));
+    if (keys.Has("risk_table")) {
+      Keys risk(keys.Raw("risk_table"), keys.where() + " risk_table");
+      VERDICT_ASSIGN_OR_RETURN(field.risk_table, ParseRiskTable(risk));
+    }
+    m.tabular_fields.push_back(std::move(field));
+  }
+  return Status::Ok();
+}
+
+Status ParseTextFields(const Keys& top, Manifest& m) {
+  if (!top.Has("text_fields")) return Status::Ok();
+  const json& fields = top.Raw("text_fields");
+  if (!fields.is_array()) return top.Error("text_fields", "must be a list");
+  for (size_t i = 0; i < fields.size(); ++i) {
+    Keys keys(fields[i], top.where() + " text_fields[" + std::to_string(i) + "]");
+    TextField field;
+    VERDICT_ASSIGN_OR_RETURN(field.name, keys.Get<std::string>("name"));
+    VERDICT_ASSIGN_OR_RETURN(field.steps, keys.Get<std::vector<std::string>>("steps"));
+    VERDICT_ASSIGN_OR_RETURN(field.max_sen_len, keys.GetOr<int>("max_sen_len", 512));
+    VERDICT_ASSIGN_OR_RETURN(field.chunk_truncate, keys.GetOr<bool>("chunk_truncate", false));
+    VERDICT_ASSIGN_OR_RETURN(field.max_total_chunks, keys.GetOr<int>("max_total_chunks", 5));
+    VERDICT_ASSIGN_OR_RETURN(field.tokenizer, ExistingFile(keys, "tokenizer", m.dir));
+    if (field.max_sen_len < 2) return keys.Error("max_sen_len", "must be at least 2");
+    m.text_fields.push_back(std::move(field));
+  }
+  return Status::Ok();
+}
+
+Status ParseTask(const Keys& top, Manifest& m) {
+  VERDICT_ASSIGN_OR_RETURN(std::string task, top.Get<std::string>("task"));
+  if (task == "binary") {
+    m.task = Task::kBinary;
+  } else if (task == "multiclass") {
+    m.task = Task::kMulticlass;
+  } else {
+    return top.Error("task", "must be 'binary' or 'multiclass', not " + Quote(task));
+  }
+  VERDICT_ASSIGN_OR_RETURN(m.num_classes, top.Get<int>("num_classes"));
+  if (m.task == Task::kBinary && m.num_classes != 2)
+    return top.Error("num_classes", "must be 2 for a binary task");
+  if (m.num_classes < 2) return top.Error("num_classes", "must be at least 2");
+  VERDICT_ASSIGN_OR_RETURN(m.class_labels, top.Get<std::vector<std::string>>("class_labels"));
+  if (static_cast<int>(m.class_labels.size()) != m.num_classes) {
+    return top.Error("class_labels",
+                     "must list num_classes (" + std::to_string(m.num_classes) + ") labels");
+  }
+  VERDICT_ASSIGN_OR_RETURN(std::string output, top.GetOr<std::string>("output", "logits"));
+  if (output == "logits") {
+    m.output = ModelOutput::kLogits;
+  } else if (output == "probabilities") {
+    m.output = ModelOutput::kProbabilities;
+  } else {
+    return top.Error("output", "must be 'logits' or 'probabilities', not " + Quote(output));
+  }
+  return Status::Ok();
+}
+
+template <typename Field>
+const Field* FindField(const std::vector<Field>& fields, const std::string& name) {
+  for (const Field& field : fields) {
+    if (field.name == name) return &field;
+  }
+  return nullptr;
+}
+
+// Every input refers to a declared field, and every text field feeds both ids and mask.
+Status CheckInputsMatchFields(const Manifest& m, const std::string& where) {
+  for (const InputSpec& input : m.inputs) {
+    bool tabular = input.kind == InputKind::kTabular;
+    bool known = tabular ? FindField(m.tabular_fields, input.field) != nullptr
+                         : FindField(m.text_fields, input.field) != nullptr;
+    if (!known) {
+      return InvalidBundle(where + ": input '" + input.name + "' reads field '" + input.field +
+                           "', which is not declared in " +
+                           (tabular ? "tabular_fields" : "text_fields"));
+    }
+  }
+  for (const TextField& field : m.text_fields) {
+    int ids = 0, masks = 0;
+    for (const InputSpec& input : m.inputs) {
+      if (input.field != field.name) continue;
+      ids += input.kind == InputKind::kTextIds;
+      masks += input.kind == InputKind::kAttentionMask;
+    }
+    if (ids != 1 || masks != 1) {
+      return InvalidBundle(where + ": text field '" + field.name +
+                           "' needs exactly one text_ids and one attention_mask input");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* TaskName(Task task) { return task == Task::kBinary ? "binary" : "multiclass"; }
+
+Result<Manifest> LoadManifest(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return NotFound("model directory '" + dir + "' does not exist");
+  std::string path = (fs::path(dir) / kManifestFile).string();
+  if (!fs::is_regular_file(path, ec)) {
+    return NotFound("model directory '" + dir + "' has no " + kManifestFile +
+                    " (export the model with verdict-export first)");
+  }
+  VERDICT_ASSIGN_OR_RETURN(json root, ParseJsonFile(path));
+  if (!root.is_object()) return InvalidBundle("'" + path + "' must hold a JSON object");
+  Keys top(root, "bundle '" + path + "'");
+  Manifest m;
+  m.dir = dir;
+  VERDICT_ASSIGN_OR_RETURN(m.format_version, top.Get<int>("format_version"));
+  if (m.format_version < 1 || m.format_version > kFormatVersion) {
+    return top.Error("format_version", "is " + std::to_string(m.format_version) +
+                                           "; this verdict reads versions 1 to " +
+                                           std::to_string(kFormatVersion));
+  }
+  VERDICT_ASSIGN_OR_RETURN(m.backend, top.GetOr<std::string>("backend", "torchscript"));
+  if (m.backend == "aoti") {
+    return Unsupported("bundle '" + path + "': the AOTInductor backend is not supported yet");
+  }
+  if (m.backend != "torchscript")
+    return top.Error("backend", "must be 'torchscript', not " + Quote(m.backend));
+  VERDICT_ASSIGN_OR_RETURN(m.model_file, ExistingFile(top, "model_file", dir));
+  VERDICT_RETURN_IF_ERROR(ParseTask(top, m));
+  VERDICT_ASSIGN_OR_RETURN(m.id_field, top.GetOr<std::string>("id_field", ""));
+  VERDICT_ASSIGN_OR_RETURN(m.label_field, top.GetOr<std::string>("label_field", ""));
+  VERDICT_ASSIGN_OR_RETURN(m.batch_size, top.GetOr<int>("batch_size", 64));
+  if (m.batch_size < 1) return top.Error("batch_size", "must be at least 1");
+  VERDICT_ASSIGN_OR_RETURN(m.padding_invariant, top.GetOr<bool>("padding_invariant", false));
+  VERDICT_ASSIGN_OR_RETURN(m.created_by, top.GetOr<std::string>("created_by", ""));
+  VERDICT_RETURN_IF_ERROR(ParseInputs(top, m));
+  VERDICT_RETURN_IF_ERROR(ParseTabularFields(top, m));
+  VERDICT_RETURN_IF_ERROR(ParseTextFields(top, m));
+  VERDICT_RETURN_IF_ERROR(CheckInputsMatchFields(m, top.where()));
+  return m;
+}
+
+std::string Describe(const Manifest& m) {
+  std::ostringstream out;
+  out << "bundle:      " << m.dir << "\n"
+      << "format:      verdict-bundle v" << m.format_version << "\n"
+      << "created by:  " << (m.created_by.empty() ? "(unknown)" : m.created_by) << "\n"
+      << "model:       " << m.model_file << " (" << m.backend << ")\n"
+      << "task:        " << TaskName(m.task) << ", " << m.num_classes << " classes [";
+  for (size_t i = 0; i < m.class_labels.size(); ++i) out << (i ? ", " : "") << m.class_labels[i];
+  out << "]\n"
+      << "output:      "
+      << (m.output == ModelOutput::kLogits ? "logits (softmax applied)" : "probabilities") << "\n"
+      << "id field:    " << (m.id_field.empty() ? "(none)" : m.id_field) << "\n"
+      << "label field: " << (m.label_field.empty() ? "(none)" : m.label_field) << "\n"
+      << "batch size:  " << m.batch_size << "\n"
+      << "inputs:\n";
+  for (size_t i = 0; i < m.inputs.size(); ++i) {
+    const InputSpec& input = m.inputs[i];
+    out << "  " << i << ". " << input.name;
+    if (input.kind == InputKind::kTabular) {
+      const TabularField* field = FindField(m.tabular_fields, input.field);
+      out << "  float32 [B]  from '" << input.field << "'";
+      if (field->risk_table) {
+        out << ", risk table (" << field->risk_table->bins.size() << " bins, default "
+            << FormatShortest(field->risk_table->default_bin) << ")";
+      }
+      out << ", missing -> " << FormatShortest(field->missing_value) << "\n";
+    } else {
+      out << "  int64 [B, C, T]  "
+          << (input.kind == InputKind::kTextIds ? "token ids" : "attention mask") << " of '"
+          << input.field << "'\n";
+    }
+  }
+  for (const TextField& field : m.text_fields) {
+    out << "text field '" << field.name << "': steps";
+    for (const std::string& step : field.steps) out << " " << step;
+    out << "; max_sen_len " << field.max_sen_len << "; tokenizer " << field.tokenizer << "\n";
+  }
+  out << "padding invariant: "
+      << (m.padding_invariant ? "yes (dynamic padding)" : "no (pad to max_sen_len)") << "\n";
+  return out.str();
+}
+
+std::string Device::ToString() const { return cuda ? "cuda:" + std::to_string(index) : "cpu"; }
+
+}  // namespace verdict::bundle
