@@ -1,0 +1,196 @@
+#include "text/text.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "text/html_text.h"
+#include "text/steps.h"
+#include "text/unicode.h"
+
+namespace verdict::text {
+namespace {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// Unit cases (exact string equality).
+
+TEST(UnicodeTest, SanitizeReplacesMaximalSubpartsLikePython) {
+  EXPECT_EQ(SanitizeUtf8("ok \xC3\xA9"), "ok \xC3\xA9");
+  EXPECT_EQ(SanitizeUtf8("a\xFF"
+                         "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(SanitizeUtf8("\xE2\x82"), "\xEF\xBF\xBD");  // truncated: one
+  EXPECT_EQ(SanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(SanitizeUtf8("\xF0\x9F\x98"), "\xEF\xBF\xBD");
+  EXPECT_EQ(SanitizeUtf8(std::string_view("\0x", 2)), std::string("\0x", 2));
+}
+
+TEST(UnicodeTest, PythonStripLowerUpper) {
+  EXPECT_EQ(StripSpace("\xC2\xA0 a b\xE3\x80\x80\x1C"), "a b");  // NBSP, U+3000, U+001C
+  EXPECT_EQ(StripSpace("\xE2\x80\x8B"
+                       "a"),
+            "\xE2\x80\x8B"
+            "a");                               // U+200B is not space
+  EXPECT_EQ(PyLower("\xC4\xB0"), "i\xCC\x87");  // İ -> i̇
+  EXPECT_EQ(PyLower("\xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3"), "\xCE\xBF\xCE\xB4\xCE\xBF\xCF\x82");
+  EXPECT_EQ(PyLower("\xCE\xA3"), "\xCF\x83");  // lone Σ -> σ
+  EXPECT_EQ(PyUpper("stra\xC3\x9F"
+                    "e"),
+            "STRASSE");
+  EXPECT_EQ(CollapseSpace("a \t\n b\xC2\x85"
+                          "c"),
+            "a b c");
+}
+
+TEST(StepsTest, SplitterKeepsNestedOpenMarkerAndDropsOutside) {
+  EXPECT_EQ(SplitDialogue("x [bom] a [bom] b [eom] y [bom]  [eom][bom]c[eom][bom]d"),
+            (std::vector<std::string>{"a [bom] b", "c"}));
+  EXPECT_TRUE(SplitDialogue("nan").empty());
+}
+
+TEST(StepsTest, SeedEmojiRemoverAlsoDeletesCjk) {
+  EXPECT_EQ(RemoveEmojiSeed("ok \xF0\x9F\x98\x80 \xE4\xBD\xA0\xE5\xA5\xBD \xD0\xB4"),
+            "ok   \xD0\xB4");
+}
+
+TEST(StepsTest, EmojiRemoverV2KeepsCjkAndDropsSequences) {
+  // 👍🏽, 👨‍👩‍👧, 🇫🇷, ❤️, 你好, ©
+  EXPECT_EQ(RemoveEmojiV2("a\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD b"), "a b");
+  EXPECT_EQ(
+      RemoveEmojiV2("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7!"),
+      "!");
+  EXPECT_EQ(RemoveEmojiV2("\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7 \xE2\x9D\xA4\xEF\xB8\x8F"), " ");
+  EXPECT_EQ(RemoveEmojiV2("\xE4\xBD\xA0\xE5\xA5\xBD \xC2\xA9 \xE0\xA4\x95\xE2\x80\x8D"),
+            "\xE4\xBD\xA0\xE5\xA5\xBD \xC2\xA9 \xE0\xA4\x95\xE2\x80\x8D");
+}
+
+TEST(HtmlTest, DeparturesWhereTheSeedRaises) {
+  EXPECT_EQ(HtmlToText("a &#xD800; b"), "a \xEF\xBF\xBD b");
+  EXPECT_EQ(HtmlToText("a <![foo[ x ]]> b"), "a <![foo[ x ]]> b");
+  EXPECT_EQ(HtmlToText("<![ CDATA[x]]>y"), "<![ CDATA[x]]>y");
+}
+
+TEST(PipelineTest, BuildRejectsUnknownUnsupportedAndMisplacedSteps) {
+  auto unknown = TextPipeline::Build({"dialogue_splitter", "lowercase"}, nullptr, {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("step 2 'lowercase'"), std::string::npos);
+  auto seed_cannot = TextPipeline::Build({"fasttext_embedding"}, nullptr, {});
+  ASSERT_FALSE(seed_cannot.ok());
+  EXPECT_EQ(seed_cannot.status().code(), StatusCode::kUnsupported);
+  auto not_yet = TextPipeline::Build({"cs_chat_splitter"}, nullptr, {});
+  ASSERT_FALSE(not_yet.ok());
+  EXPECT_EQ(not_yet.status().code(), StatusCode::kUnsupported);
+  EXPECT_FALSE(TextPipeline::Build({"dialogue_splitter", "text_upper"}, nullptr, {}).ok());
+  EXPECT_FALSE(TextPipeline::Build({"dialogue_splitter", "dialogue_splitter"}, nullptr, {}).ok());
+  EXPECT_FALSE(TextPipeline::Build({"dialogue_chunker"}, nullptr, {}).ok());
+}
+
+TEST(PipelineTest, CleaningStepsWithoutTokenizer) {
+  auto pipeline = TextPipeline::Build(
+      {"dialogue_splitter", "html_normalizer", "emoji_remover", "text_normalizer"}, nullptr, {});
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  EXPECT_FALSE(pipeline->tokenizes());
+  const ProcessedText out =
+      pipeline->Run("[bom] Hello <b>W\xC3\x96RLD</b>&nbsp;\xF0\x9F\x98\x80 [eom]x[bom]\xFF[eom]");
+  // U+FFFD (from the invalid byte) lies in the seed emoji range U+24C2-U+1F251.
+  EXPECT_EQ(out.chunks, (std::vector<std::string>{"hello w\xC3\xB6rld", ""}));
+  EXPECT_TRUE(out.input_ids.empty());
+}
+
+TEST(PipelineTest, DefaultSteps) {
+  EXPECT_EQ(TextPipeline::DefaultSteps(false).size(), 6u);
+  EXPECT_EQ(TextPipeline::DefaultSteps(true),
+            (std::vector<std::string>{"dialogue_splitter", "text_normalizer", "dialogue_chunker",
+                                      "tokenizer"}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Golden replays: files written by tests/golden/text/gen_text_golden.py (the seed's processors
+// in Python: BeautifulSoup 4.12.3 html.parser, the seed's emoji regex, str methods, HF
+// `tokenizers`). Tolerance: none; every string and id must be identical.
+
+constexpr const char* kGoldenDir = "tests/golden/text/";
+
+json LoadGolden(const std::string& name) {
+  std::ifstream in(std::string(kGoldenDir) + name);
+  if (!in) {
+    ADD_FAILURE() << "missing golden file " << kGoldenDir << name;
+    return json::object({{"cases", json::array()}});
+  }
+  return json::parse(in);
+}
+
+std::string HexToBytes(const std::string& hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return bytes;
+}
+
+json RunStep(const std::string& step, const std::string& input) {
+  if (step == "dialogue_splitter") return SplitDialogue(input);
+  if (step == "html_normalizer") return HtmlToText(input);
+  if (step == "emoji_remover") return RemoveEmojiSeed(input);
+  if (step == "text_normalizer") return NormalizeText(input);
+  if (step == "text_upper") return UpperText(input);
+  ADD_FAILURE() << "unknown step in golden file: " << step;
+  return nullptr;
+}
+
+TEST(GoldenTest, SingleStepsMatchTheSeedProcessors) {
+  const json golden = LoadGolden("steps.json");
+  ASSERT_GT(golden["cases"].size(), 500u);
+  size_t failures = 0;
+  for (const json& c : golden["cases"]) {
+    const std::string step = c["step"];
+    const std::string input = c["input"];
+    const json actual = RunStep(step, input);
+    if (actual != c["expected"] && ++failures <= 20) {
+      ADD_FAILURE() << step << " on " << json(input).dump() << "\n  expected "
+                    << c["expected"].dump() << "\n  actual   " << actual.dump();
+    }
+  }
+  EXPECT_EQ(failures, 0u);
+}
+
+TEST(GoldenTest, InvalidUtf8IsReplacedLikePython) {
+  const json golden = LoadGolden("utf8.json");
+  ASSERT_FALSE(golden["cases"].empty());
+  for (const json& c : golden["cases"]) {
+    EXPECT_EQ(SanitizeUtf8(HexToBytes(c["hex"])), c["expected"].get<std::string>())
+        << "bytes " << c["hex"];
+  }
+}
+
+TEST(GoldenTest, PipelinesMatchTheSeedChunksAndIds) {
+  const json golden = LoadGolden("pipeline.json");
+  ASSERT_FALSE(golden["cases"].empty());
+  auto tokenizer = tokenizer::WordPiece::Load(golden["tokenizer"].get<std::string>());
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().ToString();
+  size_t failures = 0;
+  for (const json& c : golden["cases"]) {
+    const PipelineOptions options{c["max_sen_len"].get<size_t>(), c["chunk_truncate"].get<bool>(),
+                                  c["max_total_chunks"].get<size_t>()};
+    auto pipeline = TextPipeline::Build(c["steps"], &*tokenizer, options);
+    ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+    const ProcessedText out = pipeline->Run(c["input"].get<std::string>());
+    const json actual_chunks = out.chunks;
+    const json actual_ids = out.input_ids;
+    if ((actual_chunks != c["chunks"] || actual_ids != c["input_ids"]) && ++failures <= 10) {
+      ADD_FAILURE() << json(c["steps"]).dump() << " max_sen_len " << options.max_sen_len << " on "
+                    << c["input"].dump() << "\n  expected " << c["chunks"].dump() << "\n  actual   "
+                    << actual_chunks.dump() << "\n  expected ids " << c["input_ids"].dump()
+                    << "\n  actual ids   " << actual_ids.dump();
+    }
+  }
+  EXPECT_EQ(failures, 0u);
+}
+
+}  // namespace
+}  // namespace verdict::text
