@@ -1,0 +1,391 @@
+// Encoding: added-token extraction, BertNormalizer, BertPreTokenizer and WordPiece, streamed
+// character by character so that no intermediate string is built per word.
+#include <algorithm>
+#include <utility>
+
+#include "tokenizer/impl.h"
+#include "tokenizer/unicode.h"
+
+namespace verdict::tokenizer {
+namespace internal {
+namespace {
+
+// A text range of the input and the added token it is, or -1 for plain text.
+struct Split {
+  size_t begin;
+  size_t end;
+  int32_t id;
+};
+
+bool HasFlag(char32_t cp, uint8_t flag) { return (LookupChar(cp).flags & flag) != 0; }
+
+// Start of the code point that ends at `end` (which must be > 0).
+size_t PreviousCharStart(std::string_view text, size_t end) {
+  size_t i = end - 1;
+  while (i > 0 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
+  return i;
+}
+
+bool EndsWithWordChar(std::string_view text, size_t end) {
+  if (end == 0) return false;
+  size_t pos = PreviousCharStart(text, end);
+  return HasFlag(DecodeUtf8(text, &pos), kWordChar);
+}
+
+bool StartsWithWordChar(std::string_view text, size_t begin) {
+  if (begin >= text.size()) return false;
+  return HasFlag(DecodeUtf8(text, &begin), kWordChar);
+}
+
+// Start of the run of whitespace that ends at `end`.
+size_t WhitespaceRunStart(std::string_view text, size_t end) {
+  while (end > 0) {
+    size_t start = PreviousCharStart(text, end);
+    size_t pos = start;
+    if (!HasFlag(DecodeUtf8(text, &pos), kWhitespace)) break;
+    end = start;
+  }
+  return end;
+}
+
+// End of the run of whitespace that starts at `begin`.
+size_t WhitespaceRunEnd(std::string_view text, size_t begin) {
+  while (begin < text.size()) {
+    size_t pos = begin;
+    if (!HasFlag(DecodeUtf8(text, &pos), kWhitespace)) break;
+    begin = pos;
+  }
+  return begin;
+}
+
+// The longest added token starting at `pos`, or nullptr.
+const AddedToken* LongestMatchAt(std::string_view text, size_t pos,
+                                 const std::vector<AddedToken>& tokens) {
+  const AddedToken* best = nullptr;
+  for (const AddedToken& token : tokens) {
+    if (text.compare(pos, token.pattern.size(), token.pattern) == 0 &&
+        (best == nullptr || token.pattern.size() > best->pattern.size())) {
+      best = &token;
+    }
+  }
+  return best;
+}
+
+// Splits `text` on the added tokens, leftmost-longest and non-overlapping, honouring the
+// single_word, lstrip and rstrip flags the way the tokenizers AddedVocabulary does.
+std::vector<Split> SplitOnAddedTokens(std::string_view text,
+                                      const std::vector<AddedToken>& tokens) {
+  std::vector<Split> splits;
+  std::array<bool, 256> first_byte{};
+  for (const AddedToken& token : tokens) {
+    first_byte[static_cast<unsigned char>(token.pattern[0])] = true;
+  }
+  size_t covered = 0;  // end of the last split
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const AddedToken* match = first_byte[static_cast<unsigned char>(text[pos])]
+                                  ? LongestMatchAt(text, pos, tokens)
+                                  : nullptr;
+    if (match == nullptr) {
+      ++pos;
+      continue;
+    }
+    size_t start = pos;
+    size_t stop = pos + match->pattern.size();
+    pos = stop;
+    if (match->single_word && (EndsWithWordChar(text, start) || StartsWithWordChar(text, stop))) {
+      continue;
+    }
+    if (match->lstrip) start = WhitespaceRunStart(text, start);
+    start = std::max(start, covered);
+    if (match->rstrip) stop = WhitespaceRunEnd(text, stop);
+    if (covered < start) splits.push_back({covered, start, -1});
+    splits.push_back({start, stop, match->id});
+    covered = stop;
+  }
+  if (covered < text.size()) splits.push_back({covered, text.size(), -1});
+  return splits;
+}
+
+// BertPreTokenizer followed by WordPiece: receives normalized characters and appends ids.
+class WordSink {
+ public:
+  WordSink(const WordPiece::Impl& impl, std::vector<int32_t>* ids) : impl_(impl), ids_(ids) {}
+
+  void AsciiChar(unsigned char c) {
+    switch (impl_.ascii_class[c]) {
+      case AsciiClass::kWordChar:
+        word_.push_back(static_cast<char>(c));
+        ++word_chars_;
+        break;
+      case AsciiClass::kWhitespace:
+        EndWord();
+        break;
+      case AsciiClass::kPunctuation:
+        EndWord();
+        word_.push_back(static_cast<char>(c));
+        word_chars_ = 1;
+        EndWord();
+        break;
+    }
+  }
+
+  void Char(char32_t cp) {
+    if (cp < 0x80) return AsciiChar(static_cast<unsigned char>(cp));
+    const uint8_t flags = LookupChar(cp).flags;
+    if (flags & (kWhitespace | kPunctuation)) EndWord();
+    if (flags & kWhitespace) return;
+    AppendUtf8(cp, &word_);
+    ++word_chars_;
+    if (flags & kPunctuation) EndWord();
+  }
+
+  // An added token found in the text: it ends the current word and keeps its own id.
+  void PushAddedToken(int32_t id) {
+    EndWord();
+    ids_->push_back(id);
+  }
+
+  // Ends the current word (a split boundary also ends it).
+  void EndWord() {
+    if (word_.empty()) return;
+    TokenizeWord();
+    word_.clear();
+    word_chars_ = 0;
+  }
+
+ private:
+  static size_t CharStartAtOrBefore(std::string_view word, size_t end) {
+    while (end > 0 && end < word.size() && (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80)
+      --end;
+    return end;
+  }
+
+  // Greedy longest-match-first; a word with an unmatched position becomes one unknown token.
+  void TokenizeWord() {
+    if (word_chars_ > impl_.max_input_chars_per_word) {
+      ids_->push_back(impl_.unk);
+      return;
+    }
+    const std::string_view word = word_;
+    const size_t first_id = ids_->size();
+    size_t start = 0;
+    while (start < word.size()) {
+      const VocabIndex& index = start == 0 ? impl_.vocab : impl_.continuation;
+      size_t end =
+          CharStartAtOrBefore(word, std::min(word.size(), start + index.max_token_bytes()));
+      int32_t id = VocabIndex::kMissing;
+      while (end > start) {
+        id = index.Find(word.substr(start, end - start));
+        if (id != VocabIndex::kMissing) break;
+        end = CharStartAtOrBefore(word, end - 1);
+      }
+      if (id == VocabIndex::kMissing) {
+        ids_->resize(first_id);
+        ids_->push_back(impl_.unk);
+        return;
+      }
+      ids_->push_back(id);
+      start = end;
+    }
+  }
+
+  const WordPiece::Impl& impl_;
+  std::vector<int32_t>* ids_;
+  std::string word_;
+  size_t word_chars_ = 0;
+};
+
+// Collects normalized text.
+class StringSink {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+  void AsciiChar(unsigned char c) { out_->push_back(static_cast<char>(c)); }
+  void Char(char32_t cp) { AppendUtf8(cp, out_); }
+
+ private:
+  std::string* out_;
+};
+
+// BertNormalizer (clean_text, handle_chinese_chars, strip_accents, lowercase, in that order),
+// streamed into a sink. strip_accents holds back non-starters until the next starter so that
+// they can be put in canonical order, as NFD does, before nonspacing marks are dropped.
+template <typename Sink>
+class Normalizer {
+ public:
+  Normalizer(const WordPiece::Impl& impl, Sink* sink)
+      : options_(impl.normalizer), ascii_(impl.ascii_normalization), sink_(sink) {}
+
+  // Normalizes one split of the input.
+  void Run(std::string_view text) {
+    size_t i = 0;
+    while (i < text.size()) {
+      const auto byte = static_cast<unsigned char>(text[i]);
+      if (byte < 0x80 && pending_.empty()) {
+        ++i;
+        if (ascii_[byte] >= 0) sink_->AsciiChar(static_cast<unsigned char>(ascii_[byte]));
+        continue;
+      }
+      Char(DecodeUtf8(text, &i));
+    }
+    FlushPending();
+  }
+
+  // Normalizes one code point (the slow path: any character, and ASCII while marks wait).
+  void Char(char32_t cp) {
+    if (!options_.enabled) return sink_->Char(cp);
+    const CharInfo& info = LookupChar(cp);
+    if (options_.clean_text) {
+      if (info.flags & kCleanRemove) return;
+      if (info.flags & kCleanSpace) return StripAccents(U' ', LookupChar(U' '));
+    }
+    if (options_.handle_chinese_chars && (info.flags & kChinese)) {
+      StripAccents(U' ', LookupChar(U' '));
+      StripAccents(cp, info);
+      return StripAccents(U' ', LookupChar(U' '));
+    }
+    StripAccents(cp, info);
+  }
+
+  void FlushPending() {
+    std::stable_sort(pending_.begin(), pending_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [combining_class, cp] : pending_) {
+      const CharInfo& info = LookupChar(cp);
+      if (!(info.flags & kNonspacing)) Lowercase(cp, info);
+    }
+    pending_.clear();
+  }
+
+ private:
+  void StripAccents(char32_t cp, const CharInfo& info) {
+    if (!options_.strip_accents) return Lowercase(cp, info);
+    char32_t parts[4];
+    const size_t count = Decompose(cp, info, parts);
+    for (size_t k = 0; k < count; ++k) {
+      const CharInfo& part = count == 1 ? info : LookupChar(parts[k]);
+      if (part.combining_class != 0) {
+        pending_.emplace_back(part.combining_class, parts[k]);
+        continue;
+      }
+      FlushPending();
+      if (!(part.flags & kNonspacing)) Lowercase(parts[k], part);
+    }
+  }
+
+  void Lowercase(char32_t cp, const CharInfo& info) {
+    if (!options_.lowercase) return sink_->Char(cp);
+    char32_t lower[4];
+    const size_t count = internal::Lowercase(cp, info, lower);
+    for (size_t k = 0; k < count; ++k) sink_->Char(lower[k]);
+  }
+
+  const NormalizerOptions& options_;
+  const AsciiNormalization& ascii_;
+  Sink* sink_;
+  std::vector<std::pair<uint8_t, char32_t>> pending_;
+};
+
+// Feeds already normalized text to the pre-tokenizer.
+void PreTokenize(std::string_view normalized, WordSink* sink) {
+  size_t i = 0;
+  while (i < normalized.size()) sink->Char(DecodeUtf8(normalized, &i));
+  sink->EndWord();
+}
+
+// A plain-text split: normalization, then normalized added tokens when there are any.
+void EncodeTextSplit(const WordPiece::Impl& impl, std::string_view text, WordSink* sink) {
+  if (impl.normalized_added.empty()) {
+    Normalizer<WordSink>(impl, sink).Run(text);
+    sink->EndWord();
+    return;
+  }
+  const std::string normalized = NormalizeText(impl, text);
+  for (const Split& split : SplitOnAddedTokens(normalized, impl.normalized_added)) {
+    if (split.id >= 0) {
+      sink->PushAddedToken(split.id);
+      continue;
+    }
+    PreTokenize(std::string_view(normalized).substr(split.begin, split.end - split.begin), sink);
+  }
+}
+
+}  // namespace
+
+std::string NormalizeText(const WordPiece::Impl& impl, std::string_view text) {
+  std::string out;
+  StringSink sink(&out);
+  Normalizer<StringSink>(impl, &sink).Run(text);
+  return out;
+}
+
+void FinalizeImpl(WordPiece::Impl* impl) {
+  for (int c = 0; c < 128; ++c) {
+    const uint8_t flags = LookupChar(static_cast<char32_t>(c)).flags;
+    impl->ascii_class[c] = (flags & kWhitespace)    ? AsciiClass::kWhitespace
+                           : (flags & kPunctuation) ? AsciiClass::kPunctuation
+                                                    : AsciiClass::kWordChar;
+  }
+  // Each ASCII byte goes through the general path (Char), which does not read the table.
+  for (int c = 0; c < 128; ++c) {
+    std::string out;
+    StringSink sink(&out);
+    Normalizer<StringSink> normalizer(*impl, &sink);
+    normalizer.Char(static_cast<char32_t>(c));
+    normalizer.FlushPending();
+    VERDICT_CHECK(out.size() <= 1);
+    impl->ascii_normalization[c] = out.empty() ? int16_t{-1} : static_cast<int16_t>(out[0]);
+  }
+  for (AddedToken& token : impl->raw_added) token.pattern = token.content;
+  // tokenizers matches and decodes a normalized added token by its normalized content.
+  for (AddedToken& token : impl->normalized_added) {
+    token.pattern = NormalizeText(*impl, token.content);
+    impl->id_to_token[token.id] = token.pattern;
+  }
+  std::erase_if(impl->normalized_added, [](const AddedToken& t) { return t.pattern.empty(); });
+}
+
+}  // namespace internal
+
+namespace {
+
+void EncodeContent(const WordPiece::Impl& impl, std::string_view text, std::vector<int32_t>* ids) {
+  internal::WordSink sink(impl, ids);
+  if (impl.raw_added.empty()) {
+    internal::EncodeTextSplit(impl, text, &sink);
+    return;
+  }
+  for (const internal::Split& split : internal::SplitOnAddedTokens(text, impl.raw_added)) {
+    if (split.id >= 0) {
+      ids->push_back(split.id);
+    } else {
+      internal::EncodeTextSplit(impl, text.substr(split.begin, split.end - split.begin), &sink);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<int32_t> WordPiece::EncodeNoSpecial(std::string_view text) const {
+  std::vector<int32_t> ids;
+  ids.reserve(text.size() / 4 + 4);
+  EncodeContent(*impl_, text, &ids);
+  return ids;
+}
+
+std::vector<int32_t> WordPiece::Encode(std::string_view text, size_t max_length) const {
+  std::vector<int32_t> content = EncodeNoSpecial(text);
+  if (max_length > 0 && max_length >= impl_->template_special_count &&
+      content.size() + impl_->template_special_count > max_length) {
+    content.resize(max_length - impl_->template_special_count);
+  }
+  std::vector<int32_t> ids;
+  ids.reserve(content.size() + impl_->template_special_count);
+  for (const internal::TemplateItem& item : impl_->single_template) {
+    const std::vector<int32_t>& part = item.is_sequence ? content : item.ids;
+    ids.insert(ids.end(), part.begin(), part.end());
+  }
+  return ids;
+}
+
+}  // namespace verdict::tokenizer
