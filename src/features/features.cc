@@ -118,8 +118,8 @@ Result<FeatureBatch> Encoder::Encode(const table::Batch& batch) const {
   return out;
 }
 
-Result<std::vector<int32_t>> Encoder::EncodeLabels(const table::Batch& batch) const {
-  const std::string& name = manifest_.label_field;
+Result<std::vector<int32_t>> Encoder::EncodeLabels(const table::Batch& batch,
+                                                   const std::string& name) const {
   VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(name));
   std::vector<int32_t> labels(cells.size());
   for (size_t i = 0; i < cells.size(); ++i) {

@@ -8,7 +8,7 @@
 // Usage:
 //   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest));
 //   VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch rows, encoder.Encode(batch));
-//   VERDICT_ASSIGN_OR_RETURN(std::vector<int32_t> y, encoder.EncodeLabels(batch));
+//   VERDICT_ASSIGN_OR_RETURN(std::vector<int32_t> y, encoder.EncodeLabels(batch, "label"));
 #pragma once
 
 #include <cstdint>
@@ -41,9 +41,10 @@ class Encoder {
   std::vector<std::string> RequiredColumns() const;
   // Model inputs of every row of `batch`. Errors name file, column and row.
   Result<FeatureBatch> Encode(const table::Batch& batch) const;
-  // Class index of every row's label (the bundle's label field). A label that is missing or not
-  // one of the bundle's class labels is an error naming the row.
-  Result<std::vector<int32_t>> EncodeLabels(const table::Batch& batch) const;
+  // Class index of every row's label in `column`. A label that is missing or not one of the
+  // bundle's class labels is an error naming the row.
+  Result<std::vector<int32_t>> EncodeLabels(const table::Batch& batch,
+                                            const std::string& column) const;
 
  private:
   explicit Encoder(const bundle::Manifest& manifest) : manifest_(manifest) {}

@@ -54,7 +54,7 @@ TEST(Encoder, TabularAndRiskFields) {
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(rows->columns[0].values, (std::vector<float>{2.5f, -1.0f, -1.0f}));
   EXPECT_EQ(rows->columns[1].values, (std::vector<float>{0.25f, 0.1f, 0.1f}));
-  auto labels = encoder->EncodeLabels(batch);
+  auto labels = encoder->EncodeLabels(batch, "label");
   ASSERT_TRUE(labels.ok());
   EXPECT_EQ(*labels, (std::vector<int32_t>{0, 2, 1}));
 }
@@ -65,7 +65,7 @@ TEST(Encoder, BadCellsNameTheRow) {
   auto rows = encoder->Encode(batch);
   ASSERT_FALSE(rows.ok());
   EXPECT_NE(rows.status().message().find("column 'a' row 2: value is infinite"), std::string::npos);
-  auto labels = encoder->EncodeLabels(batch);
+  auto labels = encoder->EncodeLabels(batch, "label");
   ASSERT_FALSE(labels.ok());
   EXPECT_NE(labels.status().message().find(
                 "row 2: label 'w' is not one of the model's classes (x, y, z)"),
