@@ -58,7 +58,7 @@ RankingSummary SummarizeRanking(const ClassSortedScores& sorted,
   const int64_t n = sorted.NegativeCount();
   RankingSummary summary;
   summary.recall_at_precision_points.assign(minimum_precisions.size(), OperatingPoint{});
-  int64_t twice_u = 0;  // twice the Mann-Whitney U, exact in integers
+  int64_t twice_u = 0;                  // twice the Mann-Whitney U, exact in integers
   WeightedMoments positive_placements;  // V10: share of negatives below, ties one half
   WeightedMoments negative_placements;  // V01: share of positives above, ties one half
   double best_f1 = 0;
@@ -139,8 +139,8 @@ CurvePoints DownsampleCurve(const CurvePoints& curve, size_t max_points) {
   if (size <= max_points) return curve;
   std::vector<double> length_to(size, 0.0);
   for (size_t i = 1; i < size; ++i) {
-    length_to[i] = length_to[i - 1] + std::hypot(curve.x[i] - curve.x[i - 1],
-                                                 curve.y[i] - curve.y[i - 1]);
+    length_to[i] =
+        length_to[i - 1] + std::hypot(curve.x[i] - curve.x[i - 1], curve.y[i] - curve.y[i - 1]);
   }
   const double spacing = length_to.back() / static_cast<double>(max_points - 1);
   CurvePoints kept = StartCurve(curve.x[0], curve.y[0]);

@@ -48,4 +48,29 @@ Status ValidateInput(std::span<const int32_t> labels, std::span<const double> va
   return CheckFinite(values, values_per_row);
 }
 
+Status ValidateOptions(const Options& options) {
+  for (double threshold : options.thresholds) {
+    if (!std::isfinite(threshold)) return InvalidArgument("metric thresholds must be finite");
+  }
+  for (double precision : options.recall_at_precision) {
+    if (!(precision > 0 && precision <= 1)) {
+      return InvalidArgument("recall_at_precision levels must lie in (0, 1], got " +
+                             FormatShortest(precision));
+    }
+  }
+  for (int k : options.top_k) {
+    if (k < 1) return InvalidArgument("top_k values must be at least 1, got " + std::to_string(k));
+  }
+  if (options.calibration_bins < 1) return InvalidArgument("calibration_bins must be at least 1");
+  if (options.bootstrap_resamples < 0) {
+    return InvalidArgument("bootstrap_resamples must not be negative");
+  }
+  if (!(options.confidence_level > 0 && options.confidence_level < 1)) {
+    return InvalidArgument("confidence_level must lie in (0, 1), got " +
+                           FormatShortest(options.confidence_level));
+  }
+  if (options.max_curve_points < 2) return InvalidArgument("max_curve_points must be at least 2");
+  return Status::Ok();
+}
+
 }  // namespace verdict::metrics::internal

@@ -1,0 +1,82 @@
+// EvaluateBinary: validation, one split-and-sort of the scores, then every metric, interval and
+// curve from the two sorted arrays.
+#include <utility>
+
+#include "metrics/binary_metrics.h"
+#include "metrics/bootstrap.h"
+#include "metrics/calibration.h"
+#include "metrics/metrics.h"
+#include "metrics/ranking.h"
+#include "metrics/validation.h"
+
+namespace verdict::metrics {
+namespace {
+
+using internal::ClassSortedScores;
+using internal::CurvePoints;
+
+Curve MakeCurve(std::string name, const CurvePoints& points, const Options& options) {
+  CurvePoints kept = internal::DownsampleCurve(points, options.max_curve_points);
+  return {std::move(name), std::move(kept.x), std::move(kept.y), std::move(kept.thresholds)};
+}
+
+Curve CalibrationCurve(const ClassSortedScores& sorted, int bins) {
+  Curve curve{"calibration", {}, {}, {}};
+  for (const internal::CalibrationBin& bin : internal::CalibrationBins(sorted, bins)) {
+    curve.x.push_back(bin.mean_score);
+    curve.y.push_back(bin.positive_fraction);
+    curve.thresholds.push_back(bin.lower_edge);
+  }
+  return curve;
+}
+
+std::vector<Curve> BinaryCurves(const ClassSortedScores& sorted, const Options& options) {
+  std::vector<Curve> curves;
+  const bool has_positives = !sorted.positives.empty();
+  if (has_positives && !sorted.negatives.empty()) {
+    curves.push_back(MakeCurve("roc", internal::RocCurve(sorted), options));
+  }
+  if (has_positives) {
+    curves.push_back(MakeCurve("pr", internal::PrecisionRecallCurve(sorted), options));
+  }
+  if (internal::ScoresAreProbabilities(sorted)) {
+    curves.push_back(CalibrationCurve(sorted, options.calibration_bins));
+  }
+  return curves;
+}
+
+std::vector<std::string> ClassNotes(const ClassSortedScores& sorted) {
+  std::vector<std::string> notes;
+  if (sorted.positives.empty()) notes.push_back("no positive rows (label 1): ranking metrics null");
+  if (sorted.negatives.empty()) notes.push_back("no negative rows (label 0): AUC null");
+  if (!internal::ScoresAreProbabilities(sorted)) {
+    notes.push_back("scores outside [0, 1]: log loss, Brier score and calibration error null");
+  }
+  return notes;
+}
+
+}  // namespace
+
+Result<Evaluation> EvaluateBinary(std::span<const int32_t> labels, std::span<const double> scores,
+                                  const Options& options) {
+  VERDICT_RETURN_IF_ERROR(internal::ValidateOptions(options));
+  VERDICT_RETURN_IF_ERROR(internal::ValidateInput(labels, scores, 1, 2));
+  std::vector<uint64_t> scratch;
+  const ClassSortedScores sorted = internal::SortByClass(
+      labels.size(), [&](size_t row) { return labels[row] == 1; },
+      [&](size_t row) { return scores[row]; }, scratch);
+  internal::BinaryEstimates estimates = internal::EstimateBinary(sorted, options);
+  Evaluation evaluation;
+  evaluation.notes = ClassNotes(sorted);
+  if (options.bootstrap_resamples > 0) {
+    for (internal::NamedInterval& interval : internal::BootstrapIntervals(
+             sorted, options, internal::BootstrapMetricNames(options), evaluation.notes)) {
+      estimates.intervals.push_back(std::move(interval));
+    }
+  }
+  evaluation.metrics = internal::WithIntervals(estimates.metrics, estimates.intervals);
+  evaluation.curves = BinaryCurves(sorted, options);
+  return evaluation;
+}
+
+}  // namespace verdict::metrics
