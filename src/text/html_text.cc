@@ -586,6 +586,10 @@ class HtmlParser {
 
 }  // namespace
 
-std::string HtmlToText(std::string_view html) { return HtmlParser(DecodeUtf8(html)).Run(); }
+std::string HtmlToText(std::string_view html) {
+  // Without '<' and '&' html.parser sees a single text node.
+  if (html.find_first_of("<&") == std::string_view::npos) return std::string(StripSpace(html));
+  return HtmlParser(DecodeUtf8(html)).Run();
+}
 
 }  // namespace verdict::text

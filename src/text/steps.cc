@@ -56,6 +56,12 @@ std::string DeleteCodePoints(std::string_view text, Drop drop) {
   out.reserve(text.size());
   size_t pos = 0;
   while (pos < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[pos]);
+    if (byte < 0x80) {
+      if (!drop(byte)) out.push_back(text[pos]);
+      ++pos;
+      continue;
+    }
     const size_t start = pos;
     if (!drop(NextCodePoint(text, pos))) out.append(text.substr(start, pos - start));
   }

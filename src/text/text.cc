@@ -112,6 +112,9 @@ Result<TextPipeline> TextPipeline::Build(const std::vector<std::string>& names,
     if (needs_tokenizer && tokenizer == nullptr) {
       return StepError(i, names[i], "needs a tokenizer, but none was given");
     }
+    if (needs_tokenizer && options.max_sen_len < 2) {
+      return StepError(i, names[i], "max_sen_len must be at least 2 ([CLS] and [SEP])");
+    }
     produces_list =
         produces_list || step == Step::kDialogueSplitter || step == Step::kDialogueChunker;
     steps.push_back(step);

@@ -68,9 +68,9 @@ struct ProcessedText {
 class TextPipeline {
  public:
   // Validates the step list. `tokenizer` is needed by dialogue_chunker and tokenizer and must
-  // outlive the pipeline. Errors: unknown or unsupported step names, a missing tokenizer, a
-  // step after `tokenizer`, and steps the seed would fail on (dialogue_splitter or text_upper
-  // after a step that produced a list).
+  // outlive the pipeline. Errors: unknown or unsupported step names, a missing tokenizer or a
+  // max_sen_len below 2 for dialogue_chunker / tokenizer, a step after `tokenizer`, and steps
+  // the seed would fail on (dialogue_splitter or text_upper after a step that produced a list).
   static Result<TextPipeline> Build(const std::vector<std::string>& steps,
                                     const tokenizer::WordPiece* tokenizer, PipelineOptions options);
 

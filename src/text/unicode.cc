@@ -1,6 +1,7 @@
 #include "text/unicode.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "text/unicode_tables.h"
 
@@ -78,19 +79,6 @@ char32_t LowerCapitalSigma(std::u32string_view text, size_t i) {
   return (k == text.size() || !IsCasedNotIgnorable(text[k])) ? U'\u03C2' : U'\u03C3';
 }
 
-bool IsAscii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-std::string AsciiMap(std::string_view text, char from_first, char from_last, int shift) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= from_first && c <= from_last) c = static_cast<char>(c + shift);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string SanitizeUtf8(std::string_view bytes) {
@@ -98,6 +86,13 @@ std::string SanitizeUtf8(std::string_view bytes) {
   out.reserve(bytes.size());
   size_t pos = 0;
   while (pos < bytes.size()) {
+    size_t ascii_end = pos;
+    while (ascii_end < bytes.size() && static_cast<unsigned char>(bytes[ascii_end]) < 0x80) {
+      ++ascii_end;
+    }
+    out.append(bytes.substr(pos, ascii_end - pos));
+    pos = ascii_end;
+    if (pos == bytes.size()) break;
     const size_t length = SequenceLength(static_cast<unsigned char>(bytes[pos]));
     const size_t valid = length == 0 ? 1 : ValidPrefix(bytes, pos, length);
     if (length != 0 && valid == length) {
@@ -206,26 +201,40 @@ std::u32string PyLower(std::u32string_view text) {
   return out;
 }
 
-std::string PyLower(std::string_view text) {
-  if (IsAscii(text)) return AsciiMap(text, 'A', 'Z', 'a' - 'A');
-  return EncodeUtf8(PyLower(DecodeUtf8(text)));
-}
-
-std::string PyUpper(std::string_view text) {
-  if (IsAscii(text)) return AsciiMap(text, 'a', 'z', 'A' - 'a');
+// Maps each code point through a case table; ASCII letters by `ascii_shift` in [first, last].
+std::string MapCase(std::string_view text, const tables::CaseMapping* table, size_t size,
+                    char first, char last, int ascii_shift) {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
   while (pos < text.size()) {
-    const char32_t c = NextCodePoint(text, pos);
-    const tables::CaseMapping* m = FindMapping(tables::kUpper, tables::kUpperSize, c);
+    const char byte = text[pos];
+    if (static_cast<unsigned char>(byte) < 0x80) {
+      out.push_back(byte >= first && byte <= last ? static_cast<char>(byte + ascii_shift) : byte);
+      ++pos;
+      continue;
+    }
+    const size_t start = pos;
+    const tables::CaseMapping* m = FindMapping(table, size, NextCodePoint(text, pos));
     if (m == nullptr) {
-      AppendUtf8(out, c);
+      out.append(text.substr(start, pos - start));
     } else {
       for (size_t k = 0; k < m->length; ++k) AppendUtf8(out, m->mapped[k]);
     }
   }
   return out;
+}
+
+std::string PyLower(std::string_view text) {
+  static constexpr std::string_view kCapitalSigma = "\xCE\xA3";
+  if (text.find(kCapitalSigma) != std::string_view::npos) {
+    return EncodeUtf8(PyLower(DecodeUtf8(text)));
+  }
+  return MapCase(text, tables::kLower, tables::kLowerSize, 'A', 'Z', 'a' - 'A');
+}
+
+std::string PyUpper(std::string_view text) {
+  return MapCase(text, tables::kUpper, tables::kUpperSize, 'a', 'z', 'A' - 'a');
 }
 
 std::string CollapseSpace(std::string_view text) {
@@ -234,6 +243,13 @@ std::string CollapseSpace(std::string_view text) {
   bool in_space = false;
   size_t pos = 0;
   while (pos < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[pos]);
+    if (byte < 0x80 && !IsSpace(byte)) {
+      out.push_back(static_cast<char>(byte));
+      in_space = false;
+      ++pos;
+      continue;
+    }
     const size_t start = pos;
     const char32_t c = NextCodePoint(text, pos);
     if (IsSpace(c)) {

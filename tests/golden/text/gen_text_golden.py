@@ -11,10 +11,11 @@ adversarial single-step cases.
 Outputs (all exact; tolerance: none, strings and ids must be identical):
   steps.json     {"cases": [{"step", "input", "expected"}]}   single-step cases
   utf8.json      {"cases": [{"hex", "expected"}]}             bytes.decode("utf-8", "replace")
-  pipeline.json  {"tokenizer", "cases": [{"steps", "max_sen_len", "chunk_truncate",
+  pipeline.json  {"cases": [{"tokenizer", "steps", "max_sen_len", "chunk_truncate",
                   "max_total_chunks", "input", "chunks", "input_ids"}]}
+                 (tokenizer: a tokenizer.json of tests/golden/tokenizer/, relative to the root)
 
-Usage: .venv/bin/python tests/golden/text/gen_text_golden.py [--tokenizer PATH]
+Usage: .venv/bin/python tests/golden/text/gen_text_golden.py
 Needs beautifulsoup4==4.12.3 (the seed's pin) and tokenizers.
 """
 import argparse
@@ -30,7 +31,8 @@ from tokenizers import Tokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
-DEFAULT_TOKENIZER = 'tests/golden/text/tokenizer.json'
+UNCASED = 'tests/golden/tokenizer/uncased/tokenizer.json'  # all-MiniLM-L6-v2 (bert-base-uncased)
+CASED = 'tests/golden/tokenizer/cased/tokenizer.json'  # small cased multilingual WordPiece
 
 # ---------------------------------------------------------------------------------------------
 # The seed's processors (§5.2-5.7), as plain functions.
@@ -283,17 +285,21 @@ def random_dialogue(rng):
 # ---------------------------------------------------------------------------------------------
 
 PIPELINE_CONFIGS = [
-    # (steps, max_sen_len, chunk_truncate, max_total_chunks)
-    (None, 512, False, 5),
-    (None, 64, False, 5),
-    (None, 32, True, 2),
-    (None, 16, True, 3),
-    ('secondary', 48, False, 5),
-    (['dialogue_splitter', 'html_normalizer', 'text_normalizer', 'dialogue_chunker',
-      'tokenizer'], 24, False, 5),
-    (['dialogue_splitter', 'html_normalizer', 'emoji_remover', 'text_normalizer'], 512, False, 5),
-    (['html_normalizer', 'text_upper'], 512, False, 5),
-    (['dialogue_splitter', 'tokenizer'], 12, False, 5),
+    # (tokenizer, steps, max_sen_len, chunk_truncate, max_total_chunks)
+    (UNCASED, None, 512, False, 5),
+    (UNCASED, None, 64, False, 5),
+    (UNCASED, None, 32, True, 2),
+    (UNCASED, None, 16, True, 3),
+    (UNCASED, 'secondary', 48, False, 5),
+    (UNCASED, ['dialogue_splitter', 'html_normalizer', 'text_normalizer', 'dialogue_chunker',
+               'tokenizer'], 24, False, 5),
+    (UNCASED, ['dialogue_splitter', 'html_normalizer', 'emoji_remover', 'text_normalizer'], 512,
+     False, 5),
+    (UNCASED, ['html_normalizer', 'text_upper'], 512, False, 5),
+    (UNCASED, ['dialogue_splitter', 'tokenizer'], 12, False, 5),
+    (CASED, ['dialogue_splitter', 'html_normalizer', 'emoji_remover', 'dialogue_chunker',
+             'tokenizer'], 20, False, 5),
+    (CASED, 'secondary', 40, True, 2),
 ]
 PRIMARY = ['dialogue_splitter', 'html_normalizer', 'emoji_remover', 'text_normalizer',
            'dialogue_chunker', 'tokenizer']
@@ -315,14 +321,12 @@ def write(name, payload):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('--tokenizer', default=DEFAULT_TOKENIZER,
-                        help='tokenizer.json, relative to the repository root')
     parser.add_argument('--dialogues', type=int, default=150)
     parser.add_argument('--pipeline_dialogues', type=int, default=30)
     args = parser.parse_args()
     assert bs4.__version__ == '4.12.3', 'the seed pinned beautifulsoup4==4.12.3'
     rng = random.Random(20261129)
-    hf = Hf(os.path.join(ROOT, args.tokenizer))
+    tokenizers = {path: Hf(os.path.join(ROOT, path)) for path in (UNCASED, CASED)}
 
     dialogues = [random_dialogue(rng) for _ in range(args.dialogues)]
     messages = [m for d in dialogues for m in dialogue_splitter(d)]
@@ -352,14 +356,15 @@ def main():
         '[bom]' + ' '.join(FILLER * 8) + '[eom][bom]short[eom]',
         "[bom]it ' s , don ' t ! ok ? " + 'word ' * 40 + '[eom]',
         '[bom][SEP] literal [CLS] tokens [eom]']
-    for steps_cfg, max_len, truncate, max_chunks in PIPELINE_CONFIGS:
+    for tokenizer, steps_cfg, max_len, truncate, max_chunks in PIPELINE_CONFIGS:
         names = PRIMARY if steps_cfg is None else SECONDARY if steps_cfg == 'secondary' else steps_cfg
         for text in inputs:
-            chunks, ids = run_pipeline(names, text, hf, max_len, truncate, max_chunks)
-            cases.append({'steps': names, 'max_sen_len': max_len, 'chunk_truncate': truncate,
+            chunks, ids = run_pipeline(names, text, tokenizers[tokenizer], max_len, truncate,
+                                       max_chunks)
+            cases.append({'tokenizer': tokenizer, 'steps': names, 'max_sen_len': max_len, 'chunk_truncate': truncate,
                           'max_total_chunks': max_chunks, 'input': text, 'chunks': chunks,
                           'input_ids': ids})
-    write('pipeline.json', {'tokenizer': args.tokenizer, 'cases': cases})
+    write('pipeline.json', {'cases': cases})
 
 
 if __name__ == '__main__':
