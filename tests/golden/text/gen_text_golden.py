@@ -301,6 +301,14 @@ PIPELINE_CONFIGS = [
              'tokenizer'], 20, False, 5),
     (CASED, 'secondary', 40, True, 2),
 ]
+# The seed iterates a bare string where the chunker or the tokenizer step expects a list (no
+# splitter before them): every character becomes a message / chunk.
+BARE_STRING_CONFIGS = [
+    (UNCASED, ['text_normalizer', 'tokenizer'], 8, False, 5),
+    (UNCASED, ['html_normalizer', 'dialogue_chunker', 'tokenizer'], 4, False, 5),
+    (CASED, ['emoji_remover', 'dialogue_chunker', 'tokenizer'], 3, True, 2),
+]
+BARE_STRING_INPUTS = ['Hi <b>Bob</b>!', ' ΣΑΣ é 😀 中 ', '']
 PRIMARY = ['dialogue_splitter', 'html_normalizer', 'emoji_remover', 'text_normalizer',
            'dialogue_chunker', 'tokenizer']
 SECONDARY = ['dialogue_splitter', 'text_normalizer', 'dialogue_chunker', 'tokenizer']
@@ -364,6 +372,13 @@ def main():
             cases.append({'tokenizer': tokenizer, 'steps': names, 'max_sen_len': max_len, 'chunk_truncate': truncate,
                           'max_total_chunks': max_chunks, 'input': text, 'chunks': chunks,
                           'input_ids': ids})
+    for tokenizer, names, max_len, truncate, max_chunks in BARE_STRING_CONFIGS:
+        for text in BARE_STRING_INPUTS:
+            chunks, ids = run_pipeline(names, text, tokenizers[tokenizer], max_len, truncate,
+                                       max_chunks)
+            cases.append({'tokenizer': tokenizer, 'steps': names, 'max_sen_len': max_len,
+                          'chunk_truncate': truncate, 'max_total_chunks': max_chunks,
+                          'input': text, 'chunks': chunks, 'input_ids': ids})
     write('pipeline.json', {'cases': cases})
 
 
