@@ -215,7 +215,7 @@ class HtmlParser {
           i = k;
           continue;
         }
-        if (IsAsciiAlpha(At(i + 1)) || At(i + 1) == '#') {  // incomplete: &[a-zA-Z#]
+        if (IsAsciiAlpha(At(i + 1))) {  // incomplete: &[a-zA-Z#] ("&#" went to the branch above)
           if (end && i + 2 == n_) ++i;
           break;
         }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "text/html_text.h"
 #include "text/steps.h"
@@ -115,6 +116,31 @@ TEST(PipelineTest, CleaningStepsWithoutTokenizer) {
   // U+FFFD (from the invalid byte) lies in the seed emoji range U+24C2-U+1F251.
   EXPECT_EQ(out.chunks, (std::vector<std::string>{"hello w\xC3\xB6rld", ""}));
   EXPECT_TRUE(out.input_ids.empty());
+}
+
+TEST(PipelineTest, RunIsThreadSafe) {
+  auto wordpiece = tokenizer::WordPiece::Load("tests/golden/tokenizer/uncased/tokenizer.json");
+  ASSERT_TRUE(wordpiece.ok()) << wordpiece.status().ToString();
+  auto pipeline =
+      TextPipeline::Build(TextPipeline::DefaultSteps(false), &*wordpiece, {.max_sen_len = 16});
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const std::string input =
+      "[bom] Hello <b>there</b> &amp; welcome \xCE\xA3\xCE\xA3 [eom][bom] second message, a bit "
+      "longer than sixteen tokens for sure, with <i>html</i> [eom]";
+  const ProcessedText expected = pipeline->Run(input);
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < 200; ++r) {
+        const ProcessedText out = pipeline->Run(input);
+        if (out.chunks != expected.chunks || out.input_ids != expected.input_ids) ++mismatches[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
+  EXPECT_EQ(expected.chunks.size(), 2u);
 }
 
 TEST(PipelineTest, DefaultSteps) {
