@@ -52,6 +52,9 @@ Line CurveLine(const NamedCurve& curve, const std::string& summary_name, Color c
   return line;
 }
 
+// Solid for the first eight curves, dashed once the palette repeats.
+LineStyle NthCurveStyle(size_t index) { return index < 8 ? LineStyle::kSolid : LineStyle::kDashed; }
+
 Panel RocPanel(const std::string& title) {
   Panel panel;
   panel.title = title;
@@ -175,7 +178,7 @@ Result<Figure> RocFigure(const std::vector<NamedCurve>& curves, const std::strin
   Panel panel = RocPanel(title);
   for (size_t i = 0; i < curves.size(); ++i) {
     panel.series.push_back(
-        CurveLine(curves[i], "AUC", PaletteColor(static_cast<int>(i)), LineStyle::kSolid));
+        CurveLine(curves[i], "AUC", PaletteColor(static_cast<int>(i)), NthCurveStyle(i)));
   }
   return SinglePanel(std::move(panel));
 }
@@ -186,7 +189,7 @@ Result<Figure> PrFigure(const std::vector<NamedCurve>& curves, double positive_r
   VERDICT_ASSIGN_OR_RETURN(Panel panel, PrPanel(title, positive_rate));
   for (size_t i = 0; i < curves.size(); ++i) {
     panel.series.push_back(
-        CurveLine(curves[i], "AP", PaletteColor(static_cast<int>(i)), LineStyle::kSolid));
+        CurveLine(curves[i], "AP", PaletteColor(static_cast<int>(i)), NthCurveStyle(i)));
   }
   return SinglePanel(std::move(panel));
 }

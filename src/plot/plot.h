@@ -80,7 +80,8 @@ struct Line {
   bool markers = false;  // a dot at every point
 };
 
-// Points, drawn as translucent discs.
+// Points, drawn as translucent discs. A series is one shape: its own overlapping points do not
+// darken each other (which keeps SVGs small), while different series blend.
 struct Scatter {
   std::string label;
   std::vector<double> x;
@@ -239,7 +240,10 @@ struct SvgOptions {
 
 // Renders a figure as JPG bytes.
 Result<Rendered> RenderJpeg(const Figure& figure, const JpegOptions& options = {});
-// Renders a figure as an SVG document (text drawn as shared glyph outlines).
+// Renders a figure as an SVG document. Text is drawn from glyph outlines defined once per font
+// size and reused (<use>), so it looks the same everywhere without fonts; a typical chart is
+// 50-90 KB, about 35 KB of it glyph outlines; numbers carry two decimals; lines are merged to
+// 0.2 px. Size it with CSS (e.g. width: 100%; height: auto) when inlining.
 Result<Rendered> RenderSvg(const Figure& figure, const SvgOptions& options = {});
 // Renders and writes atomically (temporary file + rename); returns the layout.
 Result<RenderInfo> WriteJpeg(const Figure& figure, const std::string& path,

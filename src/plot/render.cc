@@ -385,8 +385,20 @@ struct PanelLayout {
   AxisTicks x_ticks;
   AxisTicks y_ticks;
   double y_tick_width = 0;
+  bool slanted_x_labels = false;  // at 45 degrees, when level ones would overlap
+  double x_tick_height = 0;       // vertical space taken by the x tick labels
   Colorbar colorbar;
 };
+
+constexpr double kSin45 = 0.7071067811865476;
+
+// Category names slant when the widest would take more than 90% of a category's width.
+bool NeedsSlant(cairo_t* cr, const AxisTicks& ticks, const PlotArea& area) {
+  if (!ticks.categorical || ticks.positions.size() < 2) return false;
+  const double spacing =
+      std::abs(area.PixelX(ticks.positions[1]) - area.PixelX(ticks.positions[0]));
+  return MaxWidth(cr, ticks.labels) > 0.9 * spacing;
+}
 
 PlotArea AreaWithRanges(Rect rect, const Axis& x, Range x_range, const Axis& y, Range y_range) {
   PlotArea area;
@@ -427,9 +439,15 @@ PanelLayout LayoutPanel(cairo_t* cr, const Panel& panel, const std::vector<Drawa
   plot.top = cell.top + kPad + title_space;
   const double right = cell.left + cell.width - kPad -
                        std::max(ColorbarSpace(cr, layout.colorbar), last_x_label_overhang);
-  const double bottom = cell.top + cell.height - kPad - x_label_space - LineHeight(kTickSize) -
-                        kTickGap - kTickLength;
   plot.width = right - plot.left;
+  layout.area = AreaWithRanges(plot, panel.x, x_range, panel.y, y_range);  // widths settled
+  SetFont(cr, kTickSize);
+  layout.slanted_x_labels = NeedsSlant(cr, layout.x_ticks, layout.area);
+  layout.x_tick_height = layout.slanted_x_labels
+                             ? (MaxWidth(cr, layout.x_ticks.labels) + kTickSize) * kSin45
+                             : LineHeight(kTickSize);
+  const double bottom =
+      cell.top + cell.height - kPad - x_label_space - layout.x_tick_height - kTickGap - kTickLength;
   plot.height = bottom - plot.top;
   layout.area = AreaWithRanges(plot, panel.x, x_range, panel.y, y_range);
   return layout;
@@ -438,14 +456,56 @@ PanelLayout LayoutPanel(cairo_t* cr, const Panel& panel, const std::vector<Drawa
 // ---------------------------------------------------------------------------------------------
 // Series
 
+// Builds a polyline, skipping vertices closer than 0.2 device pixels to the last one kept: the
+// drawn path moves by at most that much, and a million-point curve costs what a few thousand do.
+class Polyline {
+ public:
+  explicit Polyline(cairo_t* cr) : cr_(cr) {
+    double dx = 1, dy = 0;
+    cairo_user_to_device_distance(cr, &dx, &dy);
+    tolerance_ = 0.2 / std::hypot(dx, dy);
+    cairo_new_path(cr);
+  }
+
+  void Add(double x, double y) {
+    if (empty_) {
+      cairo_move_to(cr_, x, y);
+    } else if (std::hypot(x - last_x_, y - last_y_) >= tolerance_) {
+      cairo_line_to(cr_, x, y);
+    } else {
+      pending_ = true;
+      pending_x_ = x;
+      pending_y_ = y;
+      return;
+    }
+    empty_ = false;
+    pending_ = false;
+    last_x_ = x;
+    last_y_ = y;
+  }
+
+  // Ends the path at the last vertex added, kept or not.
+  void Finish() {
+    if (pending_) cairo_line_to(cr_, pending_x_, pending_y_);
+  }
+
+ private:
+  cairo_t* cr_;
+  double tolerance_ = 0;
+  bool empty_ = true;
+  bool pending_ = false;
+  double last_x_ = 0, last_y_ = 0, pending_x_ = 0, pending_y_ = 0;
+};
+
 void DrawSeries(cairo_t* cr, const Line* line, const PlotArea& a) {
   if (line->x.empty()) return;
-  cairo_new_path(cr);
-  cairo_move_to(cr, a.PixelX(line->x[0]), a.PixelY(line->y[0]));
+  Polyline path(cr);
+  path.Add(a.PixelX(line->x[0]), a.PixelY(line->y[0]));
   for (size_t i = 1; i < line->x.size(); ++i) {
-    if (line->step) cairo_line_to(cr, a.PixelX(line->x[i]), a.PixelY(line->y[i - 1]));
-    cairo_line_to(cr, a.PixelX(line->x[i]), a.PixelY(line->y[i]));
+    if (line->step) path.Add(a.PixelX(line->x[i]), a.PixelY(line->y[i - 1]));
+    path.Add(a.PixelX(line->x[i]), a.PixelY(line->y[i]));
   }
+  path.Finish();
   SetColor(cr, line->color);
   SetStroke(cr, line->width, line->style);
   cairo_stroke(cr);
@@ -456,13 +516,32 @@ void DrawSeries(cairo_t* cr, const Line* line, const PlotArea& a) {
   cairo_fill(cr);
 }
 
+// A series of points is one translucent shape. Vector output gets one stroke of zero-length
+// round-capped segments (about 20 bytes a point); raster output fills opaque discs in a group
+// and paints it with the alpha, which looks the same and is much faster for many points.
 void DrawSeries(cairo_t* cr, const Scatter* scatter, const PlotArea& a) {
-  SetColor(cr, scatter->color, scatter->alpha);
+  const bool vector = cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_SVG;
+  if (!vector) cairo_push_group(cr);
   for (size_t i = 0; i < scatter->x.size(); ++i) {
-    cairo_new_path(cr);
-    Disc(cr, a.PixelX(scatter->x[i]), a.PixelY(scatter->y[i]), scatter->radius);
-    cairo_fill(cr);
+    const double x = a.PixelX(scatter->x[i]);
+    const double y = a.PixelY(scatter->y[i]);
+    if (vector) {
+      Segment(cr, x, y, x, y);
+    } else {
+      cairo_new_path(cr);
+      Disc(cr, x, y, scatter->radius);
+      SetColor(cr, scatter->color);
+      cairo_fill(cr);
+    }
   }
+  if (vector) {
+    SetColor(cr, scatter->color, scatter->alpha);
+    SetStroke(cr, 2 * scatter->radius, LineStyle::kSolid);
+    cairo_stroke(cr);
+    return;
+  }
+  cairo_pop_group_to_source(cr);
+  cairo_paint_with_alpha(cr, scatter->alpha);
 }
 
 void BarPath(cairo_t* cr, const Bars& bars, size_t i, const PlotArea& a) {
@@ -473,14 +552,17 @@ void BarPath(cairo_t* cr, const Bars& bars, size_t i, const PlotArea& a) {
   cairo_rectangle(cr, std::min(x0, x1), std::min(y0, y1), std::abs(x1 - x0), std::abs(y1 - y0));
 }
 
-// Histograms: one translucent fill for all bins and a crisp outline along their tops.
+// Histograms: one translucent fill for all bins here, and a crisp outline along their tops
+// once every fill is drawn (DrawHistogramOutline), so overlaid histograms stay readable.
 void DrawSeries(cairo_t* cr, const HistogramBars& histogram, const PlotArea& a) {
   const Bars& bars = histogram.bars;
-  if (bars.x.empty()) return;
-  cairo_new_path(cr);
   for (size_t i = 0; i < bars.x.size(); ++i) BarPath(cr, bars, i, a);
   SetColor(cr, bars.color, bars.alpha);
   cairo_fill(cr);
+}
+
+void DrawHistogramOutline(cairo_t* cr, const Bars& bars, const PlotArea& a) {
+  if (bars.x.empty()) return;
   const double half = bars.bar_width / 2;
   cairo_move_to(cr, a.PixelX(bars.x.front() - half), a.PixelY(0));
   for (size_t i = 0; i < bars.x.size(); ++i) {
@@ -804,8 +886,17 @@ void DrawFrameAndTicks(cairo_t* cr, const PanelLayout& layout) {
   SetFont(cr, kTickSize);
   SetColor(cr, kInk);
   for (size_t i = 0; i < layout.x_ticks.positions.size(); ++i) {
-    DrawText(cr, layout.x_ticks.labels[i], a.PixelX(layout.x_ticks.positions[i]),
-             bottom + kTickLength + kTickGap, HAlign::kCenter, VAlign::kTop);
+    const double x = a.PixelX(layout.x_ticks.positions[i]);
+    const double y = bottom + kTickLength + kTickGap;
+    if (!layout.slanted_x_labels) {
+      DrawText(cr, layout.x_ticks.labels[i], x, y, HAlign::kCenter, VAlign::kTop);
+      continue;
+    }
+    cairo_save(cr);  // ends at the tick, running down to the left
+    cairo_translate(cr, x, y);
+    cairo_rotate(cr, -std::numbers::pi / 4);
+    DrawText(cr, layout.x_ticks.labels[i], 0, 0, HAlign::kRight, VAlign::kMiddle);
+    cairo_restore(cr);
   }
   for (size_t i = 0; i < layout.y_ticks.positions.size(); ++i) {
     DrawText(cr, layout.y_ticks.labels[i], a.left - kTickLength - kTickGap,
@@ -822,7 +913,7 @@ void DrawLabels(cairo_t* cr, const Panel& panel, const PanelLayout& layout) {
   }
   SetFont(cr, kLabelSize);
   if (!panel.x.label.empty()) {
-    const double y = a.top + a.height + kTickLength + kTickGap + LineHeight(kTickSize) + kLabelGap;
+    const double y = a.top + a.height + kTickLength + kTickGap + layout.x_tick_height + kLabelGap;
     DrawText(cr, panel.x.label, a.left + a.width / 2, y, HAlign::kCenter, VAlign::kTop);
   }
   if (!panel.y.label.empty()) {
@@ -882,6 +973,11 @@ void DrawPanel(cairo_t* cr, const Panel& panel, const std::vector<Drawable>& dra
   for (const Drawable& drawable : drawables) {
     cairo_new_path(cr);
     std::visit([&](const auto& d) { DrawSeries(cr, d, a); }, drawable);
+  }
+  for (const Drawable& drawable : drawables) {
+    if (const auto* histogram = std::get_if<HistogramBars>(&drawable)) {
+      DrawHistogramOutline(cr, histogram->bars, a);
+    }
   }
   for (const Drawable& drawable : drawables) {
     if (const auto* bars = std::get_if<const Bars*>(&drawable)) DrawBarAnnotations(cr, **bars, a);

@@ -135,6 +135,39 @@ TEST(Jpeg, HistogramCountsFillTheRightBins) {
   EXPECT_FALSE(HasColorNear(image, area.PixelX(0.5), area.PixelY(0.5), PaletteColor(0)));
 }
 
+TEST(Jpeg, MillionPointLinesStayOnTheCurveAndSmall) {
+  std::vector<double> x(1000000), y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<double>(i) / (x.size() - 1);
+    y[i] = std::sqrt(x[i]);
+  }
+  Panel panel;
+  panel.series.push_back(Line{.x = x, .y = y, .width = 1.0});
+  const Figure figure{.panels = {panel}};
+  Result<Rendered> rendered = RenderJpeg(figure);
+  ASSERT_TRUE(rendered.ok());
+  const Image image = DecodeJpeg(rendered->data);
+  const PlotArea& area = rendered->info.panels[0];
+  for (double t : {0.0001, 0.01, 0.25, 0.64, 1.0}) {
+    EXPECT_TRUE(HasColorNear(image, area.PixelX(t), area.PixelY(std::sqrt(t)), PaletteColor(0), 1))
+        << t;
+  }
+  EXPECT_FALSE(HasColorNear(image, area.PixelX(0.25), area.PixelY(0.45), PaletteColor(0)));
+  // Vertices closer than 0.2 px are merged, so the SVG path stays far below 1e6 vertices.
+  EXPECT_LT(RenderSvg(figure)->data.size(), 150000u);
+}
+
+TEST(Layout, LongCategoryNamesSlantAndTakeRoomFromThePlot) {
+  Panel panel;
+  panel.series.push_back(BoxPlot{.groups = {{1, 2}, {2, 3}, {3, 4}, {4, 5}}});
+  panel.x.categories = {"a", "b", "c", "d"};
+  const double level = RenderJpeg(Figure{.panels = {panel}})->info.panels[0].height;
+  panel.x.categories = {"a rather long name", "another long name", "and a third", "fourth one"};
+  Figure figure{.cols = 2, .panels = {panel}};
+  const double slanted = RenderJpeg(figure)->info.panels[0].height;
+  EXPECT_LT(slanted, level - 100);
+}
+
 TEST(Jpeg, EmptySeriesAndEmptyPanelsRender) {
   Panel panel;
   panel.title = "Nothing yet";
