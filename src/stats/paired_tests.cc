@@ -76,13 +76,15 @@ Result<PairedTTestResult> PairedTTest(std::span<const double> a, std::span<const
                                       double confidence_level) {
   VERDICT_RETURN_IF_ERROR(CheckPairedInput("paired t-test", a, b, 2));
   VERDICT_RETURN_IF_ERROR(CheckConfidenceLevel("paired t-test", confidence_level));
-  const std::vector<double> d = Differences(a, b);
-  const double n = static_cast<double>(d.size());
+  const double n = static_cast<double>(a.size());
   double sum = 0;
-  for (double v : d) sum += v;
+  for (size_t i = 0; i < a.size(); ++i) sum += a[i] - b[i];
   const double mean = sum / n;
   double squares = 0;
-  for (double v : d) squares += (v - mean) * (v - mean);
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double centered = a[i] - b[i] - mean;
+    squares += centered * centered;
+  }
   const double standard_error = std::sqrt(squares / (n - 1) / n);
 
   PairedTTestResult result;
