@@ -6,7 +6,8 @@ DeLong's test by the O(m n) Mann-Whitney kernel (no ranks, no placements shortcu
 paired stratified bootstrap with the same generator as the C++ code (xoshiro256** seeded by
 splitmix64, Lemire's bounded integers), so the C++ interval must match draw for draw.
 
-Every case carries its tolerance: a value passes when |got - want| <= max(abs, rel * |want|).
+Every case carries its tolerances ("tolerance" for statistics and intervals, "p_tolerance" for
+p-values): a value passes when |got - want| <= max(abs, rel * |want|).
 NaN is written as null and must be NaN in C++; +/-inf as the strings "inf" / "-inf".
 
 Run: .venv/bin/python tests/golden/stats/gen_stats_golden.py   (from the repository root)
@@ -30,7 +31,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RNG = np.random.default_rng(61129)
 
 TIGHT = {"abs": 0.0, "rel": 1e-12}  # distribution functions evaluated directly by both sides
-STANDARD = {"abs": 1e-12, "rel": 1e-9}  # test statistics and p-values
+STANDARD = {"abs": 1e-12, "rel": 1e-9}  # test statistics, intervals
+# p-values: relative, extreme tails included (abs only for values that underflow to 0).
+P_VALUE = {"abs": 1e-300, "rel": 1e-9}
 # SciPy's exact Wilcoxon upper tail is 1 - (sum of the rest), so it is only absolutely accurate.
 ABSOLUTE = {"abs": 1e-12, "rel": 0.0}
 
@@ -122,10 +125,10 @@ def correlation_cases(data):
         s = stats.spearmanr(x, y)
         cases.append({"name": name, "x": vec(x), "y": vec(y),
                       "pearson": [num(p.statistic), num(p.pvalue)],
-                      "spearman": [num(s.statistic), num(s.pvalue)], "tolerance": STANDARD})
+                      "spearman": [num(s.statistic), num(s.pvalue)], "tolerance": STANDARD, "p_tolerance": P_VALUE})
     x = RNG.random(10)
     cases.append({"name": "constant", "x": vec(x), "y": [0.5] * 10, "pearson": [None, None],
-                  "spearman": [None, None], "tolerance": STANDARD})
+                  "spearman": [None, None], "tolerance": STANDARD, "p_tolerance": P_VALUE})
     return cases
 
 
@@ -142,7 +145,7 @@ def ttest_cases(data):
             cases.append({"name": f"{name}_level{level}", "a": vec(a), "b": vec(b),
                           "level": level, "statistic": num(r.statistic), "p_value": num(r.pvalue),
                           "df": num(r.df), "mean_difference": num(np.mean(a - b)),
-                          "ci": [num(ci.low), num(ci.high)], "tolerance": STANDARD})
+                          "ci": [num(ci.low), num(ci.high)], "tolerance": STANDARD, "p_tolerance": P_VALUE})
     return cases
 
 
@@ -182,11 +185,12 @@ def wilcoxon_data():
             method = "permutation"
         else:
             method = "normal"
-        tol = ABSOLUTE if method == "exact" else STANDARD
+        tol = ABSOLUTE if method == "exact" else P_VALUE
         ranks = stats.rankdata(np.abs(nz))
         cases.append({"name": name, "a": vec(a), "b": vec(b), "statistic": num(r.statistic),
                       "p_value": num(r.pvalue), "w_plus": float(ranks[nz > 0].sum()),
-                      "n_zero": n_zero, "method": method, "tolerance": tol})
+                      "n_zero": n_zero, "method": method, "tolerance": STANDARD,
+                      "p_tolerance": tol})
     return cases
 
 
@@ -204,7 +208,7 @@ def mcnemar_cases():
             assert math.isclose(corrected.statistic, chi, rel_tol=1e-15)
             chi_p = corrected.pvalue
         cases.append({"b": b, "c": c, "chi_square": num(chi), "chi_square_p_value": num(chi_p),
-                      "exact_p_value": num(exact.pvalue), "tolerance": STANDARD})
+                      "exact_p_value": num(exact.pvalue), "tolerance": STANDARD, "p_tolerance": P_VALUE})
     return cases
 
 
@@ -263,7 +267,7 @@ def delong_cases():
                           "new": vec(new), "previous": vec(prev), "level": level,
                           **{k: (num(v) if not isinstance(v, list) else [num(u) for u in v])
                              for k, v in delong_kernel(labels, new, prev, level).items()},
-                          "tolerance": STANDARD})
+                          "tolerance": STANDARD, "p_tolerance": P_VALUE})
     # Multiclass: one-vs-rest per class is a binary DeLong on the same rows.
     n, k = 300, 3
     y = RNG.integers(0, k, n)
@@ -277,7 +281,7 @@ def delong_cases():
                       **{kk: (num(v) if not isinstance(v, list) else [num(u) for u in v])
                          for kk, v in delong_kernel(labels, p_new[:, c], p_prev[:, c],
                                                     0.95).items()},
-                      "tolerance": STANDARD})
+                      "tolerance": STANDARD, "p_tolerance": P_VALUE})
     return cases
 
 
@@ -405,7 +409,7 @@ def large_case():
     pearson, spearman = stats.pearsonr(new, prev), stats.spearmanr(new, prev)
     t = stats.ttest_rel(new, prev)
     w = stats.wilcoxon(new, prev)
-    return {"seed": seed, "n": n, "tolerance": STANDARD,
+    return {"seed": seed, "n": n, "tolerance": STANDARD, "p_tolerance": P_VALUE,
             "pearson": [num(pearson.statistic), num(pearson.pvalue)],
             "spearman": [num(spearman.statistic), num(spearman.pvalue)],
             "paired_t": [num(t.statistic), num(t.pvalue), num(t.confidence_interval(0.95).low),
