@@ -88,6 +88,15 @@ Result<Panel> PrPanel(const std::string& title, double positive_rate) {
   return panel;
 }
 
+// Lists series 1..n-1, newest first when `newest_first`, then series 0 (the reference line
+// drawn beneath the curves).
+void ListReferenceLast(Panel& panel, bool newest_first) {
+  for (size_t i = 1; i < panel.series.size(); ++i) {
+    panel.legend_order.push_back(newest_first ? panel.series.size() - i : i);
+  }
+  panel.legend_order.push_back(0);
+}
+
 Figure SinglePanel(Panel panel, double width = 800, double height = 600) {
   Figure figure;
   figure.width = width;
@@ -180,6 +189,7 @@ Result<Figure> RocFigure(const std::vector<NamedCurve>& curves, const std::strin
     panel.series.push_back(
         CurveLine(curves[i], "AUC", PaletteColor(static_cast<int>(i)), NthCurveStyle(i)));
   }
+  ListReferenceLast(panel, /*newest_first=*/false);
   return SinglePanel(std::move(panel));
 }
 
@@ -191,6 +201,7 @@ Result<Figure> PrFigure(const std::vector<NamedCurve>& curves, double positive_r
     panel.series.push_back(
         CurveLine(curves[i], "AP", PaletteColor(static_cast<int>(i)), NthCurveStyle(i)));
   }
+  ListReferenceLast(panel, /*newest_first=*/false);
   return SinglePanel(std::move(panel));
 }
 
@@ -238,6 +249,7 @@ Result<Figure> CalibrationFigure(const std::vector<CalibrationBin>& bins,
                               .style = LineStyle::kDashed,
                               .width = 1.3});
   panel.series.push_back(std::move(model));
+  panel.legend_order = {2, 0, 1};  // the model first
   return SinglePanel(std::move(panel));
 }
 
@@ -322,6 +334,7 @@ Result<Figure> RocComparisonFigure(const NamedCurve& new_model, const NamedCurve
       "ROC Curve Comparison (Δ AUC = " + Signed3(new_model.summary - previous_model.summary) + ")");
   panel.series.push_back(CurveLine(previous_model, "AUC", PaletteColor(3), LineStyle::kDashed));
   panel.series.push_back(CurveLine(new_model, "AUC", PaletteColor(0), LineStyle::kSolid));
+  ListReferenceLast(panel, /*newest_first=*/true);
   return SinglePanel(std::move(panel), 1000, 600);
 }
 
@@ -333,6 +346,7 @@ Result<Figure> PrComparisonFigure(const NamedCurve& new_model, const NamedCurve&
                                    positive_rate));
   panel.series.push_back(CurveLine(previous_model, "AP", PaletteColor(3), LineStyle::kDashed));
   panel.series.push_back(CurveLine(new_model, "AP", PaletteColor(0), LineStyle::kSolid));
+  ListReferenceLast(panel, /*newest_first=*/true);
   return SinglePanel(std::move(panel), 1000, 600);
 }
 

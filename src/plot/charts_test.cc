@@ -61,6 +61,7 @@ TEST(Roc, LegendCarriesAucAndTheChanceDiagonal) {
   EXPECT_EQ(lines[1]->label, "Class 0 (AUC = 0.912)");
   EXPECT_EQ(lines[2]->label, "Class 1 (AUC = n/a)");
   EXPECT_EQ(figure->panels[0].legend, Corner::kLowerRight);
+  EXPECT_EQ(figure->panels[0].legend_order, (std::vector<size_t>{1, 2, 0}));
   EXPECT_FALSE(RocFigure({}).ok());
 }
 
@@ -147,6 +148,7 @@ TEST(Comparison, TitlesCarryTheDelta) {
   const NamedCurve previous{"Previous Model", {0, 1}, {0, 1}, 0.8};
   const Result<Figure> roc = RocComparisonFigure(current, previous);
   ASSERT_TRUE(roc.ok());
+  EXPECT_EQ(roc->panels[0].legend_order, (std::vector<size_t>{2, 1, 0}));  // New, Previous, Random
   EXPECT_EQ(roc->panels[0].title, "ROC Curve Comparison (Δ AUC = +0.100)");
   const Result<Figure> pr = PrComparisonFigure(previous, current, 0.3);
   ASSERT_TRUE(pr.ok());

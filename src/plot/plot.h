@@ -180,6 +180,9 @@ struct Panel {
   bool grid = true;
   std::optional<Corner> legend = Corner::kUpperRight;  // nullopt: no legend
   std::vector<Series> series;                          // drawn in order
+  // Indices into `series` in legend order (e.g. a reference line drawn first, listed last);
+  // empty: series order. Series left out get no entry.
+  std::vector<size_t> legend_order;
   std::vector<TextBox> text_boxes;
 };
 

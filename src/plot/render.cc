@@ -727,10 +727,16 @@ struct LegendEntry {
   double width = 2;
 };
 
-std::vector<LegendEntry> LegendEntries(const std::vector<Drawable>& drawables) {
+// Entries in the panel's legend order (series order by default); unlabelled series have none.
+std::vector<LegendEntry> LegendEntries(const Panel& panel, const std::vector<Drawable>& drawables) {
   using Kind = LegendEntry::Kind;
+  std::vector<size_t> order = panel.legend_order;
+  if (order.empty()) {
+    for (size_t i = 0; i < drawables.size(); ++i) order.push_back(i);
+  }
   std::vector<LegendEntry> entries;
-  for (const Drawable& drawable : drawables) {
+  for (size_t index : order) {
+    const Drawable& drawable = drawables[index];
     std::visit(
         [&entries](const auto& d) {
           using T = std::decay_t<decltype(d)>;
@@ -986,7 +992,7 @@ void DrawPanel(cairo_t* cr, const Panel& panel, const std::vector<Drawable>& dra
   DrawFrameAndTicks(cr, layout);
   DrawLabels(cr, panel, layout);
   DrawColorbar(cr, layout.colorbar, a);
-  if (panel.legend) DrawLegend(cr, LegendEntries(drawables), *panel.legend, a);
+  if (panel.legend) DrawLegend(cr, LegendEntries(panel, drawables), *panel.legend, a);
   for (const TextBox& box : panel.text_boxes) DrawTextBox(cr, box, a);
 }
 

@@ -92,6 +92,24 @@ TEST(Jpeg, LinesLandWhereTheTransformSays) {
   EXPECT_LT(area.top + area.height, 1200 - 40);
 }
 
+TEST(Jpeg, LegendFollowsLegendOrder) {
+  Figure figure = TwoLines();
+  figure.panels[0].legend = Corner::kLowerLeft;
+  figure.panels[0].legend_order = {1, 0};
+  Result<Rendered> rendered = RenderJpeg(figure);
+  ASSERT_TRUE(rendered.ok());
+  const Image image = DecodeJpeg(rendered->data);
+  const PlotArea& a = rendered->info.panels[0];
+  // Legend layout in points (x2 pixels): 10 from the frame, 6 inside the box, rows 17.825
+  // high; handles are 30 long after 8 of padding.
+  const double handle_x = a.left + 2 * (10 + 8 + 15);
+  const double box_bottom = a.top + a.height - 2 * 10;
+  const double first_row = box_bottom - 2 * (6 + 1.5 * 17.825);
+  EXPECT_TRUE(HasColorNear(image, handle_x, first_row, PaletteColor(1), 1));
+  EXPECT_TRUE(HasColorNear(image, handle_x, first_row + 2 * 17.825, PaletteColor(0), 1));
+  EXPECT_FALSE(HasColorNear(image, handle_x, first_row, PaletteColor(0), 1));
+}
+
 TEST(Jpeg, PixelsPerPointScalesTheImage) {
   Result<Rendered> rendered = RenderJpeg(TwoLines(), {.pixels_per_point = 2.5});
   ASSERT_TRUE(rendered.ok());
@@ -206,6 +224,11 @@ TEST(Validation, ShapesLimitsAndGrids) {
   figure = TwoLines();
   figure.panels.push_back(figure.panels[0]);
   EXPECT_EQ(RenderJpeg(figure).status().message(), "a 1x1 grid cannot hold 2 panels");
+
+  figure = TwoLines();
+  figure.panels[0].legend_order = {1, 2};
+  EXPECT_EQ(RenderJpeg(figure).status().message(),
+            "panel 0 'Title': legend order names series 2 of 2");
 
   Panel heatmap;
   heatmap.series.push_back(Heatmap{.values = {{1, 2}, {3}}});

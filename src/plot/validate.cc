@@ -143,6 +143,12 @@ Status CheckAxis(const Axis& axis, const std::string& name) {
 Status CheckPanel(const Panel& panel) {
   VERDICT_RETURN_IF_ERROR(CheckAxis(panel.x, "x"));
   VERDICT_RETURN_IF_ERROR(CheckAxis(panel.y, "y"));
+  for (size_t index : panel.legend_order) {
+    if (index >= panel.series.size()) {
+      return InvalidArgument("legend order names series " + std::to_string(index) + " of " +
+                             std::to_string(panel.series.size()));
+    }
+  }
   for (size_t i = 0; i < panel.series.size(); ++i) {
     Status status = std::visit([](const auto& s) { return CheckSeries(s); }, panel.series[i]);
     if (!status.ok()) {
