@@ -86,8 +86,9 @@ struct Manifest {
 };
 
 // Reads `dir`/verdict.json and checks it: version, files present, inputs consistent with fields.
-// Errors name the bundle file and the key at fault.
-Result<Manifest> LoadManifest(const std::string& dir);
+// Errors name the bundle file and the key at fault. `require_model_file` = false accepts a bundle
+// whose model file is not written yet (the exporter computes example inputs before it traces).
+Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file = true);
 
 // Human-readable description of a bundle, for `verdict inspect`.
 std::string Describe(const Manifest& manifest);

@@ -220,7 +220,7 @@ Status CheckInputsMatchFields(const Manifest& m, const std::string& where) {
 
 const char* TaskName(Task task) { return task == Task::kBinary ? "binary" : "multiclass"; }
 
-Result<Manifest> LoadManifest(const std::string& dir) {
+Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return NotFound("model directory '" + dir + "' does not exist");
   std::string path = (fs::path(dir) / kManifestFile).string();
@@ -245,7 +245,12 @@ Result<Manifest> LoadManifest(const std::string& dir) {
   }
   if (m.backend != "torchscript")
     return top.Error("backend", "must be 'torchscript', not " + Quote(m.backend));
-  VERDICT_ASSIGN_OR_RETURN(m.model_file, ExistingFile(top, "model_file", dir));
+  if (require_model_file) {
+    VERDICT_ASSIGN_OR_RETURN(m.model_file, ExistingFile(top, "model_file", dir));
+  } else {
+    VERDICT_ASSIGN_OR_RETURN(std::string name, top.Get<std::string>("model_file"));
+    m.model_file = (fs::path(dir) / name).string();
+  }
   VERDICT_RETURN_IF_ERROR(ParseTask(top, m));
   VERDICT_ASSIGN_OR_RETURN(m.id_field, top.GetOr<std::string>("id_field", ""));
   VERDICT_ASSIGN_OR_RETURN(m.label_field, top.GetOr<std::string>("label_field", ""));

@@ -109,12 +109,14 @@ int Main(int argc, char** argv) {
   inspect->add_option("bundle", inspect_dir, "Model bundle directory")->required();
 
   std::string features_model, features_data, features_out;
+  int64_t features_max_rows = 0;
   CLI::App* features = app.add_subcommand(
       "features",
       "Write the model inputs computed for each row as .npy files (used by verdict-export)");
   features->add_option("--model-dir", features_model, "Model bundle directory")->required();
   features->add_option("--data", features_data, "Data file or folder")->required();
   features->add_option("--out", features_out, "Output directory")->required();
+  features->add_option("--max-rows", features_max_rows, "Rows to process (0: all)")->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -140,7 +142,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("features")) {
-    Status status = pipeline::WriteFeatures(features_model, features_data, features_out);
+    Status status = pipeline::WriteFeatures(features_model, features_data, features_out, features_max_rows);
     return status.ok() ? 0 : Fail(status);
   }
   return kExitFailure;

@@ -256,8 +256,24 @@ Status RecordFailure(const std::string& metrics_dir, const Status& error) {
   return marker;
 }
 
+namespace {
+
+// Predictions of an earlier run in the output directory would pass for this run's.
+Status RemovePreviousPredictions(const std::string& output_dir) {
+  for (table::Format format : {table::Format::kCsv, table::Format::kTsv, table::Format::kParquet}) {
+    fs::path stale = fs::path(output_dir) / ("eval_predictions." + std::string(table::FormatName(format)));
+    std::error_code ec;
+    fs::remove(stale, ec);
+    if (ec) return IoError("cannot remove '" + stale.string() + "': " + ec.message());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status RunEval(const EvalConfig& config) {
   VERDICT_RETURN_IF_ERROR(report::ClearMarkers(config.metrics_dir));
+  VERDICT_RETURN_IF_ERROR(RemovePreviousPredictions(config.output_dir));
   Status status = Evaluate(config);
   if (!status.ok()) {
     (void)RecordFailure(config.metrics_dir, status);
@@ -266,16 +282,17 @@ Status RunEval(const EvalConfig& config) {
   return report::WriteSuccess(config.metrics_dir);
 }
 
-Status WriteFeatures(const std::string& model_dir, const std::string& data,
-                     const std::string& out_dir) {
-  VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(model_dir));
+Status WriteFeatures(const std::string& model_dir, const std::string& data, const std::string& out_dir,
+                     int64_t max_rows) {
+  VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest,
+                           bundle::LoadManifest(model_dir, /*require_model_file=*/false));
   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest));
   VERDICT_ASSIGN_OR_RETURN(table::DataSource source, table::ResolveDataSource(data));
   table::ReadOptions options;
   options.columns = encoder.RequiredColumns();
   VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(source, options));
   std::vector<std::vector<float>> values(manifest.inputs.size());
-  while (true) {
+  while (max_rows <= 0 || static_cast<int64_t>(values.front().size()) < max_rows) {
     VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
     if (!batch) break;
     VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch rows, encoder.Encode(*batch));
@@ -285,6 +302,7 @@ Status WriteFeatures(const std::string& model_dir, const std::string& data,
     }
   }
   for (size_t i = 0; i < values.size(); ++i) {
+    if (max_rows > 0 && static_cast<int64_t>(values[i].size()) > max_rows) values[i].resize(max_rows);
     std::string body = NpyHeader("<f4", {static_cast<int64_t>(values[i].size())});
     body.append(reinterpret_cast<const char*>(values[i].data()), values[i].size() * sizeof(float));
     VERDICT_RETURN_IF_ERROR(

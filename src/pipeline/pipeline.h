@@ -42,10 +42,11 @@ Status RunEval(const EvalConfig& config);
 Status RecordFailure(const std::string& metrics_dir, const Status& error);
 
 // Writes every model input of every row of `data`, computed as `eval` would, as one NumPy .npy
-// file per input (named after the input) into `out_dir`. The exporter uses this to build example
-// batches with the engine's own preprocessing.
-Status WriteFeatures(const std::string& model_dir, const std::string& data,
-                     const std::string& out_dir);
+// file per input (named after the input) into `out_dir`, for at most `max_rows` rows (0: all). The
+// exporter uses this to build example batches with the engine's own preprocessing; the bundle's
+// model file need not exist yet.
+Status WriteFeatures(const std::string& model_dir, const std::string& data, const std::string& out_dir,
+                     int64_t max_rows);
 
 // Validates a bundle (manifest and model file) and returns its description.
 Result<std::string> Inspect(const std::string& model_dir);

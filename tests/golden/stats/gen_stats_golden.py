@@ -25,6 +25,7 @@ import statsmodels
 from scipy import special, stats
 from sklearn.metrics import average_precision_score, f1_score
 from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.multitest import multipletests
 
 warnings.filterwarnings("ignore")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -209,6 +210,26 @@ def mcnemar_cases():
             chi_p = corrected.pvalue
         cases.append({"b": b, "c": c, "chi_square": num(chi), "chi_square_p_value": num(chi_p),
                       "exact_p_value": num(exact.pvalue), "tolerance": STANDARD, "p_tolerance": P_VALUE})
+    return cases
+
+
+def holm_cases():
+    families = {
+        "three_classes": [0.012, 0.04, 0.03],
+        "ties_and_ones": [0.01, 0.01, 0.2, 1.0, 0.5, 0.01],
+        "random_20": list(RNG.random(20) ** 3),
+        "tiny": [1e-30, 3e-12, 0.049, 0.0],
+        "with_nan": [0.02, float("nan"), 0.01, 0.3],
+    }
+    cases = []
+    for name, p in families.items():
+        p = np.asarray(p, dtype=float)
+        adjusted = np.full_like(p, np.nan)
+        keep = ~np.isnan(p)
+        adjusted[keep] = multipletests(p[keep], method="holm")[1]
+        cases.append({"name": name, "p_values": [num(v) for v in p],
+                      "adjusted": [num(v) for v in adjusted],
+                      "tolerance": {"abs": 0.0, "rel": 1e-15}})
     return cases
 
 
@@ -430,6 +451,7 @@ def main():
         "paired_t": ttest_cases(correlations),
         "wilcoxon": wilcoxon_data(),
         "mcnemar": mcnemar_cases(),
+        "holm": holm_cases(),
         "delong": delong_cases(),
         "bootstrap": bootstrap,
         "bounded_draws": draws,
