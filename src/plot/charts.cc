@@ -105,7 +105,7 @@ Figure SinglePanel(Panel panel, double width = 800, double height = 600) {
   return figure;
 }
 
-// [0, 1] when every score lies there (probabilities), else the scores' extent.
+// [0, 1] (probabilities), widened to any finite score outside it.
 std::array<double, 2> ScoreRange(const std::vector<const std::vector<double>*>& groups) {
   double lo = 0, hi = 1;
   for (const std::vector<double>* scores : groups) {
@@ -178,6 +178,15 @@ Result<std::vector<double>> Differences(std::span<const double> minuend,
   std::vector<double> difference(minuend.size());
   for (size_t i = 0; i < minuend.size(); ++i) difference[i] = minuend[i] - subtrahend[i];
   return difference;
+}
+
+// The largest |value| among the finite values (0 when there are none).
+double LargestMagnitude(const std::vector<double>& values) {
+  double largest = 0;
+  for (double v : values) {
+    if (std::isfinite(v)) largest = std::max(largest, std::abs(v));
+  }
+  return largest;
 }
 
 }  // namespace
@@ -389,12 +398,7 @@ Result<Figure> ScoreDistributionsComparisonFigure(std::span<const double> previo
                            Differences(new_scores, previous_scores));
   VERDICT_ASSIGN_OR_RETURN(auto split_difference, SplitByLabel(difference, labels));
   const auto score_range = ScoreRange({&previous[0], &previous[1], &current[0], &current[1]});
-  const double largest_change = std::max(
-      1e-3, std::abs(difference.empty() ? 0.0
-                                        : *std::max_element(difference.begin(), difference.end(),
-                                                            [](double a, double b) {
-                                                              return std::abs(a) < std::abs(b);
-                                                            })));
+  const double largest_change = std::max(1e-3, LargestMagnitude(difference));
   Figure figure;
   figure.title = "Score Distributions: New vs. Previous Model";
   figure.rows = 2;

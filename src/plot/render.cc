@@ -1024,7 +1024,6 @@ PlotArea ToPixels(PlotArea area, double scale) {
 }  // namespace
 
 Result<RenderInfo> DrawFigure(cairo_t* cr, const Figure& figure, double scale) {
-  VERDICT_RETURN_IF_ERROR(ValidateFigure(figure));
   cairo_scale(cr, scale, scale);
   SetTextRendering(cr);
   SetColor(cr, kWhite);
