@@ -51,9 +51,13 @@ std::vector<double> NiceTicks(double min, double max, int target) {
     }
   }
   std::vector<double> ticks;
+  if (!std::isfinite(step) || !(step > 0)) return ticks;
   const double tolerance = step * 1e-9;
-  for (double k = std::ceil((lo - tolerance) / step); k * step <= hi + tolerance; k += 1) {
-    const double tick = k * step;
+  const double first = std::ceil((lo - tolerance) / step);
+  // At most 17 ticks: a span far below the values' own precision must not loop forever.
+  for (int i = 0; i <= 16 && (first + i) * step <= hi + tolerance; ++i) {
+    const double tick = (first + i) * step;
+    if (!ticks.empty() && tick == ticks.back()) break;
     ticks.push_back(std::abs(tick) < tolerance ? 0.0 : tick);
   }
   return ticks;

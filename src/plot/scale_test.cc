@@ -23,6 +23,12 @@ TEST(NiceTicks, SymmetricRangeHasAnExactZero) {
   EXPECT_NEAR(ticks.front(), -0.3, 1e-12);
 }
 
+TEST(NiceTicks, DegenerateSpansEndQuickly) {
+  EXPECT_LE(NiceTicks(1e17, 1e17 + 64, 6).size(), 17u);
+  EXPECT_TRUE(NiceTicks(-1e308, 1e308, 6).empty());  // the span overflows
+  EXPECT_TRUE(NiceTicks(0, 0, 6).empty());
+}
+
 TEST(FormatTick, DecimalsFollowTheStep) {
   EXPECT_EQ(FormatTick(0.25, 0.25), "0.25");
   EXPECT_EQ(FormatTick(0.0, 0.2), "0.0");
