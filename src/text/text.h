@@ -8,6 +8,10 @@
 //                      (tags, comments, script/style/template/rt/rp dropped; entities decoded;
 //                      CR LF and control characters kept; an unfinished tag at the end stays
 //                      text; text nodes stripped with Python str.strip(), NBSP included).
+//                      Where the seed raises instead (a &#xD800; surrogate reference, a marked
+//                      section html.parser rejects such as "<![foo["), verdict gives U+FFFD /
+//                      keeps the "<" as text. bs4 4.15 differs from the pinned 4.12.3 only on
+//                      &#0; and surrogate references (U+FFFD there).
 //   emoji_remover      the seed's ranges, U+24C2-U+1F251 included: this also deletes CJK, kana,
 //                      Hangul and full-width text. Models were trained on that output.
 //   emoji_remover_v2   corrected: deletes emoji only (pictographs from U+2300 up, flags,
@@ -33,9 +37,9 @@
 //
 // Usage:
 //   VERDICT_ASSIGN_OR_RETURN(auto wp, tokenizer::WordPiece::Load(dir + "/tokenizer"));
-//   VERDICT_ASSIGN_OR_RETURN(auto pipeline,
-//       text::TextPipeline::Build(text::TextPipeline::DefaultSteps(false), &wp, {.max_sen_len =
-//       128}));
+//   const auto steps = text::TextPipeline::DefaultSteps(/*secondary=*/false);
+//   const text::PipelineOptions options{.max_sen_len = 128};
+//   VERDICT_ASSIGN_OR_RETURN(auto pipeline, text::TextPipeline::Build(steps, &wp, options));
 //   text::ProcessedText out = pipeline.Run("[bom] Hi <b>there</b> [eom][bom] ok [eom]");
 //   // out.chunks == {"hi there ok"}, out.input_ids[0] == {101, ..., 102}
 #pragma once
