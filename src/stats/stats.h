@@ -23,6 +23,7 @@
 #include <functional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/core.h"
 
@@ -193,6 +194,15 @@ Result<BootstrapInterval> PairedBootstrapDifference(std::span<const int32_t> lab
                                                     std::span<const double> previous_scores,
                                                     const Statistic& statistic,
                                                     const BootstrapOptions& options);
+
+// ---------------------------------------------------------------------------------------------
+// Multiple comparisons (e.g. per-class DeLong tests of a multiclass comparison).
+
+// Holm-Bonferroni step-down adjusted p-values, in input order: with the m non-NaN p-values
+// sorted ascending, the k-th (0-based) becomes min(1, max over j <= k of (m - j) p_(j)).
+// Equals statsmodels multipletests(p, method="holm")[1]. NaN entries stay NaN and do not count
+// in m.
+std::vector<double> HolmAdjust(std::span<const double> p_values);
 
 // ---------------------------------------------------------------------------------------------
 // The comparison-mode decision from an interval [lower, upper] of (new - previous) for a metric
