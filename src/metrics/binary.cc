@@ -61,10 +61,9 @@ Result<Evaluation> EvaluateBinary(std::span<const int32_t> labels, std::span<con
                                   const Options& options) {
   VERDICT_RETURN_IF_ERROR(internal::ValidateOptions(options));
   VERDICT_RETURN_IF_ERROR(internal::ValidateInput(labels, scores, 1, 2));
-  std::vector<uint64_t> scratch;
   const ClassSortedScores sorted = internal::SortByClass(
       labels.size(), [&](size_t row) { return labels[row] == 1; },
-      [&](size_t row) { return scores[row]; }, scratch);
+      [&](size_t row) { return scores[row]; });
   internal::BinaryEstimates estimates = internal::EstimateBinary(sorted, options);
   Evaluation evaluation;
   evaluation.notes = ClassNotes(sorted);

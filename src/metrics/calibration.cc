@@ -13,13 +13,9 @@ constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
 template <typename Loss>
 double SumOverDistinct(const std::vector<uint64_t>& ascending, Loss loss) {
   double sum = 0;
-  size_t begin = 0;
-  while (begin < ascending.size()) {
-    size_t end = begin + 1;
-    while (end < ascending.size() && ascending[end] == ascending[begin]) ++end;
-    sum += static_cast<double>(end - begin) * loss(KeyValue(ascending[begin]));
-    begin = end;
-  }
+  ForEachDistinctScore(ascending, [&](double score, int64_t count) {
+    sum += static_cast<double>(count) * loss(score);
+  });
   return sum;
 }
 
@@ -31,27 +27,23 @@ double RowCount(const ClassSortedScores& sorted) {
   return static_cast<double>(sorted.positives.size() + sorted.negatives.size());
 }
 
-// Index of the bin holding `score`: the number of edges <= score, minus one.
-size_t BinIndex(const std::vector<double>& edges, double score) {
-  return static_cast<size_t>(std::upper_bound(edges.begin(), edges.end(), score) - edges.begin()) -
-         1;
-}
-
 struct BinSums {
   int64_t count = 0;
   double score_sum = 0;
   int64_t positives = 0;
 };
 
+// Adds ascending scores to their bins; bin k holds edges[k] <= score < edges[k + 1], and the
+// last bin also holds scores equal to the last edge.
 void AddToBins(const std::vector<uint64_t>& ascending, bool positive,
                const std::vector<double>& edges, std::vector<BinSums>& sums) {
-  for (uint64_t key : ascending) {
-    const double score = KeyValue(key);
-    BinSums& bin = sums[BinIndex(edges, score)];
-    ++bin.count;
-    bin.score_sum += score;
-    bin.positives += positive ? 1 : 0;
-  }
+  size_t bin = 0;
+  ForEachDistinctScore(ascending, [&](double score, int64_t count) {
+    while (bin + 2 < edges.size() && edges[bin + 1] <= score) ++bin;
+    sums[bin].count += count;
+    sums[bin].score_sum += static_cast<double>(count) * score;
+    sums[bin].positives += positive ? count : 0;
+  });
 }
 
 }  // namespace
@@ -80,17 +72,14 @@ double BrierScore(const ClassSortedScores& sorted) {
 }
 
 std::vector<double> CalibrationBinEdges(int bins) {
-  const double step = 1.0 / bins;
   std::vector<double> edges(bins + 1);
-  for (int k = 0; k <= bins; ++k) {
-    edges[k] = k < (bins + 1) / 2 ? k * step : 1.0 - (bins - k) * step;
-  }
+  for (int k = 0; k <= bins; ++k) edges[k] = static_cast<double>(k) / bins;
   return edges;
 }
 
 std::vector<CalibrationBin> CalibrationBins(const ClassSortedScores& sorted, int bins) {
   const std::vector<double> edges = CalibrationBinEdges(bins);
-  std::vector<BinSums> sums(edges.size());
+  std::vector<BinSums> sums(edges.size() - 1);
   AddToBins(sorted.positives, true, edges, sums);
   AddToBins(sorted.negatives, false, edges, sums);
   std::vector<CalibrationBin> result;

@@ -19,13 +19,10 @@ double BinaryLogLoss(const ClassSortedScores& sorted);
 // Mean of (label - p)^2, as scikit-learn's brier_score_loss.
 double BrierScore(const ClassSortedScores& sorted);
 
-// The edges of `bins` equal-width bins on [0, 1], bit for bit as torch.linspace(0, 1, bins + 1)
-// in float64: edge k = k * (1 / bins) for k < (bins + 1) / 2 (integer division), else
-// 1 - (bins - k) * (1 / bins).
+// The edges of `bins` equal-width bins on [0, 1]: edge k = k / bins (correctly rounded).
 std::vector<double> CalibrationBinEdges(int bins);
 
-// One reliability bin: rows with edge[k] <= p < edge[k + 1]; a score of exactly 1 forms the
-// last bin of its own (k == bins), as torchmetrics' bucketize(right=True).
+// One reliability bin: rows with edge[k] <= p < edge[k + 1]; the last bin also holds p = 1.
 struct CalibrationBin {
   double lower_edge;
   int64_t count;
@@ -35,8 +32,9 @@ struct CalibrationBin {
 // The non-empty bins, in ascending order of score.
 std::vector<CalibrationBin> CalibrationBins(const ClassSortedScores& sorted, int bins);
 
-// Sum over bins of |positive_fraction - mean_score| * count / N (L1 expected calibration error,
-// torchmetrics' binary_calibration_error with n_bins = bins).
+// Sum over bins of |positive_fraction - mean_score| * count / N (L1 expected calibration
+// error; torchmetrics' binary_calibration_error gives the same when no score is 1 or sits on an
+// edge where its float64 linspace differs from k / bins).
 double ExpectedCalibrationError(const std::vector<CalibrationBin>& bins);
 
 }  // namespace verdict::metrics::internal

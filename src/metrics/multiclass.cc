@@ -89,7 +89,7 @@ class MulticlassEvaluator {
   OneVsRest EvaluateClass(int c) {
     const ClassSortedScores sorted = internal::SortByClass(
         rows_, [&](size_t row) { return labels_[row] == c; },
-        [&](size_t row) { return Probability(row, c); }, scratch_);
+        [&](size_t row) { return Probability(row, c); });
     OneVsRest result;
     result.support = sorted.PositiveCount();
     const std::string suffix = "_class_" + std::to_string(c);
@@ -125,7 +125,7 @@ class MulticlassEvaluator {
   ClassSortedScores SortFlattened() {
     return internal::SortByClass(
         rows_ * k_, [&](size_t i) { return labels_[i / k_] == static_cast<int32_t>(i % k_); },
-        [&](size_t i) { return probabilities_[i]; }, scratch_);
+        [&](size_t i) { return probabilities_[i]; });
   }
 
   // Means over the classes where the value is defined; weights are class supports.
@@ -299,7 +299,6 @@ class MulticlassEvaluator {
   const std::vector<std::string>& class_names_;
   const Options& options_;
   const size_t rows_;
-  std::vector<uint64_t> scratch_;
   std::vector<int64_t> confusion_;
   Evaluation evaluation_;
 };

@@ -1,52 +1,55 @@
 #include "metrics/radix_sort.h"
 
-#include <array>
-#include <bit>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 namespace verdict::metrics::internal {
 namespace {
 
-constexpr int kDigitBits = 8;
-constexpr int kDigits = 64 / kDigitBits;
-constexpr int kBuckets = 1 << kDigitBits;
-constexpr uint64_t kSignBit = uint64_t{1} << 63;
-
-using Histograms = std::array<std::array<size_t, kBuckets>, kDigits>;
+constexpr int kDigitBits = 11;
+constexpr size_t kBuckets = size_t{1} << kDigitBits;
 
 uint64_t KeyOf(uint64_t key) { return key; }
+uint64_t KeyOf(uint32_t key) { return key; }
 uint64_t KeyOf(const KeyedRow& record) { return record.key; }
 
-int DigitOf(uint64_t key, int digit) {
-  return static_cast<int>((key >> (digit * kDigitBits)) & (kBuckets - 1));
+template <typename Record>
+constexpr int DigitCount() {
+  constexpr int key_bits = std::is_same_v<Record, uint32_t> ? 32 : 64;
+  return (key_bits + kDigitBits - 1) / kDigitBits;
 }
 
+size_t DigitOf(uint64_t key, int digit) {
+  return static_cast<size_t>((key >> (digit * kDigitBits)) & (kBuckets - 1));
+}
+
+// counts[digit * kBuckets + bucket]: how many keys have `bucket` at `digit`.
 template <typename Record>
-Histograms CountDigits(const std::vector<Record>& records) {
-  Histograms counts{};
+std::vector<size_t> CountDigits(const std::vector<Record>& records, int digits) {
+  std::vector<size_t> counts(static_cast<size_t>(digits) * kBuckets, 0);
   for (const Record& record : records) {
     const uint64_t key = KeyOf(record);
-    for (int digit = 0; digit < kDigits; ++digit) ++counts[digit][DigitOf(key, digit)];
+    for (int digit = 0; digit < digits; ++digit) ++counts[digit * kBuckets + DigitOf(key, digit)];
   }
   return counts;
 }
 
 // A digit needs no pass when every key has the same value there.
-bool AllKeysShareDigit(const std::array<size_t, kBuckets>& counts, size_t size) {
-  for (size_t count : counts) {
-    if (count == size) return true;
-    if (count != 0) return false;
+bool AllKeysShareDigit(const size_t* counts, size_t size) {
+  for (size_t bucket = 0; bucket < kBuckets; ++bucket) {
+    if (counts[bucket] == size) return true;
+    if (counts[bucket] != 0) return false;
   }
   return true;
 }
 
 template <typename Record>
 void ScatterByDigit(const std::vector<Record>& from, std::vector<Record>& to, int digit,
-                    const std::array<size_t, kBuckets>& counts) {
-  std::array<size_t, kBuckets> offsets;
+                    const size_t* counts) {
+  std::vector<size_t> offsets(kBuckets);
   size_t running = 0;
-  for (int bucket = 0; bucket < kBuckets; ++bucket) {
+  for (size_t bucket = 0; bucket < kBuckets; ++bucket) {
     offsets[bucket] = running;
     running += counts[bucket];
   }
@@ -55,25 +58,21 @@ void ScatterByDigit(const std::vector<Record>& from, std::vector<Record>& to, in
 
 template <typename Record>
 void SortByKey(std::vector<Record>& records, std::vector<Record>& scratch) {
-  const Histograms counts = CountDigits(records);
+  const int digits = DigitCount<Record>();
+  const std::vector<size_t> counts = CountDigits(records, digits);
   scratch.resize(records.size());
-  for (int digit = 0; digit < kDigits; ++digit) {
-    if (AllKeysShareDigit(counts[digit], records.size())) continue;
-    ScatterByDigit(records, scratch, digit, counts[digit]);
+  for (int digit = 0; digit < digits; ++digit) {
+    const size_t* digit_counts = counts.data() + digit * kBuckets;
+    if (AllKeysShareDigit(digit_counts, records.size())) continue;
+    ScatterByDigit(records, scratch, digit, digit_counts);
     records.swap(scratch);
   }
 }
 
 }  // namespace
 
-uint64_t OrderedKey(double value) {
-  const uint64_t bits = std::bit_cast<uint64_t>(value + 0.0);  // -0.0 + 0.0 is +0.0
-  return (bits & kSignBit) ? ~bits : (bits | kSignBit);
-}
-
-double KeyValue(uint64_t key) {
-  const uint64_t bits = (key & kSignBit) ? (key & ~kSignBit) : ~key;
-  return std::bit_cast<double>(bits);
+void RadixSort(std::vector<uint32_t>& keys, std::vector<uint32_t>& scratch) {
+  SortByKey(keys, scratch);
 }
 
 void RadixSort(std::vector<uint64_t>& keys, std::vector<uint64_t>& scratch) {

@@ -1,18 +1,46 @@
 // Private to metrics/: exact ascending sort of finite doubles through order-preserving integer
-// keys and an LSD radix sort (8-bit digits). Digits that are equal in every key are skipped, so
-// scores that came from float32 (29 trailing zero bits) or that share an exponent sort in fewer
-// passes. No allocation per element; the caller owns the buffers.
+// keys and an LSD radix sort (11-bit digits). Digits that are equal in every key are skipped.
+// Scores that are all float32 values (the usual model output) are sorted as 32-bit keys: three
+// passes over half the bytes. No allocation per element.
 #pragma once
 
+#include <bit>
+#include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 namespace verdict::metrics::internal {
 
+inline constexpr uint64_t kKeySignBit = uint64_t{1} << 63;
+inline constexpr uint32_t kKeySignBit32 = uint32_t{1} << 31;
+
 // Maps a finite double to an unsigned key with the same order; -0.0 and +0.0 map alike.
-uint64_t OrderedKey(double value);
+inline uint64_t OrderedKey(double value) {
+  const uint64_t bits = std::bit_cast<uint64_t>(value + 0.0);  // -0.0 + 0.0 is +0.0
+  return (bits & kKeySignBit) ? ~bits : (bits | kKeySignBit);
+}
+
 // Inverse of OrderedKey.
-double KeyValue(uint64_t key);
+inline double KeyValue(uint64_t key) {
+  return std::bit_cast<double>((key & kKeySignBit) ? (key & ~kKeySignBit) : ~key);
+}
+
+// The same for float: OrderedKey(double(f)) == WidenKey(OrderedKey32(f)).
+inline uint32_t OrderedKey32(float value) {
+  const uint32_t bits = std::bit_cast<uint32_t>(value + 0.0f);
+  return (bits & kKeySignBit32) ? ~bits : (bits | kKeySignBit32);
+}
+
+inline uint64_t WidenKey(uint32_t key) {
+  const uint32_t bits = (key & kKeySignBit32) ? (key & ~kKeySignBit32) : ~key;
+  return OrderedKey(static_cast<double>(std::bit_cast<float>(bits)));
+}
+
+// True when the double is exactly a float32 value.
+inline bool IsFloat32(double value) {
+  return std::abs(value) <= FLT_MAX && static_cast<double>(static_cast<float>(value)) == value;
+}
 
 // A key with the row it came from.
 struct KeyedRow {
@@ -20,7 +48,8 @@ struct KeyedRow {
   int64_t row;
 };
 
-// Stable ascending sort by key. `scratch` is resized to keys.size() and left unspecified.
+// Stable ascending sort by key. `scratch` is resized to the input's size and left unspecified.
+void RadixSort(std::vector<uint32_t>& keys, std::vector<uint32_t>& scratch);
 void RadixSort(std::vector<uint64_t>& keys, std::vector<uint64_t>& scratch);
 void RadixSort(std::vector<KeyedRow>& records, std::vector<KeyedRow>& scratch);
 

@@ -38,6 +38,12 @@ class WeightedMoments {
 
 }  // namespace
 
+std::vector<uint64_t> WidenKeys(const std::vector<uint32_t>& keys) {
+  std::vector<uint64_t> wide(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) wide[i] = WidenKey(keys[i]);
+  return wide;
+}
+
 ThresholdCounts CountAtThreshold(const ClassSortedScores& sorted, double threshold,
                                  Inclusion inclusion) {
   const uint64_t key = OrderedKey(threshold);

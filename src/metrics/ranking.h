@@ -19,28 +19,70 @@ struct ClassSortedScores {
   int64_t NegativeCount() const { return static_cast<int64_t>(negatives.size()); }
 };
 
-// Splits rows 0..count-1 by is_positive(row) and sorts each side. score_at(row) must be finite.
-template <typename IsPositive, typename ScoreAt>
-ClassSortedScores SortByClass(size_t count, IsPositive is_positive, ScoreAt score_at,
-                              std::vector<uint64_t>& scratch) {
-  size_t positive_count = 0;
-  for (size_t row = 0; row < count; ++row) positive_count += is_positive(row) ? 1 : 0;
-  ClassSortedScores sorted;
-  sorted.positives.resize(positive_count);
-  sorted.negatives.resize(count - positive_count);
-  uint64_t* next_positive = sorted.positives.data();
-  uint64_t* next_negative = sorted.negatives.data();
-  for (size_t row = 0; row < count; ++row) {
-    const uint64_t key = OrderedKey(score_at(row));
-    if (is_positive(row)) {
+// Splits `count` items by class into keys; Key is uint32_t (float32 keys) or uint64_t.
+// make_key(score, ok) gives the key and clears `ok` when the score has no key of this kind.
+// Returns false (and leaves the vectors unspecified) as soon as a score has none.
+template <typename Key, typename IsPositive, typename ScoreAt, typename MakeKey>
+bool SplitKeys(size_t count, size_t positive_count, IsPositive is_positive, ScoreAt score_at,
+               MakeKey make_key, std::vector<Key>& positives, std::vector<Key>& negatives) {
+  positives.resize(positive_count);
+  negatives.resize(count - positive_count);
+  Key* next_positive = positives.data();
+  Key* next_negative = negatives.data();
+  bool ok = true;
+  for (size_t i = 0; i < count && ok; ++i) {
+    const Key key = make_key(score_at(i), ok);
+    if (is_positive(i)) {
       *next_positive++ = key;
     } else {
       *next_negative++ = key;
     }
   }
+  return ok;
+}
+
+// Converts ascending float32 keys to ascending OrderedKey values.
+std::vector<uint64_t> WidenKeys(const std::vector<uint32_t>& keys);
+
+// Splits items 0..count-1 by is_positive(i) and sorts each side. score_at(i) must be finite.
+// When every score is a float32 value the sort runs on 32-bit keys.
+template <typename IsPositive, typename ScoreAt>
+ClassSortedScores SortByClass(size_t count, IsPositive is_positive, ScoreAt score_at) {
+  size_t positive_count = 0;
+  for (size_t i = 0; i < count; ++i) positive_count += is_positive(i) ? 1 : 0;
+  ClassSortedScores sorted;
+  std::vector<uint32_t> positives32, negatives32, scratch32;
+  const auto float_key = [](double score, bool& ok) {
+    ok = IsFloat32(score);
+    return ok ? OrderedKey32(static_cast<float>(score)) : 0;
+  };
+  if (SplitKeys(count, positive_count, is_positive, score_at, float_key, positives32,
+                negatives32)) {
+    RadixSort(positives32, scratch32);
+    RadixSort(negatives32, scratch32);
+    sorted.positives = WidenKeys(positives32);
+    sorted.negatives = WidenKeys(negatives32);
+    return sorted;
+  }
+  const auto double_key = [](double score, bool&) { return OrderedKey(score); };
+  SplitKeys(count, positive_count, is_positive, score_at, double_key, sorted.positives,
+            sorted.negatives);
+  std::vector<uint64_t> scratch;
   RadixSort(sorted.positives, scratch);
   RadixSort(sorted.negatives, scratch);
   return sorted;
+}
+
+// Calls visit(score, count) for each distinct score of ascending keys, lowest first.
+template <typename Visit>
+void ForEachDistinctScore(const std::vector<uint64_t>& ascending, Visit visit) {
+  size_t begin = 0;
+  while (begin < ascending.size()) {
+    size_t end = begin + 1;
+    while (end < ascending.size() && ascending[end] == ascending[begin]) ++end;
+    visit(KeyValue(ascending[begin]), static_cast<int64_t>(end - begin));
+    begin = end;
+  }
 }
 
 // Rows at one distinct score, and the counts at or above it (predicted positive iff

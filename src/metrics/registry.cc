@@ -40,9 +40,8 @@ const std::vector<RegistryEntry>& Registry() {
        "scikit-learn (binary: 1 - p for class 0); null when a probability is outside [0, 1]"},
       {"brier_score", "binary", "mean (y - p)^2; null when a score is outside [0, 1]"},
       {"expected_calibration_error", "binary",
-       "sum over bins of |positive share - mean p| x bin share; calibration_bins equal-width "
-       "bins [e_k, e_k+1) with edges as torch.linspace(0, 1, bins + 1), p = 1 in a bin of its "
-       "own (torchmetrics binary_calibration_error, L1)"},
+       "sum over bins of abs(positive share - mean p) x bin share; calibration_bins equal-width "
+       "bins [k/B, (k+1)/B), the last closed at 1 (L1)"},
       // Operating points.
       {"f1_optimal_threshold", "binary",
        "the score threshold T (rule p >= T, T a score in the data) with the highest F1; the "

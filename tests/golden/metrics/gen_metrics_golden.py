@@ -5,9 +5,10 @@ Run from the repository root:  .venv/bin/python tests/golden/metrics/gen_metrics
 Each case is one JSON file here: the inputs (labels, flat row-major scores, options) and every key
 EvaluateBinary / EvaluateMulticlass must emit, with its expected value (null where verdict's
 convention says undefined) and the absolute tolerance of the comparison. Expected values come
-from scikit-learn, statsmodels (Wilson), torchmetrics (ECE, recall at fixed precision, cross-check),
+from scikit-learn, statsmodels (Wilson), torchmetrics (recall at fixed precision; ECE cross-check),
 SciPy (normal quantile, midranks for DeLong) and, for conventions no library pins (averages over
-defined classes, F1-optimal threshold on ties), small formulas written out below.
+defined classes, F1-optimal threshold on ties, ECE bin edges k/B), small formulas written out
+below.
 """
 
 import json
@@ -112,6 +113,24 @@ def recall_at_precision(y, p, level):
     return recall, threshold
 
 
+def expected_calibration_error(y, p, bins):
+    """L1 ECE over bins [k/B, (k+1)/B), the last closed at 1; checked against torchmetrics where
+    torchmetrics' own binning (float64 linspace edges, p = 1 in a bin of its own) agrees."""
+    edges = np.array([k / bins for k in range(bins + 1)])
+    index = np.minimum(np.searchsorted(edges, p, side="right") - 1, bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        inside = index == b
+        if inside.any():
+            ece += abs(y[inside].mean() - p[inside].mean()) * inside.sum() / len(y)
+    torch_edges = torch.linspace(0, 1, bins + 1, dtype=torch.float64).numpy()
+    if (p < 1).all() and not np.isin(p, np.concatenate([torch_edges, edges])).any():
+        reference = float(binary_calibration_error(torch.tensor(p, dtype=torch.float64),
+                                                   torch.tensor(y), n_bins=bins, norm="l1"))
+        assert abs(reference - ece) < 1e-12, (reference, ece)
+    return float(ece)
+
+
 def binary_expected(y, p, options):
     level = options["confidence_level"]
     m, n, total = int((y == 1).sum()), int((y == 0).sum()), len(y)
@@ -145,9 +164,8 @@ def binary_expected(y, p, options):
     if probabilities:
         e["log_loss"] = float(log_loss(y, p, labels=[0, 1]))
         e["brier_score"] = float(brier_score_loss(y, p, pos_label=1))
-        e["expected_calibration_error"] = float(binary_calibration_error(
-            torch.tensor(p, dtype=torch.float64), torch.tensor(y),
-            n_bins=options["calibration_bins"], norm="l1"))
+        e["expected_calibration_error"] = expected_calibration_error(
+            y, p, options["calibration_bins"])
     else:
         e.update({"log_loss": None, "brier_score": None, "expected_calibration_error": None})
     if m:

@@ -1,0 +1,98 @@
+// metrics_bench: times verdict's exact AUC, AP and F1 at three thresholds on a raw file of
+// binary predictions, and the whole EvaluateBinary, single thread. Driven by bench_metrics.py.
+//
+//   metrics_bench LABELS.int32 SCORES.float32 REPEATS
+//
+// Prints one JSON object: the values of the metrics and the best wall time of each part in ms.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "metrics/metrics.h"
+#include "metrics/ranking.h"  // the stage's ranking core, timed on its own
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace internal = verdict::metrics::internal;
+
+template <typename T>
+std::vector<T> ReadRaw(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const std::streamsize bytes = in.tellg();
+  std::vector<T> values(static_cast<size_t>(bytes) / sizeof(T));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(values.data()), bytes);
+  return values;
+}
+
+struct CoreResult {
+  double auc;
+  double average_precision;
+  double f1[3];
+};
+
+double F1(const internal::ThresholdCounts& c) {
+  return 2.0 * c.true_positives / (c.true_positives + c.false_positives + c.positives);
+}
+
+// Exactly what scikit-learn computes in the comparison: AUC, AP, F1 of p >= T for 3 thresholds.
+CoreResult CoreMetrics(const std::vector<int32_t>& labels, const std::vector<double>& scores) {
+  const internal::ClassSortedScores sorted = internal::SortByClass(
+      labels.size(), [&](size_t row) { return labels[row] == 1; },
+      [&](size_t row) { return scores[row]; });
+  const internal::RankingSummary summary = internal::SummarizeRanking(sorted, {});
+  CoreResult result{summary.auc, summary.average_precision, {}};
+  const double thresholds[3] = {0.3, 0.5, 0.7};
+  for (int i = 0; i < 3; ++i) {
+    result.f1[i] =
+        F1(internal::CountAtThreshold(sorted, thresholds[i], internal::Inclusion::kInclusive));
+  }
+  return result;
+}
+
+template <typename Work>
+double BestMilliseconds(int repeats, Work work) {
+  double best = 1e300;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = Clock::now();
+    work();
+    best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: metrics_bench LABELS.int32 SCORES.float32 REPEATS\n");
+    return 2;
+  }
+  const std::vector<int32_t> labels = ReadRaw<int32_t>(argv[1]);
+  const std::vector<float> scores32 = ReadRaw<float>(argv[2]);
+  const std::vector<double> scores(scores32.begin(), scores32.end());
+  const int repeats = std::stoi(argv[3]);
+
+  CoreResult core{};
+  const double core_ms = BestMilliseconds(repeats, [&] { core = CoreMetrics(labels, scores); });
+  size_t metric_count = 0;
+  const double full_ms = BestMilliseconds(repeats, [&] {
+    auto evaluation = verdict::metrics::EvaluateBinary(labels, scores, {});
+    if (!evaluation.ok()) {
+      std::fprintf(stderr, "%s\n", evaluation.status().ToString().c_str());
+      std::exit(1);
+    }
+    metric_count = evaluation->metrics.size();
+  });
+  std::printf(
+      "{\"rows\": %zu, \"auc_roc\": %.17g, \"average_precision\": %.17g, "
+      "\"f1_score_at_0.3\": %.17g, \"f1_score_at_0.5\": %.17g, \"f1_score_at_0.7\": %.17g, "
+      "\"core_ms\": %.3f, \"evaluate_binary_ms\": %.3f, \"evaluate_binary_metrics\": %zu}\n",
+      labels.size(), core.auc, core.average_precision, core.f1[0], core.f1[1], core.f1[2], core_ms,
+      full_ms, metric_count);
+  return 0;
+}

@@ -1,0 +1,145 @@
+// Unit tests of the stage's private helpers: key spelling, intervals, calibration bin edges,
+// operating points, class-sorted scores and curve down-sampling.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "metrics/calibration.h"
+#include "metrics/intervals.h"
+#include "metrics/naming.h"
+#include "metrics/ranking.h"
+
+namespace verdict::metrics::internal {
+namespace {
+
+TEST(PythonFloatTextTest, SpellsLikePythonStr) {
+  EXPECT_EQ(PythonFloatText(0.3), "0.3");
+  EXPECT_EQ(PythonFloatText(0.5), "0.5");
+  EXPECT_EQ(PythonFloatText(1.0), "1.0");
+  EXPECT_EQ(PythonFloatText(123.0), "123.0");
+  EXPECT_EQ(PythonFloatText(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(PythonFloatText(0.0001), "0.0001");
+  EXPECT_EQ(PythonFloatText(1e-05), "1e-05");
+  EXPECT_EQ(PythonFloatText(2.5e-07), "2.5e-07");
+  EXPECT_EQ(PythonFloatText(1e16), "1e+16");
+  EXPECT_EQ(PythonFloatText(1.5e22), "1.5e+22");
+  EXPECT_EQ(PythonFloatText(-0.25), "-0.25");
+  EXPECT_EQ(PythonFloatText(0.0), "0.0");
+}
+
+TEST(IntervalsTest, NormalQuantileMatchesScipy) {
+  // scipy.stats.norm.ppf values.
+  EXPECT_NEAR(NormalQuantile(0.975), 1.959963984540054, 1e-14);
+  EXPECT_NEAR(NormalQuantile(0.95), 1.6448536269514722, 1e-14);
+  EXPECT_NEAR(NormalQuantile(0.5), 0.0, 1e-15);
+  EXPECT_NEAR(NormalQuantile(1e-10), -6.361340902404056, 1e-12);
+}
+
+TEST(IntervalsTest, WilsonMatchesStatsmodels) {
+  // statsmodels proportion_confint(0, 10, method="wilson") and (7, 20).
+  const Interval none = WilsonInterval(0, 10, 0.95);
+  EXPECT_NEAR(none.lower, 0.0, 1e-15);
+  EXPECT_NEAR(none.upper, 0.27753279986288926, 1e-12);
+  const Interval some = WilsonInterval(7, 20, 0.95);
+  EXPECT_NEAR(some.lower, 0.18119182410108203, 1e-12);
+  EXPECT_NEAR(some.upper, 0.5671457233147638, 1e-12);
+}
+
+TEST(IntervalsTest, PercentileIntervalInterpolatesLikeNumpy) {
+  std::vector<double> values = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+  const Interval interval = PercentileInterval(values, 0.9);  // np.percentile(.., [5, 95])
+  EXPECT_NEAR(interval.lower, 1.45, 1e-12);
+  EXPECT_NEAR(interval.upper, 9.55, 1e-12);
+}
+
+TEST(IntervalsTest, DeLongIntervalIsClippedToUnitRange) {
+  const Interval interval = NormalIntervalInUnitRange(0.99, 0.01, 0.95);
+  EXPECT_EQ(interval.upper, 1.0);
+  EXPECT_NEAR(interval.lower, 0.99 - 1.959963984540054 * 0.1, 1e-12);
+}
+
+TEST(CalibrationTest, BinEdgesAreCorrectlyRoundedFractions) {
+  // torch.linspace(0, 1, 11) has 0.30000000000000004 here; verdict uses k / bins.
+  EXPECT_EQ(CalibrationBinEdges(10)[3], 0.3);
+  EXPECT_EQ(CalibrationBinEdges(20)[11], 0.55);
+  EXPECT_EQ(CalibrationBinEdges(10).size(), 11u);
+  EXPECT_EQ(CalibrationBinEdges(10).back(), 1.0);
+}
+
+TEST(CalibrationTest, EdgeScoresOpenTheirBinAndOneClosesTheLast) {
+  ClassSortedScores sorted;
+  for (double p : {0.3, 1.0}) sorted.positives.push_back(OrderedKey(p));
+  for (double p : {0.0, 0.25}) sorted.negatives.push_back(OrderedKey(p));
+  const std::vector<CalibrationBin> bins = CalibrationBins(sorted, 10);
+  ASSERT_EQ(bins.size(), 4u);
+  EXPECT_EQ(bins[0].lower_edge, 0.0);
+  EXPECT_EQ(bins[1].lower_edge, 0.2);
+  EXPECT_EQ(bins[2].lower_edge, 0.3);
+  EXPECT_EQ(bins[3].lower_edge, 0.9);
+  EXPECT_EQ(bins[3].positive_fraction, 1.0);
+  // |0 - 0| + |0 - 0.25| + |1 - 0.3| + |1 - 1|, each bin a quarter of the rows.
+  EXPECT_NEAR(ExpectedCalibrationError(bins), (0.25 + 0.7) / 4, 1e-15);
+}
+
+ClassSortedScores Sorted(const std::vector<int32_t>& labels, const std::vector<double>& scores) {
+  return SortByClass(
+      labels.size(), [&](size_t i) { return labels[i] == 1; }, [&](size_t i) { return scores[i]; });
+}
+
+TEST(RankingTest, OperatingPointsGroupTiesHighestFirst) {
+  const ClassSortedScores sorted = Sorted({1, 0, 1, 0, 1}, {0.9, 0.5, 0.5, 0.1, 0.1});
+  std::vector<OperatingPoint> points;
+  ForEachOperatingPoint(sorted, [&](const OperatingPoint& p) { points.push_back(p); });
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_EQ(points[0].threshold, 0.9);
+  EXPECT_EQ(points[1].threshold, 0.5);
+  EXPECT_EQ(points[1].positives_at, 1);
+  EXPECT_EQ(points[1].negatives_at, 1);
+  EXPECT_EQ(points[2].true_positives, 3);
+  EXPECT_EQ(points[2].false_positives, 2);
+}
+
+TEST(RankingTest, ThresholdRulesAreInclusiveOrStrict) {
+  const ClassSortedScores sorted = Sorted({1, 0, 1, 0}, {0.5, 0.5, 0.7, 0.2});
+  EXPECT_EQ(CountAtThreshold(sorted, 0.5, Inclusion::kInclusive).true_positives, 2);
+  EXPECT_EQ(CountAtThreshold(sorted, 0.5, Inclusion::kInclusive).false_positives, 1);
+  EXPECT_EQ(CountAtThreshold(sorted, 0.5, Inclusion::kStrict).true_positives, 1);
+  EXPECT_EQ(CountAtThreshold(sorted, 0.5, Inclusion::kStrict).false_positives, 0);
+}
+
+TEST(RankingTest, Float32AndDoubleScoresSortAlike) {
+  const std::vector<int32_t> labels = {1, 0, 1, 0, 1, 0};
+  const std::vector<double> as_float = {0.25f, -0.0f, 0.75f, 0.5f, 0.0f, 0.125f};
+  std::vector<double> as_double = as_float;
+  as_double.push_back(0.1);  // not a float32 value: forces 64-bit keys
+  std::vector<int32_t> labels_plus = labels;
+  labels_plus.push_back(0);
+  const ClassSortedScores narrow = Sorted(labels, as_float);
+  const ClassSortedScores wide = Sorted(labels_plus, as_double);
+  EXPECT_EQ(narrow.positives, wide.positives);
+  ASSERT_EQ(wide.negatives.size(), narrow.negatives.size() + 1);
+  EXPECT_EQ(KeyValue(narrow.negatives.front()), 0.0);
+  EXPECT_EQ(KeyValue(wide.negatives[1]), 0.1);
+}
+
+TEST(DownsampleCurveTest, KeepsEndpointsAndAtMostMaxPoints) {
+  CurvePoints curve;
+  for (int i = 0; i <= 1000; ++i) {
+    const double x = i / 1000.0;
+    curve.x.push_back(x);
+    curve.y.push_back(std::sqrt(x));
+    curve.thresholds.push_back(1.0 - x);
+  }
+  const CurvePoints kept = DownsampleCurve(curve, 50);
+  EXPECT_LE(kept.x.size(), 50u);
+  EXPECT_GE(kept.x.size(), 40u);
+  EXPECT_EQ(kept.x.front(), 0.0);
+  EXPECT_EQ(kept.x.back(), 1.0);
+  EXPECT_EQ(kept.thresholds.back(), 0.0);
+  for (size_t i = 1; i < kept.x.size(); ++i) EXPECT_GT(kept.x[i], kept.x[i - 1]);
+  EXPECT_EQ(DownsampleCurve(curve, 5000).x.size(), curve.x.size());
+}
+
+}  // namespace
+}  // namespace verdict::metrics::internal
