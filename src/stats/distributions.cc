@@ -68,7 +68,8 @@ double LentzGuard(double v) { return std::fabs(v) < kTiny ? kTiny : v; }
 // long double, and its first denominator 1 - (a + b) x / (a + 1) is formed from y = 1 - x.
 double BetaContinuedFraction(double a, double b, double x, double y) {
   using Wide = long double;
-  constexpr Wide kWideEpsilon = std::numeric_limits<Wide>::epsilon();
+  // Converged well below double precision, yet far above long double's rounding (no stalling).
+  constexpr Wide kConverged = kEpsilon / 4;
   auto guard = [](Wide v) { return std::fabs(v) < kTiny ? Wide{kTiny} : v; };
   const Wide wa = a;
   const Wide wb = b;
@@ -88,7 +89,7 @@ double BetaContinuedFraction(double a, double b, double x, double y) {
     c = guard(1 + odd / c);
     const Wide step = d * c;
     h *= step;
-    if (std::fabs(step - 1) < kWideEpsilon) break;
+    if (std::fabs(step - 1) < kConverged) break;
   }
   return static_cast<double>(h);
 }
