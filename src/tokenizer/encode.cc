@@ -1,6 +1,7 @@
 // Encoding: added-token extraction, BertNormalizer, BertPreTokenizer and WordPiece, streamed
 // character by character so that no intermediate string is built per word.
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "tokenizer/impl.h"
@@ -71,21 +72,25 @@ const AddedToken* LongestMatchAt(std::string_view text, size_t pos,
   return best;
 }
 
+// The first position at or after `pos` holding one of `first_bytes`, or text.size().
+size_t NextCandidate(std::string_view text, size_t pos, std::string_view first_bytes) {
+  if (first_bytes.size() == 1) {
+    const void* hit = std::memchr(text.data() + pos, first_bytes[0], text.size() - pos);
+    return hit ? static_cast<const char*>(hit) - text.data() : text.size();
+  }
+  return std::min(text.find_first_of(first_bytes, pos), text.size());
+}
+
 // Splits `text` on the added tokens, leftmost-longest and non-overlapping, honouring the
 // single_word, lstrip and rstrip flags the way the tokenizers AddedVocabulary does.
-std::vector<Split> SplitOnAddedTokens(std::string_view text,
-                                      const std::vector<AddedToken>& tokens) {
+// `first_bytes` holds the distinct first bytes of the tokens' patterns.
+std::vector<Split> SplitOnAddedTokens(std::string_view text, const std::vector<AddedToken>& tokens,
+                                      std::string_view first_bytes) {
   std::vector<Split> splits;
-  std::array<bool, 256> first_byte{};
-  for (const AddedToken& token : tokens) {
-    first_byte[static_cast<unsigned char>(token.pattern[0])] = true;
-  }
   size_t covered = 0;  // end of the last split
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const AddedToken* match = first_byte[static_cast<unsigned char>(text[pos])]
-                                  ? LongestMatchAt(text, pos, tokens)
-                                  : nullptr;
+  for (size_t pos = NextCandidate(text, 0, first_bytes); pos < text.size();
+       pos = NextCandidate(text, pos, first_bytes)) {
+    const AddedToken* match = LongestMatchAt(text, pos, tokens);
     if (match == nullptr) {
       ++pos;
       continue;
@@ -155,12 +160,6 @@ class WordSink {
   }
 
  private:
-  static size_t CharStartAtOrBefore(std::string_view word, size_t end) {
-    while (end > 0 && end < word.size() && (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80)
-      --end;
-    return end;
-  }
-
   // Greedy longest-match-first; a word with an unmatched position becomes one unknown token.
   void TokenizeWord() {
     if (word_chars_ > impl_.max_input_chars_per_word) {
@@ -169,24 +168,17 @@ class WordSink {
     }
     const std::string_view word = word_;
     const size_t first_id = ids_->size();
-    size_t start = 0;
-    while (start < word.size()) {
-      const VocabIndex& index = start == 0 ? impl_.vocab : impl_.continuation;
-      size_t end =
-          CharStartAtOrBefore(word, std::min(word.size(), start + index.max_token_bytes()));
-      int32_t id = VocabIndex::kMissing;
-      while (end > start) {
-        id = index.Find(word.substr(start, end - start));
-        if (id != VocabIndex::kMissing) break;
-        end = CharStartAtOrBefore(word, end - 1);
-      }
-      if (id == VocabIndex::kMissing) {
+    for (size_t start = 0; start < word.size();) {
+      const PrefixTrie& trie = start == 0 ? impl_.word_start_trie : impl_.continuation_trie;
+      size_t length = 0;
+      const int32_t id = trie.LongestPrefix(word.substr(start), &length);
+      if (id == PrefixTrie::kMissing) {
         ids_->resize(first_id);
         ids_->push_back(impl_.unk);
         return;
       }
       ids_->push_back(id);
-      start = end;
+      start += length;
     }
   }
 
@@ -301,13 +293,19 @@ void EncodeTextSplit(const WordPiece::Impl& impl, std::string_view text, WordSin
     return;
   }
   const std::string normalized = NormalizeText(impl, text);
-  for (const Split& split : SplitOnAddedTokens(normalized, impl.normalized_added)) {
+  for (const Split& split :
+       SplitOnAddedTokens(normalized, impl.normalized_added, impl.normalized_first_bytes)) {
     if (split.id >= 0) {
       sink->PushAddedToken(split.id);
       continue;
     }
     PreTokenize(std::string_view(normalized).substr(split.begin, split.end - split.begin), sink);
   }
+}
+
+void AddFirstByte(const AddedToken& token, std::string* first_bytes) {
+  if (first_bytes->find(token.pattern[0]) == std::string::npos)
+    first_bytes->push_back(token.pattern[0]);
 }
 
 }  // namespace
@@ -320,6 +318,16 @@ std::string NormalizeText(const WordPiece::Impl& impl, std::string_view text) {
 }
 
 void FinalizeImpl(WordPiece::Impl* impl) {
+  std::vector<std::pair<std::string_view, int32_t>> tokens, continuations;
+  const std::string& prefix = impl->continuing_prefix;
+  for (const auto& [token, id] : impl->vocab) {
+    tokens.emplace_back(token, id);
+    if (token.size() > prefix.size() && token.starts_with(prefix)) {
+      continuations.emplace_back(std::string_view(token).substr(prefix.size()), id);
+    }
+  }
+  impl->word_start_trie = PrefixTrie(tokens);
+  impl->continuation_trie = PrefixTrie(continuations);
   for (int c = 0; c < 128; ++c) {
     const uint8_t flags = LookupChar(static_cast<char32_t>(c)).flags;
     impl->ascii_class[c] = (flags & kWhitespace)    ? AsciiClass::kWhitespace
@@ -343,6 +351,10 @@ void FinalizeImpl(WordPiece::Impl* impl) {
     impl->id_to_token[token.id] = token.pattern;
   }
   std::erase_if(impl->normalized_added, [](const AddedToken& t) { return t.pattern.empty(); });
+  for (const AddedToken& token : impl->raw_added) AddFirstByte(token, &impl->raw_first_bytes);
+  for (const AddedToken& token : impl->normalized_added) {
+    AddFirstByte(token, &impl->normalized_first_bytes);
+  }
 }
 
 }  // namespace internal
@@ -355,7 +367,8 @@ void EncodeContent(const WordPiece::Impl& impl, std::string_view text, std::vect
     internal::EncodeTextSplit(impl, text, &sink);
     return;
   }
-  for (const internal::Split& split : internal::SplitOnAddedTokens(text, impl.raw_added)) {
+  for (const internal::Split& split :
+       internal::SplitOnAddedTokens(text, impl.raw_added, impl.raw_first_bytes)) {
     if (split.id >= 0) {
       ids->push_back(split.id);
     } else {

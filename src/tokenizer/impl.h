@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tokenizer/tokenizer.h"
@@ -49,8 +50,9 @@ using AsciiNormalization = std::array<int16_t, 128>;
 
 struct WordPiece::Impl {
   internal::NormalizerOptions normalizer;
-  internal::VocabIndex vocab;         // the WordPiece model's vocabulary
-  internal::VocabIndex continuation;  // vocabulary entries starting with the prefix, prefix cut
+  std::unordered_map<std::string, int32_t> vocab;  // the WordPiece model's vocabulary
+  internal::PrefixTrie word_start_trie;            // the vocabulary
+  internal::PrefixTrie continuation_trie;  // entries starting with the prefix, prefix cut off
   std::string continuing_prefix = "##";
   size_t max_input_chars_per_word = 100;
   int32_t unk = -1;
@@ -62,6 +64,8 @@ struct WordPiece::Impl {
   std::vector<bool> special_id;                 // id is a special added token (skipped by Decode)
   std::vector<internal::AddedToken> raw_added;  // matched in the raw text
   std::vector<internal::AddedToken> normalized_added;  // matched in the normalized text
+  std::string raw_first_bytes;         // distinct first bytes of the raw_added patterns
+  std::string normalized_first_bytes;  // same for normalized_added
 
   std::vector<internal::TemplateItem> single_template;
   size_t template_special_count = 0;
@@ -76,7 +80,7 @@ struct WordPiece::Impl {
 
 namespace internal {
 
-// Fills the derived fields of `impl` (ASCII tables, added-token patterns) once its
+// Fills the derived fields of `impl` (tries, ASCII tables, added-token patterns) once its
 // configuration, vocabulary and added tokens are set.
 void FinalizeImpl(WordPiece::Impl* impl);
 

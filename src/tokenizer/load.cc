@@ -42,13 +42,8 @@ void SetToken(WordPiece::Impl* impl, int32_t id, const std::string& token) {
 Status AddVocabToken(WordPiece::Impl* impl, const std::string& token, int64_t id) {
   if (id < 0 || id > INT32_MAX)
     return InvalidData("token " + Quote(token) + " has id out of range");
-  impl->vocab.Insert(token, static_cast<int32_t>(id));
+  impl->vocab[token] = static_cast<int32_t>(id);
   SetToken(impl, static_cast<int32_t>(id), token);
-  const std::string& prefix = impl->continuing_prefix;
-  if (token.size() > prefix.size() && token.starts_with(prefix)) {
-    impl->continuation.Insert(std::string_view(token).substr(prefix.size()),
-                              static_cast<int32_t>(id));
-  }
   return Status::Ok();
 }
 
@@ -75,6 +70,12 @@ internal::AddedToken ParseAddedToken(const json& entry, int64_t id) {
   return token;
 }
 
+// The id of `token` in the model vocabulary, or -1.
+int32_t VocabId(const WordPiece::Impl& impl, const std::string& token) {
+  const auto it = impl.vocab.find(token);
+  return it == impl.vocab.end() ? -1 : it->second;
+}
+
 // The id a special token gets: its added-token or vocabulary id, else -1.
 int32_t IdOf(const WordPiece::Impl& impl, const std::string& token) {
   for (const auto* list : {&impl.raw_added, &impl.normalized_added}) {
@@ -82,7 +83,7 @@ int32_t IdOf(const WordPiece::Impl& impl, const std::string& token) {
       if (added.content == token) return added.id;
     }
   }
-  return impl.vocab.Find(token);
+  return VocabId(impl, token);
 }
 
 // The id tokenizers gives an added token when it loads tokenizer.json (the "id" written in the
@@ -129,7 +130,7 @@ Status ParseModel(const json& model, WordPiece::Impl* impl) {
     VERDICT_RETURN_IF_ERROR(AddVocabToken(impl, token, id.get<int64_t>()));
   }
   const std::string unk = model.value("unk_token", "[UNK]");
-  impl->unk = impl->vocab.Find(unk);
+  impl->unk = VocabId(*impl, unk);
   if (impl->unk < 0) return InvalidData("unk_token " + Quote(unk) + " is not in the vocabulary");
   return Status::Ok();
 }
@@ -264,7 +265,7 @@ Status ParseVocabTxt(const std::string& vocab_text, const json& config, WordPiec
     return added.id;
   };
   const std::string unk = TokenField(config, "unk_token").value_or("[UNK]");
-  impl->unk = impl->vocab.Find(unk);
+  impl->unk = VocabId(*impl, unk);
   if (impl->unk < 0) return InvalidData("unk_token " + Quote(unk) + " is not in the vocabulary");
   special("unk_token", "[UNK]");
   const int32_t sep = special("sep_token", "[SEP]");

@@ -83,7 +83,8 @@ int32_t WordPiece::TokenToId(std::string_view token) const {
       if (added.content == token) return added.id;
     }
   }
-  return impl_->vocab.Find(token);
+  const auto it = impl_->vocab.find(std::string(token));
+  return it == impl_->vocab.end() ? -1 : it->second;
 }
 
 std::string_view WordPiece::IdToToken(int32_t id) const {

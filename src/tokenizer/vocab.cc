@@ -1,82 +1,97 @@
 #include "tokenizer/vocab.h"
 
-#include <cstring>
+#include <map>
 
 namespace verdict::tokenizer::internal {
+
 namespace {
 
-constexpr uint64_t kMultiplier = 0x9E3779B97F4A7C15ull;
+constexpr uint32_t kNoChild = 0;  // offset 0 is the root record, never a child
 
-uint64_t Mix(uint64_t h, uint64_t word) {
-  h = (h ^ word) * kMultiplier;
-  return h ^ (h >> 29);
-}
+// The trie while it is built: children by byte, and the id of the token ending at each node.
+struct BuildTrie {
+  std::vector<std::map<uint8_t, uint32_t>> children{1};
+  std::vector<int32_t> ids{PrefixTrie::kMissing};
+
+  void Insert(std::string_view token, int32_t id) {
+    uint32_t node = 0;
+    for (const char c : token) {
+      auto [it, inserted] = children[node].emplace(static_cast<uint8_t>(c), 0);
+      if (inserted) {
+        it->second = static_cast<uint32_t>(ids.size());
+        children.emplace_back();
+        ids.push_back(PrefixTrie::kMissing);
+      }
+      node = it->second;
+    }
+    ids[node] = id;
+  }
+};
+
+size_t RecordWords(size_t edges) { return 2 + (edges + 3) / 4 + edges; }
 
 }  // namespace
 
-uint64_t VocabIndex::Hash(std::string_view text) {
-  uint64_t h = text.size() * kMultiplier;
-  size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, text.data() + i, 8);
-    h = Mix(h, word);
+PrefixTrie::PrefixTrie(const std::vector<std::pair<std::string_view, int32_t>>& tokens) {
+  BuildTrie build;
+  for (const auto& [token, id] : tokens) {
+    if (!token.empty()) build.Insert(token, id);
   }
-  if (i < text.size()) {
-    uint64_t word = 0;
-    std::memcpy(&word, text.data() + i, text.size() - i);
-    h = Mix(h, word);
+  // Breadth-first order keeps the frequently visited upper levels close together.
+  std::vector<uint32_t> order{0};
+  for (size_t i = 0; i < order.size(); ++i) {
+    for (const auto& [byte, child] : build.children[order[i]]) order.push_back(child);
   }
-  return Mix(h, h >> 32) | 1;  // never 0, which marks an empty slot
-}
-
-std::string_view VocabIndex::TokenAt(const Slot& slot) const {
-  return std::string_view(pool_).substr(slot.offset, slot.length);
-}
-
-void VocabIndex::Grow() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 64 : old.size() * 2, Slot());
-  const size_t mask = slots_.size() - 1;
-  for (const Slot& slot : old) {
-    if (slot.hash == 0) continue;
-    size_t i = slot.hash & mask;
-    while (slots_[i].hash != 0) i = (i + 1) & mask;
-    slots_[i] = slot;
+  std::vector<uint32_t> offset(order.size());
+  size_t total = 0;
+  for (uint32_t node : order) {
+    offset[node] = static_cast<uint32_t>(total);
+    total += RecordWords(build.children[node].size());
   }
-}
-
-void VocabIndex::Insert(std::string_view token, int32_t id) {
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
-  const uint64_t hash = Hash(token);
-  const size_t mask = slots_.size() - 1;
-  size_t i = hash & mask;
-  while (slots_[i].hash != 0) {
-    if (slots_[i].hash == hash && TokenAt(slots_[i]) == token) {
-      slots_[i].id = id;
-      return;
-    }
-    i = (i + 1) & mask;
-  }
-  slots_[i] =
-      Slot{hash, static_cast<uint32_t>(pool_.size()), static_cast<uint32_t>(token.size()), id};
-  pool_.append(token);
-  ++size_;
-  if (token.size() > max_token_bytes_) max_token_bytes_ = token.size();
-}
-
-int32_t VocabIndex::Find(std::string_view token) const {
-  if (slots_.empty()) return kMissing;
-  const uint64_t hash = Hash(token);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots_[i];
-    if (slot.hash == 0) return kMissing;
-    if (slot.hash == hash && slot.length == token.size() &&
-        std::memcmp(pool_.data() + slot.offset, token.data(), token.size()) == 0) {
-      return slot.id;
+  data_.assign(total, 0);
+  for (uint32_t node : order) {
+    const auto& children = build.children[node];
+    uint32_t* record = data_.data() + offset[node];
+    record[0] = static_cast<uint32_t>(build.ids[node]);
+    record[1] = static_cast<uint32_t>(children.size());
+    auto* bytes = reinterpret_cast<uint8_t*>(record + 2);
+    uint32_t* targets = record + 2 + (children.size() + 3) / 4;
+    size_t k = 0;
+    for (const auto& [byte, child] : children) {
+      bytes[k] = byte;
+      targets[k] = offset[child];
+      ++k;
     }
   }
+  for (const auto& [byte, child] : build.children[0]) root_children_[byte] = offset[child];
+}
+
+uint32_t PrefixTrie::Child(uint32_t record, uint8_t byte) const {
+  if (record == 0) return root_children_[byte];
+  const uint32_t* r = data_.data() + record;
+  const uint32_t count = r[1];
+  const auto* bytes = reinterpret_cast<const uint8_t*>(r + 2);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (bytes[i] == byte) return r[2 + (count + 3) / 4 + i];
+    if (bytes[i] > byte) break;
+  }
+  return kNoChild;
+}
+
+int32_t PrefixTrie::LongestPrefix(std::string_view text, size_t* length) const {
+  int32_t best = kMissing;
+  *length = 0;
+  uint32_t record = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    record = Child(record, static_cast<uint8_t>(text[i]));
+    if (record == kNoChild) break;
+    const auto id = static_cast<int32_t>(data_[record]);
+    if (id != kMissing) {
+      best = id;
+      *length = i + 1;
+    }
+  }
+  return best;
 }
 
 }  // namespace verdict::tokenizer::internal

@@ -1,42 +1,39 @@
-// Private to the tokenizer stage: an immutable string -> id hash index for vocabulary lookups
-// on the hot path (open addressing, one probe sequence per lookup, no allocation).
+// Private to the tokenizer stage: a byte trie over the WordPiece vocabulary. Greedy
+// longest-match-first WordPiece needs, at each position, the longest vocabulary entry that is a
+// prefix of the rest of the word; one walk down the trie finds it, instead of shrinking a
+// candidate one character at a time and hashing each.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace verdict::tokenizer::internal {
 
-class VocabIndex {
+class PrefixTrie {
  public:
   static constexpr int32_t kMissing = -1;
 
-  // Adds `token` with `id`; a token added twice keeps the last id.
-  void Insert(std::string_view token, int32_t id);
-  // The id of `token`, or kMissing.
-  int32_t Find(std::string_view token) const;
-  // Length in bytes of the longest token.
-  size_t max_token_bytes() const { return max_token_bytes_; }
-  size_t size() const { return size_; }
+  // Builds the trie from (token, id) pairs; empty tokens are ignored, and a token listed twice
+  // keeps the last id.
+  explicit PrefixTrie(const std::vector<std::pair<std::string_view, int32_t>>& tokens = {});
+
+  // The id of the longest token that is a prefix of `text`, its length in *length; kMissing
+  // (and *length 0) when no token is.
+  int32_t LongestPrefix(std::string_view text, size_t* length) const;
 
  private:
-  struct Slot {
-    uint64_t hash = 0;
-    uint32_t offset = 0;
-    uint32_t length = 0;
-    int32_t id = kMissing;
-  };
-  static uint64_t Hash(std::string_view text);
-  std::string_view TokenAt(const Slot& slot) const;
-  void Grow();
+  // Node records, breadth-first, each one contiguous in data_: the id (kMissing when no token
+  // ends here), the edge count n, n edge bytes (sorted) packed four to a word, then n child
+  // record offsets. The root's children are also kept in a direct table.
+  uint32_t Child(uint32_t record, uint8_t byte) const;
 
-  std::vector<Slot> slots_;
-  std::string pool_;
-  size_t size_ = 0;
-  size_t max_token_bytes_ = 0;
+  std::vector<uint32_t> data_;
+  std::array<uint32_t, 256> root_children_{};
 };
 
 }  // namespace verdict::tokenizer::internal
