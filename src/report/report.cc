@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "report/lookup.h"
+
 namespace verdict::report {
 
 namespace fs = std::filesystem;
@@ -28,13 +30,6 @@ std::string SummaryValue(const metrics::Metric& metric) {
     return FormatFixed(static_cast<double>(*n), 6);
   if (const bool* b = std::get_if<bool>(&metric.value)) return *b ? "1.000000" : "0.000000";
   return metric.null_reason.empty() ? "null" : "null (" + metric.null_reason + ")";
-}
-
-const metrics::Metric* Find(const std::vector<metrics::Metric>& metrics, const std::string& name) {
-  for (const metrics::Metric& metric : metrics) {
-    if (metric.name == name) return &metric;
-  }
-  return nullptr;
 }
 
 std::string HeadlineValue(const metrics::Metric* metric) {
@@ -66,7 +61,7 @@ std::string MetricsSummary(const std::vector<metrics::Metric>& metrics, bool bin
                  {"F1 Score (Macro):  ", "f1_score_macro"}};
   }
   for (const auto& [label, key] : headlines)
-    out << label << HeadlineValue(Find(metrics, key)) << "\n";
+    out << label << HeadlineValue(internal::FindMetric(metrics, key)) << "\n";
   out << "\n" << rule << "\n\nALL METRICS\n" << rule << "\n";
   std::vector<const metrics::Metric*> sorted;
   for (const metrics::Metric& metric : metrics) sorted.push_back(&metric);
@@ -80,6 +75,20 @@ Status WriteMetrics(const std::string& metrics_dir, const std::vector<metrics::M
                     bool binary) {
   VERDICT_RETURN_IF_ERROR(WriteFileAtomic(metrics_dir + "/metrics.json", MetricsJson(metrics)));
   return WriteFileAtomic(metrics_dir + "/metrics_summary.txt", MetricsSummary(metrics, binary));
+}
+
+Status WriteReports(const std::string& metrics_dir, const Predictions& predictions,
+                    const metrics::Evaluation& evaluation, const DataSummary& data,
+                    const RunInfo& run, const ReportOptions& options) {
+  VERDICT_RETURN_IF_ERROR(WriteMetrics(metrics_dir, evaluation.metrics, predictions.binary));
+  std::vector<ReportFigure> figures;
+  if (options.plots) {
+    VERDICT_ASSIGN_OR_RETURN(figures, BuildFigures(predictions, evaluation, data, options));
+    VERDICT_RETURN_IF_ERROR(WritePlots(metrics_dir, figures));
+  }
+  VERDICT_ASSIGN_OR_RETURN(std::string html,
+                           ReportHtml(predictions, evaluation, data, run, figures));
+  return WriteFileAtomic(metrics_dir + "/report.html", html);
 }
 
 Status ClearMarkers(const std::string& metrics_dir) {
