@@ -25,11 +25,12 @@ size_t DigitOf(uint64_t key, int digit) {
 }
 
 // counts[digit * kBuckets + bucket]: how many keys have `bucket` at `digit`.
+// counts[digit * kBuckets + bucket]: how many keys have `bucket` at `digit`.
 template <typename Record>
-std::vector<size_t> CountDigits(const std::vector<Record>& records, int digits) {
+std::vector<size_t> CountDigits(const Record* records, size_t size, int digits) {
   std::vector<size_t> counts(static_cast<size_t>(digits) * kBuckets, 0);
-  for (const Record& record : records) {
-    const uint64_t key = KeyOf(record);
+  for (size_t i = 0; i < size; ++i) {
+    const uint64_t key = KeyOf(records[i]);
     for (int digit = 0; digit < digits; ++digit) ++counts[digit * kBuckets + DigitOf(key, digit)];
   }
   return counts;
@@ -45,42 +46,49 @@ bool AllKeysShareDigit(const size_t* counts, size_t size) {
 }
 
 template <typename Record>
-void ScatterByDigit(const std::vector<Record>& from, std::vector<Record>& to, int digit,
-                    const size_t* counts) {
+void ScatterByDigit(const Record* from, Record* to, size_t size, int digit, const size_t* counts) {
   std::vector<size_t> offsets(kBuckets);
   size_t running = 0;
   for (size_t bucket = 0; bucket < kBuckets; ++bucket) {
     offsets[bucket] = running;
     running += counts[bucket];
   }
-  for (const Record& record : from) to[offsets[DigitOf(KeyOf(record), digit)]++] = record;
+  for (size_t i = 0; i < size; ++i) to[offsets[DigitOf(KeyOf(from[i]), digit)]++] = from[i];
 }
 
 template <typename Record>
-void SortByKey(std::vector<Record>& records, std::vector<Record>& scratch) {
+Record* SortByKey(Record* records, Record* scratch, size_t size) {
   const int digits = DigitCount<Record>();
-  const std::vector<size_t> counts = CountDigits(records, digits);
-  scratch.resize(records.size());
+  const std::vector<size_t> counts = CountDigits(records, size, digits);
   for (int digit = 0; digit < digits; ++digit) {
     const size_t* digit_counts = counts.data() + digit * kBuckets;
-    if (AllKeysShareDigit(digit_counts, records.size())) continue;
-    ScatterByDigit(records, scratch, digit, digit_counts);
+    if (AllKeysShareDigit(digit_counts, size)) continue;
+    ScatterByDigit(records, scratch, size, digit, digit_counts);
+    std::swap(records, scratch);
+  }
+  return records;
+}
+
+template <typename Record>
+void SortVector(std::vector<Record>& records, std::vector<Record>& scratch) {
+  scratch.resize(records.size());
+  if (SortByKey(records.data(), scratch.data(), records.size()) != records.data()) {
     records.swap(scratch);
   }
 }
 
 }  // namespace
 
-void RadixSort(std::vector<uint32_t>& keys, std::vector<uint32_t>& scratch) {
-  SortByKey(keys, scratch);
+uint32_t* RadixSort(uint32_t* keys, uint32_t* scratch, size_t size) {
+  return SortByKey(keys, scratch, size);
 }
 
 void RadixSort(std::vector<uint64_t>& keys, std::vector<uint64_t>& scratch) {
-  SortByKey(keys, scratch);
+  SortVector(keys, scratch);
 }
 
 void RadixSort(std::vector<KeyedRow>& records, std::vector<KeyedRow>& scratch) {
-  SortByKey(records, scratch);
+  SortVector(records, scratch);
 }
 
 }  // namespace verdict::metrics::internal

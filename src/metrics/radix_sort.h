@@ -7,6 +7,7 @@
 #include <bit>
 #include <cfloat>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -48,8 +49,11 @@ struct KeyedRow {
   int64_t row;
 };
 
+// Stable ascending sort by key of keys[0..size) using scratch[0..size) as the other buffer.
+// Returns whichever of the two holds the result; the other is left unspecified.
+uint32_t* RadixSort(uint32_t* keys, uint32_t* scratch, size_t size);
+
 // Stable ascending sort by key. `scratch` is resized to the input's size and left unspecified.
-void RadixSort(std::vector<uint32_t>& keys, std::vector<uint32_t>& scratch);
 void RadixSort(std::vector<uint64_t>& keys, std::vector<uint64_t>& scratch);
 void RadixSort(std::vector<KeyedRow>& records, std::vector<KeyedRow>& scratch);
 

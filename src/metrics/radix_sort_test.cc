@@ -36,6 +36,21 @@ TEST(RadixSortTest, SortsKeysLikeStdSort) {
   EXPECT_EQ(keys, expected);
 }
 
+TEST(RadixSortTest, SortsFloatKeysInEitherBuffer) {
+  std::mt19937_64 random(8);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<uint32_t> keys(4000), scratch(4000);
+  for (auto& key : keys) key = OrderedKey32(uniform(random));
+  std::vector<uint32_t> expected = keys;
+  std::sort(expected.begin(), expected.end());
+  const uint32_t* sorted = RadixSort(keys.data(), scratch.data(), keys.size());
+  EXPECT_EQ(std::vector<uint32_t>(sorted, sorted + keys.size()), expected);
+  for (uint32_t key : expected) {
+    EXPECT_EQ(WidenKey(key), OrderedKey(static_cast<double>(std::bit_cast<float>(
+                                 (key & kKeySignBit32) ? (key & ~kKeySignBit32) : ~key))));
+  }
+}
+
 TEST(RadixSortTest, RecordsWithEqualKeysKeepTheirOrder) {
   std::vector<KeyedRow> rows;
   for (int64_t row = 0; row < 1000; ++row)

@@ -38,9 +38,10 @@ class WeightedMoments {
 
 }  // namespace
 
-std::vector<uint64_t> WidenKeys(const std::vector<uint32_t>& keys) {
-  std::vector<uint64_t> wide(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) wide[i] = WidenKey(keys[i]);
+std::vector<uint64_t> WidenKeys(const uint32_t* keys, size_t size) {
+  std::vector<uint64_t> wide;
+  wide.reserve(size);
+  for (size_t i = 0; i < size; ++i) wide.push_back(WidenKey(keys[i]));
   return wide;
 }
 

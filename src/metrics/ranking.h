@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "metrics/radix_sort.h"
@@ -19,54 +20,47 @@ struct ClassSortedScores {
   int64_t NegativeCount() const { return static_cast<int64_t>(negatives.size()); }
 };
 
-// Splits `count` items by class into keys; Key is uint32_t (float32 keys) or uint64_t.
-// make_key(score, ok) gives the key and clears `ok` when the score has no key of this kind.
-// Returns false (and leaves the vectors unspecified) as soon as a score has none.
-template <typename Key, typename IsPositive, typename ScoreAt, typename MakeKey>
-bool SplitKeys(size_t count, size_t positive_count, IsPositive is_positive, ScoreAt score_at,
-               MakeKey make_key, std::vector<Key>& positives, std::vector<Key>& negatives) {
-  positives.resize(positive_count);
-  negatives.resize(count - positive_count);
-  Key* next_positive = positives.data();
-  Key* next_negative = negatives.data();
-  bool ok = true;
-  for (size_t i = 0; i < count && ok; ++i) {
-    const Key key = make_key(score_at(i), ok);
+// Ascending OrderedKey values of ascending float32 keys[0..size).
+std::vector<uint64_t> WidenKeys(const uint32_t* keys, size_t size);
+
+// Sorts float32 keys of items 0..count-1 split by class: positives from the front of one
+// buffer, negatives from the back. Returns false as soon as a score is not a float32 value.
+template <typename IsPositive, typename ScoreAt>
+bool SortByClassAsFloat32(size_t count, IsPositive is_positive, ScoreAt score_at,
+                          ClassSortedScores& sorted) {
+  const std::unique_ptr<uint32_t[]> keys(new uint32_t[count]);
+  const std::unique_ptr<uint32_t[]> scratch(new uint32_t[count]);
+  size_t positives = 0;
+  size_t negatives = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const double score = score_at(i);
+    if (!IsFloat32(score)) return false;
+    const uint32_t key = OrderedKey32(static_cast<float>(score));
     if (is_positive(i)) {
-      *next_positive++ = key;
+      keys[positives++] = key;
     } else {
-      *next_negative++ = key;
+      keys[count - 1 - negatives++] = key;
     }
   }
-  return ok;
+  sorted.positives = WidenKeys(RadixSort(keys.get(), scratch.get(), positives), positives);
+  sorted.negatives =
+      WidenKeys(RadixSort(keys.get() + positives, scratch.get() + positives, negatives), negatives);
+  return true;
 }
 
-// Converts ascending float32 keys to ascending OrderedKey values.
-std::vector<uint64_t> WidenKeys(const std::vector<uint32_t>& keys);
-
 // Splits items 0..count-1 by is_positive(i) and sorts each side. score_at(i) must be finite.
-// When every score is a float32 value the sort runs on 32-bit keys.
+// When every score is a float32 value (the usual model output) the sort runs on 32-bit keys.
 template <typename IsPositive, typename ScoreAt>
 ClassSortedScores SortByClass(size_t count, IsPositive is_positive, ScoreAt score_at) {
+  ClassSortedScores sorted;
+  if (SortByClassAsFloat32(count, is_positive, score_at, sorted)) return sorted;
   size_t positive_count = 0;
   for (size_t i = 0; i < count; ++i) positive_count += is_positive(i) ? 1 : 0;
-  ClassSortedScores sorted;
-  std::vector<uint32_t> positives32, negatives32, scratch32;
-  const auto float_key = [](double score, bool& ok) {
-    ok = IsFloat32(score);
-    return ok ? OrderedKey32(static_cast<float>(score)) : 0;
-  };
-  if (SplitKeys(count, positive_count, is_positive, score_at, float_key, positives32,
-                negatives32)) {
-    RadixSort(positives32, scratch32);
-    RadixSort(negatives32, scratch32);
-    sorted.positives = WidenKeys(positives32);
-    sorted.negatives = WidenKeys(negatives32);
-    return sorted;
+  sorted.positives.reserve(positive_count);
+  sorted.negatives.reserve(count - positive_count);
+  for (size_t i = 0; i < count; ++i) {
+    (is_positive(i) ? sorted.positives : sorted.negatives).push_back(OrderedKey(score_at(i)));
   }
-  const auto double_key = [](double score, bool&) { return OrderedKey(score); };
-  SplitKeys(count, positive_count, is_positive, score_at, double_key, sorted.positives,
-            sorted.negatives);
   std::vector<uint64_t> scratch;
   RadixSort(sorted.positives, scratch);
   RadixSort(sorted.negatives, scratch);
