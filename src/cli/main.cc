@@ -104,6 +104,31 @@ int Main(int argc, char** argv) {
   EvalFlags eval_flags;
   AddEvalCommand(app, eval_flags);
 
+  pipeline::MetricsConfig metrics_config;
+  std::string metrics_scores, metrics_classes, metrics_thresholds = "0.3,0.5,0.7";
+  bool metrics_list = false;
+  CLI::App* metrics = app.add_subcommand(
+      "metrics",
+      "Compute metrics.json and the summary from an existing predictions file (any model)");
+  metrics->add_flag("--list", metrics_list, "Print every metric key with its definition and exit");
+  metrics->add_option("--predictions", metrics_config.predictions,
+                      "Predictions: CSV/TSV/Parquet file or folder");
+  metrics->add_option("--label-col", metrics_config.label_column, "Label column");
+  metrics->add_option("--id-col", metrics_config.id_column, "Id column (checked to exist)");
+  metrics->add_option(
+      "--score-cols", metrics_scores,
+      "Comma-separated score columns (default: prob_class_0, prob_class_1, ...); one column "
+      "is a binary P(class 1)");
+  metrics->add_option("--class-labels", metrics_classes,
+                      "Comma-separated label value of each class (default 0..K-1)");
+  metrics
+      ->add_option("--output-dir", metrics_config.output_dir,
+                   "Where metrics.json and the summary go")
+      ->capture_default_str();
+  metrics->add_option("--thresholds", metrics_thresholds, "Thresholds for f1/precision/recall_at_T")
+      ->envname("VERDICT_THRESHOLDS")
+      ->capture_default_str();
+
   std::string inspect_dir;
   CLI::App* inspect = app.add_subcommand("inspect", "Validate a model bundle and describe it");
   inspect->add_option("bundle", inspect_dir, "Model bundle directory")->required();
@@ -116,7 +141,8 @@ int Main(int argc, char** argv) {
   features->add_option("--model-dir", features_model, "Model bundle directory")->required();
   features->add_option("--data", features_data, "Data file or folder")->required();
   features->add_option("--out", features_out, "Output directory")->required();
-  features->add_option("--max-rows", features_max_rows, "Rows to process (0: all)")->capture_default_str();
+  features->add_option("--max-rows", features_max_rows, "Rows to process (0: all)")
+      ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -135,6 +161,23 @@ int Main(int argc, char** argv) {
     Status status = pipeline::RunEval(eval_flags.config);
     return status.ok() ? 0 : Fail(status);
   }
+  if (app.got_subcommand("metrics")) {
+    if (metrics_list) {
+      std::fputs(pipeline::MetricsRegistryTable().c_str(), stdout);
+      return 0;
+    }
+    if (metrics_config.predictions.empty() || metrics_config.label_column.empty()) {
+      return Fail(
+          InvalidArgument("verdict metrics needs --predictions and --label-col (or --list)"));
+    }
+    if (!metrics_scores.empty()) metrics_config.score_columns = Split(metrics_scores, ',');
+    if (!metrics_classes.empty()) metrics_config.class_labels = Split(metrics_classes, ',');
+    Result<std::vector<double>> thresholds = ParseThresholds(metrics_thresholds);
+    if (!thresholds.ok()) return Fail(thresholds.status());
+    metrics_config.thresholds = *thresholds;
+    Status status = pipeline::RunMetrics(metrics_config);
+    return status.ok() ? 0 : Fail(status);
+  }
   if (app.got_subcommand("inspect")) {
     Result<std::string> description = pipeline::Inspect(inspect_dir);
     if (!description.ok()) return Fail(description.status());
@@ -142,7 +185,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("features")) {
-    Status status = pipeline::WriteFeatures(features_model, features_data, features_out, features_max_rows);
+    Status status =
+        pipeline::WriteFeatures(features_model, features_data, features_out, features_max_rows);
     return status.ok() ? 0 : Fail(status);
   }
   return kExitFailure;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -147,6 +148,40 @@ class Progress {
   Clock::time_point last_ = Clock::now();
 };
 
+// Table batches read but not yet written, and the probabilities of their leading rows. Model
+// batches span table batches (infer::Stream), so a table batch is written once every one of its
+// rows has its probabilities.
+class PendingWrites {
+ public:
+  PendingWrites(const Plan& plan, table::Writer& writer) : plan_(plan), writer_(writer) {}
+
+  void Add(table::Batch batch) { batches_.push_back(std::move(batch)); }
+
+  // Takes the probabilities of the next rows in order and writes every table batch now complete.
+  Status Ready(const std::vector<float>& probabilities) {
+    ready_.insert(ready_.end(), probabilities.begin(), probabilities.end());
+    const size_t k = static_cast<size_t>(plan_.manifest.num_classes);
+    size_t used = 0;
+    while (!batches_.empty()) {
+      const auto rows = static_cast<size_t>(batches_.front().num_rows());
+      if (ready_.size() - used < rows * k) break;
+      std::vector<float> probs(ready_.begin() + used, ready_.begin() + used + rows * k);
+      VERDICT_RETURN_IF_ERROR(writer_.Write(
+          batches_.front(), PredictionColumns(plan_, probs, static_cast<int64_t>(rows))));
+      used += rows * k;
+      batches_.erase(batches_.begin());
+    }
+    ready_.erase(ready_.begin(), ready_.begin() + used);
+    return Status::Ok();
+  }
+
+ private:
+  const Plan& plan_;
+  table::Writer& writer_;
+  std::vector<table::Batch> batches_;
+  std::vector<float> ready_;
+};
+
 Result<Collected> PredictAll(const Plan& plan, const features::Encoder& encoder,
                              const infer::Runner& runner, table::Writer& writer) {
   table::ReadOptions read_options;
@@ -154,6 +189,14 @@ Result<Collected> PredictAll(const Plan& plan, const features::Encoder& encoder,
   VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(plan.source, read_options));
   Collected collected;
   Progress progress;
+  infer::Stream stream(runner);
+  PendingWrites pending(plan, writer);
+  auto take = [&](const std::vector<float>& probs) -> Status {
+    collected.probabilities.insert(collected.probabilities.end(), probs.begin(), probs.end());
+    collected.rows += static_cast<int64_t>(probs.size()) / plan.manifest.num_classes;
+    progress.Update(collected.rows);
+    return pending.Ready(probs);
+  };
   while (true) {
     VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
     if (!batch) break;
@@ -163,12 +206,12 @@ Result<Collected> PredictAll(const Plan& plan, const features::Encoder& encoder,
                                encoder.EncodeLabels(*batch, plan.label_column));
       collected.labels.insert(collected.labels.end(), labels.begin(), labels.end());
     }
-    VERDICT_ASSIGN_OR_RETURN(std::vector<float> probs, runner.Predict(rows));
-    VERDICT_RETURN_IF_ERROR(writer.Write(*batch, PredictionColumns(plan, probs, rows.rows)));
-    collected.probabilities.insert(collected.probabilities.end(), probs.begin(), probs.end());
-    collected.rows += rows.rows;
-    progress.Update(collected.rows);
+    pending.Add(std::move(*batch));
+    VERDICT_ASSIGN_OR_RETURN(std::vector<float> probs, stream.Add(std::move(rows)));
+    VERDICT_RETURN_IF_ERROR(take(probs));
   }
+  VERDICT_ASSIGN_OR_RETURN(std::vector<float> rest, stream.Finish());
+  VERDICT_RETURN_IF_ERROR(take(rest));
   if (collected.rows == 0) {
     return InvalidData("the data at '" + plan.source.files.front() + "' has no rows");
   }
@@ -261,7 +304,8 @@ namespace {
 // Predictions of an earlier run in the output directory would pass for this run's.
 Status RemovePreviousPredictions(const std::string& output_dir) {
   for (table::Format format : {table::Format::kCsv, table::Format::kTsv, table::Format::kParquet}) {
-    fs::path stale = fs::path(output_dir) / ("eval_predictions." + std::string(table::FormatName(format)));
+    fs::path stale =
+        fs::path(output_dir) / ("eval_predictions." + std::string(table::FormatName(format)));
     std::error_code ec;
     fs::remove(stale, ec);
     if (ec) return IoError("cannot remove '" + stale.string() + "': " + ec.message());
@@ -282,8 +326,8 @@ Status RunEval(const EvalConfig& config) {
   return report::WriteSuccess(config.metrics_dir);
 }
 
-Status WriteFeatures(const std::string& model_dir, const std::string& data, const std::string& out_dir,
-                     int64_t max_rows) {
+Status WriteFeatures(const std::string& model_dir, const std::string& data,
+                     const std::string& out_dir, int64_t max_rows) {
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest,
                            bundle::LoadManifest(model_dir, /*require_model_file=*/false));
   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest));
@@ -291,20 +335,26 @@ Status WriteFeatures(const std::string& model_dir, const std::string& data, cons
   table::ReadOptions options;
   options.columns = encoder.RequiredColumns();
   VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(source, options));
-  std::vector<std::vector<float>> values(manifest.inputs.size());
-  while (max_rows <= 0 || static_cast<int64_t>(values.front().size()) < max_rows) {
+  features::FeatureBatch all;
+  while (max_rows <= 0 || all.rows < max_rows) {
     VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
     if (!batch) break;
     VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch rows, encoder.Encode(*batch));
-    for (size_t i = 0; i < values.size(); ++i) {
-      values[i].insert(values[i].end(), rows.columns[i].values.begin(),
-                       rows.columns[i].values.end());
-    }
+    all.Append(std::move(rows));
   }
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (max_rows > 0 && static_cast<int64_t>(values[i].size()) > max_rows) values[i].resize(max_rows);
-    std::string body = NpyHeader("<f4", {static_cast<int64_t>(values[i].size())});
-    body.append(reinterpret_cast<const char*>(values[i].data()), values[i].size() * sizeof(float));
+  if (all.columns.empty()) all.columns.resize(manifest.inputs.size());
+  const int64_t rows = max_rows > 0 ? std::min(all.rows, max_rows) : all.rows;
+  // All rows as one batch, collated as eval collates a batch (text: C and T of these rows).
+  std::vector<bundle::HostTensor> tensors = infer::CollateInputs(manifest, all, 0, rows);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const bundle::HostTensor& t = tensors[i];
+    const bool tabular = manifest.inputs[i].kind == bundle::InputKind::kTabular;
+    std::string body = NpyHeader(tabular ? "<f4" : "<i8", t.shape);
+    if (tabular) {
+      body.append(reinterpret_cast<const char*>(t.f32.data()), t.f32.size() * sizeof(float));
+    } else {
+      body.append(reinterpret_cast<const char*>(t.i64.data()), t.i64.size() * sizeof(int64_t));
+    }
     VERDICT_RETURN_IF_ERROR(
         WriteFileAtomic(out_dir + "/" + manifest.inputs[i].name + ".npy", body));
   }
@@ -315,6 +365,134 @@ Result<std::string> Inspect(const std::string& model_dir) {
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(model_dir));
   VERDICT_ASSIGN_OR_RETURN(bundle::Model model, bundle::Model::Load(manifest, bundle::Device{}));
   return bundle::Describe(manifest) + "model file loads and its inputs match the manifest: OK\n";
+}
+
+}  // namespace verdict::pipeline
+
+namespace verdict::pipeline {
+
+namespace {
+
+// prob_class_0, prob_class_1, ... present in the data, in order of the class index.
+std::vector<std::string> ProbabilityColumns(const table::Reader& reader) {
+  std::vector<std::string> columns;
+  for (int c = 0; reader.HasColumn("prob_class_" + std::to_string(c)); ++c) {
+    columns.push_back("prob_class_" + std::to_string(c));
+  }
+  return columns;
+}
+
+struct ScoredRows {
+  std::vector<int32_t> labels;
+  std::vector<double> scores;  // [rows, columns]
+};
+
+Result<ScoredRows> ReadScoredRows(const table::DataSource& source, const MetricsConfig& config,
+                                  const std::vector<std::string>& score_columns,
+                                  const std::vector<std::string>& class_labels) {
+  table::ReadOptions options;
+  options.columns = score_columns;
+  options.columns.push_back(config.label_column);
+  if (!config.id_column.empty()) options.columns.push_back(config.id_column);
+  VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(source, options));
+  ScoredRows rows;
+  const size_t k = score_columns.size();
+  while (true) {
+    VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
+    if (!batch) break;
+    VERDICT_ASSIGN_OR_RETURN(auto labels, batch->Strings(config.label_column));
+    for (size_t i = 0; i < labels.size(); ++i) {
+      int32_t index = labels[i] ? features::ClassIndex(class_labels, *labels[i]) : -1;
+      if (index < 0) {
+        return InvalidData(batch->Where(config.label_column, static_cast<int64_t>(i)) + ": label " +
+                           (labels[i] ? Quote(*labels[i]) : std::string("(missing)")) +
+                           " is not one of the classes");
+      }
+      rows.labels.push_back(index);
+    }
+    size_t base = rows.scores.size();
+    rows.scores.resize(base + labels.size() * k);
+    for (size_t c = 0; c < k; ++c) {
+      VERDICT_ASSIGN_OR_RETURN(std::vector<double> values, batch->Numbers(score_columns[c]));
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (!std::isfinite(values[i])) {
+          return InvalidData(batch->Where(score_columns[c], static_cast<int64_t>(i)) +
+                             ": score is missing or not finite");
+        }
+        rows.scores[base + i * k + c] = values[i];
+      }
+    }
+  }
+  if (rows.labels.empty())
+    return InvalidData("predictions '" + config.predictions + "' have no rows");
+  return rows;
+}
+
+Status ComputeMetricsFromFile(const MetricsConfig& config) {
+  VERDICT_ASSIGN_OR_RETURN(table::DataSource source, table::ResolveDataSource(config.predictions));
+  VERDICT_ASSIGN_OR_RETURN(table::Reader probe, table::Reader::Open(source));
+  std::vector<std::string> score_columns =
+      config.score_columns.empty() ? ProbabilityColumns(probe) : config.score_columns;
+  if (score_columns.empty()) {
+    return NotFound("predictions '" + config.predictions +
+                    "' have no prob_class_0.. columns; name the score columns with --score-cols");
+  }
+  for (const std::string& column : {config.label_column, config.id_column}) {
+    if (!column.empty() && !probe.HasColumn(column)) {
+      return NotFound("predictions '" + config.predictions + "' have no column '" + column + "'");
+    }
+  }
+  const bool binary = score_columns.size() <= 2;
+  const int classes = binary ? 2 : static_cast<int>(score_columns.size());
+  std::vector<std::string> class_labels = config.class_labels;
+  if (class_labels.empty()) {
+    for (int c = 0; c < classes; ++c) class_labels.push_back(std::to_string(c));
+  }
+  if (static_cast<int>(class_labels.size()) != classes) {
+    return InvalidArgument(std::to_string(class_labels.size()) + " class labels given for " +
+                           std::to_string(classes) + " classes");
+  }
+  VERDICT_ASSIGN_OR_RETURN(ScoredRows rows,
+                           ReadScoredRows(source, config, score_columns, class_labels));
+  metrics::Options options;
+  options.thresholds = config.thresholds;
+  Result<metrics::Evaluation> evaluation = Status(StatusCode::kInternal, "unset");
+  if (binary) {
+    const size_t k = score_columns.size();
+    std::vector<double> p1(rows.labels.size());
+    for (size_t i = 0; i < p1.size(); ++i) p1[i] = rows.scores[i * k + (k - 1)];
+    evaluation = metrics::EvaluateBinary(rows.labels, p1, options);
+  } else {
+    evaluation =
+        metrics::EvaluateMulticlass(rows.labels, rows.scores, classes, class_labels, options);
+  }
+  if (!evaluation.ok())
+    return evaluation.status().WithContext("predictions '" + config.predictions + "'");
+  for (const std::string& note : evaluation->notes) LogWarning(note);
+  VERDICT_RETURN_IF_ERROR(report::WriteMetrics(config.output_dir, evaluation->metrics, binary));
+  LogInfo("metrics of " + std::to_string(rows.labels.size()) + " rows written to " +
+          config.output_dir);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status RunMetrics(const MetricsConfig& config) {
+  VERDICT_RETURN_IF_ERROR(report::ClearMarkers(config.output_dir));
+  Status status = ComputeMetricsFromFile(config);
+  if (!status.ok()) {
+    (void)RecordFailure(config.output_dir, status);
+    return status;
+  }
+  return report::WriteSuccess(config.output_dir);
+}
+
+std::string MetricsRegistryTable() {
+  std::string table;
+  for (const metrics::RegistryEntry& entry : metrics::Registry()) {
+    table += entry.key + "\t" + entry.task + "\t" + entry.definition + "\n";
+  }
+  return table;
 }
 
 }  // namespace verdict::pipeline

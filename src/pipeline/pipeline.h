@@ -38,6 +38,25 @@ struct EvalConfig {
 // it holds _FAILURE and no _SUCCESS, and no predictions file is left behind.
 Status RunEval(const EvalConfig& config);
 
+// `verdict metrics`: the metrics of an existing predictions file of any model.
+struct MetricsConfig {
+  std::string predictions;  // CSV/TSV/Parquet file or folder of shards
+  std::string label_column;
+  std::string id_column;                   // optional; checked to exist
+  std::vector<std::string> score_columns;  // empty: every prob_class_<i> column, in order of i
+  std::vector<std::string> class_labels;   // label value of class i; empty: "0".."K-1"
+  std::string output_dir = ".";
+  std::vector<double> thresholds = {0.3, 0.5, 0.7};
+};
+
+// Computes metrics.json and metrics_summary.txt (and the markers) into config.output_dir. One
+// score column means a binary score P(class 1); two mean binary with P(class 1) in the second; K >
+// 2 mean a multiclass probability matrix.
+Status RunMetrics(const MetricsConfig& config);
+
+// `verdict metrics --list`: the documented metric keys, one per line with task and definition.
+std::string MetricsRegistryTable();
+
 // Writes _FAILURE for an error found before RunEval could start (e.g. a bad flag value).
 Status RecordFailure(const std::string& metrics_dir, const Status& error);
 
@@ -45,8 +64,8 @@ Status RecordFailure(const std::string& metrics_dir, const Status& error);
 // file per input (named after the input) into `out_dir`, for at most `max_rows` rows (0: all). The
 // exporter uses this to build example batches with the engine's own preprocessing; the bundle's
 // model file need not exist yet.
-Status WriteFeatures(const std::string& model_dir, const std::string& data, const std::string& out_dir,
-                     int64_t max_rows);
+Status WriteFeatures(const std::string& model_dir, const std::string& data,
+                     const std::string& out_dir, int64_t max_rows);
 
 // Validates a bundle (manifest and model file) and returns its description.
 Result<std::string> Inspect(const std::string& model_dir);
