@@ -278,7 +278,11 @@ TEST(ReportHtml, SectionsEscapingAndIntervals) {
               std::string::npos);
   }
   EXPECT_NE(html->find("read+predict"), std::string::npos);
-  EXPECT_NE(html->find("Text length"), std::string::npos);
+  // Lengths {1, 5, 9, 40}: rows, min, median, p95 (nearest rank below), max, mean.
+  EXPECT_NE(html->find("<td>text</td><td class=\"num\">4</td><td class=\"num\">1</td>"
+                       "<td class=\"num\">5</td><td class=\"num\">9</td><td class=\"num\">40</td>"
+                       "<td class=\"num\">13.8</td>"),
+            std::string::npos);
 }
 
 TEST(ReportHtml, StaysSmallForManyRowsFieldsAndFiles) {
