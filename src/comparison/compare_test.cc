@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "comparison/comparison.h"
+
+namespace verdict::comparison {
+namespace {
+
+// Binary rows: labels, new P(class 1), previous P(class 1); probabilities are [N, 2].
+struct BinaryRows {
+  std::vector<int32_t> labels;
+  std::vector<double> probabilities;
+  std::vector<double> previous;
+
+  BinaryRows(std::vector<int32_t> l, const std::vector<double>& new_scores,
+             std::vector<double> previous_scores)
+      : labels(std::move(l)), previous(std::move(previous_scores)) {
+    for (double p : new_scores) {
+      probabilities.push_back(1 - p);
+      probabilities.push_back(p);
+    }
+  }
+  Input AsInput() const {
+    return {.labels = labels, .new_probabilities = probabilities, .previous_scores = previous};
+  }
+};
+
+double Number(const Comparison& c, std::string_view name) {
+  const metrics::Metric* m = FindMetric(c, name);
+  EXPECT_NE(m, nullptr) << name;
+  if (m == nullptr) return std::nan("");
+  if (const double* v = std::get_if<double>(&m->value)) return *v;
+  if (const int64_t* v = std::get_if<int64_t>(&m->value)) return static_cast<double>(*v);
+  if (const bool* v = std::get_if<bool>(&m->value)) return *v;
+  return std::nan("");
+}
+
+TEST(CompareTest, HandCheckedBinaryKeys) {
+  // new: perfect ranking; previous: one inverted pair.
+  const BinaryRows rows({0, 0, 1, 1}, {0.1, 0.4, 0.75, 0.9}, {0.2, 0.7, 0.3, 0.8});
+  Options options;
+  options.bootstrap_resamples = 50;
+  const auto result = Compare(rows.AsInput(), options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const Comparison& c = result.value();
+  EXPECT_DOUBLE_EQ(Number(c, "new_model_auc"), 1.0);
+  EXPECT_DOUBLE_EQ(Number(c, "previous_model_auc"), 0.75);
+  EXPECT_DOUBLE_EQ(Number(c, "auc_delta"), 0.25);
+  EXPECT_DOUBLE_EQ(Number(c, "auc_lift_percent"), 0.25 / 0.75 * 100);
+  EXPECT_DOUBLE_EQ(Number(c, "new_score_mean"), 2.15 / 4);
+  EXPECT_DOUBLE_EQ(Number(c, "prediction_agreement_at_0.5"), 0.5);
+  // At 0.5: new all correct; previous wrong on rows 1 and 2.
+  EXPECT_EQ(Number(c, "correct_both"), 2);
+  EXPECT_EQ(Number(c, "new_correct_prev_wrong"), 2);
+  EXPECT_EQ(Number(c, "new_wrong_prev_correct"), 0);
+  EXPECT_DOUBLE_EQ(Number(c, "mcnemar_statistic"), 0.5);  // (|2 - 0| - 1)^2 / 2
+  ASSERT_EQ(c.flips.size(), 2u);
+  EXPECT_TRUE(c.flips[0].new_correct);
+  EXPECT_EQ(c.flips[0].id, "2");  // true-class gap |0.75 - 0.3| beats row 1's |0.6 - 0.3|
+  EXPECT_EQ(c.flips[1].id, "1");
+  EXPECT_DOUBLE_EQ(c.flips[1].previous_score, 1 - 0.7);
+  EXPECT_FALSE(c.decision.empty());
+}
+
+TEST(CompareTest, ZeroDifferencesGiveNullsNotNaN) {
+  const BinaryRows rows({0, 1, 0, 1, 1}, {0.2, 0.8, 0.4, 0.7, 0.9}, {0.2, 0.8, 0.4, 0.7, 0.9});
+  Options options;
+  options.bootstrap_resamples = 20;
+  const auto result = Compare(rows.AsInput(), options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  for (const char* key : {"paired_t_statistic", "paired_t_p_value", "wilcoxon_statistic"}) {
+    const metrics::Metric* m = FindMetric(result.value(), key);
+    ASSERT_NE(m, nullptr) << key;
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(m->value)) << key;
+    EXPECT_FALSE(m->null_reason.empty()) << key;
+  }
+  EXPECT_EQ(Number(result.value(), "paired_t_significant"), 0);
+  for (const metrics::Metric& m : result.value().metrics) {
+    if (const double* v = std::get_if<double>(&m.value)) EXPECT_FALSE(std::isnan(*v)) << m.name;
+  }
+}
+
+TEST(CompareTest, RejectsBadInput) {
+  BinaryRows rows({0, 1, 2}, {0.2, 0.8, 0.4}, {0.2, 0.8, 0.4});
+  EXPECT_FALSE(Compare(rows.AsInput(), {}).ok());  // label 2 with two classes
+  rows.labels = {0, 1, 1};
+  rows.previous[1] = std::nan("");
+  const auto nan_result = Compare(rows.AsInput(), {});
+  ASSERT_FALSE(nan_result.ok());
+  EXPECT_NE(nan_result.status().message().find("row 1"), std::string::npos);
+  rows.previous[1] = 0.5;
+  Options negative_margin;
+  negative_margin.margin = -0.1;
+  EXPECT_FALSE(Compare(rows.AsInput(), negative_margin).ok());
+}
+
+TEST(CompareTest, MetricsEnabledValues) {
+  EXPECT_TRUE(ComparisonMetricsEnabled("all"));
+  EXPECT_TRUE(ComparisonMetricsEnabled("basic"));
+  EXPECT_FALSE(ComparisonMetricsEnabled("none"));
+}
+
+}  // namespace
+}  // namespace verdict::comparison
