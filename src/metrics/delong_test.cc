@@ -74,6 +74,34 @@ TEST(DeLongPlacementsTest, MatchesDefinitionOnRandomScoresWithTies) {
   }
 }
 
+TEST(DeLongPlacementsTest, Float32AndDoubleScoresGiveTheSamePlacements) {
+  std::mt19937_64 random(12);
+  std::uniform_int_distribution<int> level(0, 30);
+  std::vector<int32_t> labels(2000);
+  std::vector<double> float_scores(labels.size());
+  for (size_t row = 0; row < labels.size(); ++row) {
+    labels[row] = static_cast<int32_t>(row % 3 == 0);
+    float_scores[row] = static_cast<float>((level(random) + 5 * labels[row]) / 7.0);
+  }
+  std::vector<double> double_scores = float_scores;
+  double_scores[0] = 0.1;  // not a float32 value (64-bit path); ranks like 0.1f here
+  std::vector<double> float_with_same_first = float_scores;
+  float_with_same_first[0] = static_cast<float>(0.1);
+  const Result<DeLongPlacements> narrow = ComputeDeLongPlacements(labels, float_with_same_first);
+  const Result<DeLongPlacements> wide = ComputeDeLongPlacements(labels, double_scores);
+  const DeLongPlacements expected = BruteForcePlacements(labels, float_with_same_first);
+  ASSERT_TRUE(narrow.ok() && wide.ok());
+  EXPECT_NEAR(narrow->auc, expected.auc, 1e-12);
+  EXPECT_NEAR(wide->auc, narrow->auc, 1e-12);
+  for (size_t i = 0; i < expected.positive_placements.size(); ++i) {
+    EXPECT_NEAR(narrow->positive_placements[i], expected.positive_placements[i], 1e-12) << i;
+    EXPECT_NEAR(wide->positive_placements[i], expected.positive_placements[i], 1e-12) << i;
+  }
+  for (size_t j = 0; j < expected.negative_placements.size(); ++j) {
+    EXPECT_NEAR(narrow->negative_placements[j], expected.negative_placements[j], 1e-12) << j;
+  }
+}
+
 TEST(DeLongPlacementsTest, RejectsOneClassNonFiniteScoresAndBadLabels) {
   const std::vector<int32_t> ones = {1, 1};
   const std::vector<double> two_scores = {0.1, 0.2};
