@@ -307,6 +307,21 @@ TEST(ReportHtml, StaysSmallForManyRowsFieldsAndFiles) {
   EXPECT_EQ(html->find("part-9999.parquet"), std::string::npos);
 }
 
+TEST(WriteReports, UndefinedCurvesAreLeftOutNotFailed) {
+  const std::string dir = FreshDir("one_class");
+  Rows rows = MakeRows(300, 2, 0.5, 8);
+  std::fill(rows.labels.begin(), rows.labels.end(), 0);  // no positives: no ROC, PR, thresholds
+  ASSERT_TRUE(WriteReports(dir, rows.View(), Evaluate(rows, {"0", "1"}), SampleData(), SampleRun(),
+                           ReportOptions{})
+                  .ok());
+  EXPECT_TRUE(fs::exists(dir + "/score_distribution.jpg"));
+  EXPECT_TRUE(fs::exists(dir + "/calibration_curve.jpg"));
+  EXPECT_FALSE(fs::exists(dir + "/roc_curve.jpg"));
+  EXPECT_FALSE(fs::exists(dir + "/pr_curve.jpg"));
+  EXPECT_FALSE(fs::exists(dir + "/threshold_curve.jpg"));
+  EXPECT_NE(ReadFile(dir + "/report.html")->find("no positive rows"), std::string::npos);
+}
+
 TEST(WriteReports, NoPlotsWritesNoImages) {
   const std::string dir = FreshDir("no_plots");
   Rows rows = MakeRows(300, 2, 0.5, 6);
