@@ -73,8 +73,8 @@ class BinaryMetricBuilder {
   void Null(std::string name, std::string reason) {
     estimates_.metrics.push_back(NullMetric(std::move(name), std::move(reason)));
   }
-  void Interval(const std::string& name, std::optional<internal::Interval> interval,
-                std::string null_reason) {
+  void AddInterval(const std::string& name, std::optional<Interval> interval,
+                   std::string null_reason) {
     estimates_.intervals.push_back({name, interval, std::move(null_reason)});
   }
 
@@ -82,26 +82,26 @@ class BinaryMetricBuilder {
   void Rate(const std::string& name, int64_t successes, int64_t trials, const char* reason) {
     if (trials == 0) {
       Null(name, reason);
-      Interval(name, std::nullopt, reason);
+      AddInterval(name, std::nullopt, reason);
       return;
     }
     Number(name, static_cast<double>(successes) / static_cast<double>(trials));
-    Interval(name, WilsonInterval(successes, trials, options_.confidence_level), "");
+    AddInterval(name, WilsonInterval(successes, trials, options_.confidence_level), "");
   }
 
   void AddRanking() {
     if (m_ == 0 || n_ == 0) {
       Null("auc_roc", MissingClassReason());
-      Interval("auc_roc", std::nullopt, MissingClassReason());
+      AddInterval("auc_roc", std::nullopt, MissingClassReason());
     } else {
       Number("auc_roc", summary_.auc);
       if (std::isnan(summary_.auc_variance)) {
-        Interval("auc_roc", std::nullopt, "DeLong variance needs two rows of each class");
+        AddInterval("auc_roc", std::nullopt, "DeLong variance needs two rows of each class");
       } else {
-        Interval("auc_roc",
-                 NormalIntervalInUnitRange(summary_.auc, summary_.auc_variance,
-                                           options_.confidence_level),
-                 "");
+        AddInterval("auc_roc",
+                    NormalIntervalInUnitRange(summary_.auc, summary_.auc_variance,
+                                              options_.confidence_level),
+                    "");
       }
     }
     if (m_ == 0) {

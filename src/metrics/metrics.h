@@ -15,7 +15,14 @@
 //   - binary: the positive class is index 1 and the score is P(class 1);
 //   - undefined values (e.g. AUC with one class present) are null with a reason, and every other
 //     metric is still computed;
-//   - NaN or infinite scores, labels outside 0..K-1 and empty input are errors naming a row.
+//   - NaN or infinite scores, labels outside 0..K-1, mismatched lengths and empty input are
+//     InvalidData errors naming the first offending row (0-based data row index);
+//   - f1_score, accuracy, MCC and the binary confusion matrix use p > 0.5 (strict);
+//     *_at_<T> keys use p >= T (inclusive), T spelled as Python's str(float);
+//   - multiclass headline keys: auc_roc = auc_roc_macro, average_precision =
+//     average_precision_macro, f1_score = f1_score_micro (the seed's PyTorch evaluation);
+//   - ranking metrics and curves are exact with tied scores (computed by sorting each class's
+//     scores once; 32-bit radix keys when every score is a float32 value).
 #pragma once
 
 #include <cstdint>
@@ -60,7 +67,8 @@ struct Options {
   int bootstrap_resamples = 0;
   uint64_t bootstrap_seed = 20261129;
   double confidence_level = 0.95;
-  // Curves are computed exactly; for reports they are down-sampled to at most this many points.
+  // Curves are computed exactly; for reports they are down-sampled to at most this many points
+  // (evenly along the curve's length, first and last point kept).
   int max_curve_points = 2000;
 };
 
@@ -70,12 +78,17 @@ struct Evaluation {
   std::vector<std::string> notes;  // human-readable remarks (e.g. "class 2 absent from labels")
 };
 
-// Binary evaluation. `scores[i]` is P(class 1) of row i; `labels[i]` is 0 or 1.
+// Binary evaluation. `scores[i]` is P(class 1) of row i (any finite score works for the ranking
+// and threshold metrics; log loss, Brier score and ECE are null unless all lie in [0, 1]);
+// `labels[i]` is 0 or 1. Curves: "roc", "pr", "calibration". Intervals: DeLong (AUC), Wilson
+// (rates) and, when options.bootstrap_resamples > 0, a stratified percentile bootstrap.
 Result<Evaluation> EvaluateBinary(std::span<const int32_t> labels, std::span<const double> scores,
                                   const Options& options);
 
-// Multiclass evaluation. `probabilities` is row-major [N, K] (row i at i*K). `class_names[c]` is
-// the label value of class c as it appears in the data (used for class_<c>_count keys).
+// Multiclass evaluation (K >= 2). `probabilities` is row-major [N, K] (row i at i*K).
+// `class_names[c]` is the label value of class c as it appears in the data (used for
+// class_<c>_count keys). One-vs-rest per class; macro averages leave out classes where the
+// per-class value is undefined. Curves: "roc_class_<i>", "pr_class_<i>".
 Result<Evaluation> EvaluateMulticlass(std::span<const int32_t> labels,
                                       std::span<const double> probabilities, int num_classes,
                                       const std::vector<std::string>& class_names,
@@ -86,7 +99,8 @@ Result<Evaluation> EvaluateMulticlass(std::span<const int32_t> labels,
 // positive row (fraction of negatives scored below it, ties counting one half), in row order;
 // `negative_placements[j]` is V01 of the j-th negative row (fraction of positives scored above
 // it). AUC = mean(V10) = mean(V01). Used for the AUC confidence interval here and for the paired
-// DeLong test in stats/. Errors: empty input, one class absent, non-finite scores.
+// DeLong test in stats/. Errors: empty input, labels other than 0/1, one class absent,
+// non-finite scores, mismatched lengths.
 struct DeLongPlacements {
   double auc = 0;
   std::vector<double> positive_placements;

@@ -2,7 +2,6 @@
 // "label == c" and sorted), micro averages over the flattened N x K problem, and argmax metrics.
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <optional>
 #include <utility>
