@@ -153,7 +153,7 @@ CurvePoints DownsampleCurve(const CurvePoints& curve, size_t max_points) {
   CurvePoints kept = StartCurve(curve.x[0], curve.y[0]);
   kept.thresholds[0] = curve.thresholds[0];
   double next_length = spacing;
-  for (size_t i = 1; i + 1 < size; ++i) {
+  for (size_t i = 1; i + 1 < size && spacing > 0; ++i) {
     if (length_to[i] < next_length || kept.x.size() + 1 >= max_points) continue;
     AddPoint(kept, curve.x[i], curve.y[i], curve.thresholds[i]);
     while (next_length <= length_to[i]) next_length += spacing;

@@ -141,5 +141,11 @@ TEST(DownsampleCurveTest, KeepsEndpointsAndAtMostMaxPoints) {
   EXPECT_EQ(DownsampleCurve(curve, 5000).x.size(), curve.x.size());
 }
 
+TEST(DownsampleCurveTest, CurveOfZeroLengthKeepsItsEndpoints) {
+  const CurvePoints still = {std::vector<double>(10, 0.5), std::vector<double>(10, 0.5),
+                             std::vector<double>(10, 0.1)};
+  EXPECT_EQ(DownsampleCurve(still, 4).x.size(), 2u);
+}
+
 }  // namespace
 }  // namespace verdict::metrics::internal
