@@ -21,9 +21,9 @@ Status Add(std::vector<ReportFigure>& figures, std::string file_name, Result<plo
 }
 
 // A curve of the evaluation with its summary metric (AUC or AP) for the legend.
-Result<plot::NamedCurve> NamedCurve(const metrics::Evaluation& evaluation,
-                                    const metrics::Curve& curve, const std::string& summary_key,
-                                    std::string legend_name) {
+Result<plot::NamedCurve> LegendCurve(const metrics::Evaluation& evaluation,
+                                     const metrics::Curve& curve, const std::string& summary_key,
+                                     std::string legend_name) {
   std::optional<double> summary = MetricNumber(evaluation.metrics, summary_key);
   if (!summary) {
     return Internal("curve '" + curve.name + "' has no numeric metric '" + summary_key + "'");
@@ -96,13 +96,13 @@ Status AddBinaryFigures(const Predictions& predictions, const metrics::Evaluatio
       static_cast<double>(counts[1]) / static_cast<double>(predictions.labels.size());
   if (const metrics::Curve* roc = FindCurve(evaluation, "roc")) {
     VERDICT_ASSIGN_OR_RETURN(plot::NamedCurve curve,
-                             NamedCurve(evaluation, *roc, "auc_roc", "Model"));
+                             LegendCurve(evaluation, *roc, "auc_roc", "Model"));
     VERDICT_RETURN_IF_ERROR(Add(figures, "roc_curve.jpg", plot::RocFigure({curve})));
   }
   const metrics::Curve* pr = FindCurve(evaluation, "pr");
   if (pr != nullptr) {
     VERDICT_ASSIGN_OR_RETURN(plot::NamedCurve curve,
-                             NamedCurve(evaluation, *pr, "average_precision", "Model"));
+                             LegendCurve(evaluation, *pr, "average_precision", "Model"));
     VERDICT_RETURN_IF_ERROR(Add(figures, "pr_curve.jpg", plot::PrFigure({curve}, positive_rate)));
   }
   VERDICT_RETURN_IF_ERROR(Add(figures, "score_distribution.jpg",
@@ -145,7 +145,7 @@ Status AddMulticlassFigures(const Predictions& predictions, const metrics::Evalu
     const std::string name = "Class " + ClassName(data, c);
     if (const metrics::Curve* roc = FindCurve(evaluation, "roc_class_" + index)) {
       VERDICT_ASSIGN_OR_RETURN(plot::NamedCurve curve,
-                               NamedCurve(evaluation, *roc, "auc_roc_class_" + index, name));
+                               LegendCurve(evaluation, *roc, "auc_roc_class_" + index, name));
       rocs.push_back(curve);
       VERDICT_RETURN_IF_ERROR(Add(per_class, "class_" + index + "_roc_curve.jpg",
                                   plot::RocFigure({curve}, "ROC Curve, " + name + " vs Rest")));
@@ -153,7 +153,7 @@ Status AddMulticlassFigures(const Predictions& predictions, const metrics::Evalu
     if (const metrics::Curve* pr = FindCurve(evaluation, "pr_class_" + index)) {
       VERDICT_ASSIGN_OR_RETURN(
           plot::NamedCurve curve,
-          NamedCurve(evaluation, *pr, "average_precision_class_" + index, name));
+          LegendCurve(evaluation, *pr, "average_precision_class_" + index, name));
       prs.push_back(curve);
       const double class_rate =
           static_cast<double>(class_counts[c]) / static_cast<double>(predictions.labels.size());

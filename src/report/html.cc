@@ -120,9 +120,8 @@ std::vector<std::string> HeadlineKeys(bool binary) {
             "log_loss",     "brier_score",       "expected_calibration_error",
             "positive_rate"};
   }
-  return {"auc_roc_macro",  "auc_roc_weighted",  "average_precision_macro",
-          "f1_score_macro", "f1_score_weighted", "accuracy",
-          "log_loss"};
+  return {"auc_roc_macro",  "auc_roc_micro", "auc_roc_weighted", "average_precision_macro",
+          "f1_score_macro", "accuracy",      "log_loss"};
 }
 
 void HeadlineSection(Page& page, const Predictions& predictions,
