@@ -337,33 +337,29 @@ void BinaryComparisonMetrics(KeyWriter& keys, const PairedScores& s,
 }
 
 void PairedScoreTests(KeyWriter& keys, const PairedScores& s, const Options& options) {
-  const auto t = stats::PairedTTest(s.new_scores, s.previous_scores, options.confidence_level);
   const std::string zero = "every score difference is zero";
-  if (t.ok()) {
-    keys.Number("paired_t_statistic", t.value().statistic, zero);
-    keys.Number("paired_t_p_value", t.value().p_value, zero);
-    keys.Flag("paired_t_significant", t.value().p_value < kSignificance);
-    keys.Number("paired_t_mean_difference", t.value().mean_difference);
-    keys.Number("paired_t_ci_lower", t.value().ci_lower, zero);
-    keys.Number("paired_t_ci_upper", t.value().ci_upper, zero);
-  } else {
-    for (const char* k : {"paired_t_statistic", "paired_t_p_value"})
-      keys.Null(k, t.status().message());
-    keys.Flag("paired_t_significant", false);
-  }
+  const auto t = stats::PairedTTest(s.new_scores, s.previous_scores, options.confidence_level);
+  const stats::PairedTTestResult tt =
+      t.ok() ? t.value() : stats::PairedTTestResult{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  const std::string t_reason = t.ok() ? zero : t.status().message();
+  keys.Number("paired_t_statistic", tt.statistic, t_reason);
+  keys.Number("paired_t_p_value", tt.p_value, t_reason);
+  keys.Flag("paired_t_significant", tt.p_value < kSignificance);
+  keys.Number("paired_t_mean_difference", tt.mean_difference, t_reason);
+  keys.Number("paired_t_ci_lower", tt.ci_lower, t_reason);
+  keys.Number("paired_t_ci_upper", tt.ci_upper, t_reason);
+
+  // The seed maps SciPy's ValueError (every difference zero) to NaN, here null.
   const auto w = stats::Wilcoxon(s.new_scores, s.previous_scores);
-  if (w.ok() && w.value().n_nonzero > 0) {
-    keys.Number("wilcoxon_statistic", w.value().statistic, zero);
-    keys.Number("wilcoxon_p_value", w.value().p_value, zero);
-    keys.Flag("wilcoxon_significant", w.value().p_value < kSignificance);
-    keys.Count("wilcoxon_zero_differences", w.value().n_zero);
+  const bool defined = w.ok() && w.value().n_nonzero > 0;
+  const std::string w_reason = w.ok() ? zero : w.status().message();
+  keys.Number("wilcoxon_statistic", defined ? w.value().statistic : kNaN, w_reason);
+  keys.Number("wilcoxon_p_value", defined ? w.value().p_value : kNaN, w_reason);
+  keys.Flag("wilcoxon_significant", defined && w.value().p_value < kSignificance);
+  keys.Count("wilcoxon_zero_differences",
+             w.ok() ? w.value().n_zero : static_cast<int64_t>(s.new_scores.size()));
+  if (defined)
     keys.Text("wilcoxon_method", std::string(stats::WilcoxonMethodName(w.value().method)));
-  } else {
-    const std::string reason = w.ok() ? zero : w.status().message();
-    keys.Null("wilcoxon_statistic", reason);
-    keys.Null("wilcoxon_p_value", reason);
-    keys.Flag("wilcoxon_significant", false);
-  }
 }
 
 template <typename T>
