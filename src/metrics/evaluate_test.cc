@@ -76,6 +76,9 @@ TEST(EvaluateBinaryTest, RejectsBadOptions) {
   options = Options();
   options.calibration_bins = 0;
   EXPECT_FALSE(EvaluateBinary(data.labels, data.scores, options).ok());
+  options = Options();
+  options.thresholds = {0.5, 0.3, 0.5};  // would repeat the key f1_score_at_0.5
+  EXPECT_FALSE(EvaluateBinary(data.labels, data.scores, options).ok());
 }
 
 TEST(EvaluateBinaryTest, OneClassGivesNullsWithReasonsAndKeepsTheRest) {

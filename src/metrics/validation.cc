@@ -1,5 +1,6 @@
 #include "metrics/validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -39,6 +40,12 @@ Status CheckFinite(std::span<const double> values, int values_per_row) {
   return Status::Ok();
 }
 
+template <typename T>
+bool HasDuplicates(std::vector<T> values) {
+  std::sort(values.begin(), values.end());
+  return std::adjacent_find(values.begin(), values.end()) != values.end();
+}
+
 }  // namespace
 
 Status ValidateInput(std::span<const int32_t> labels, std::span<const double> values,
@@ -60,6 +67,10 @@ Status ValidateOptions(const Options& options) {
   }
   for (int k : options.top_k) {
     if (k < 1) return InvalidArgument("top_k values must be at least 1, got " + std::to_string(k));
+  }
+  if (HasDuplicates(options.thresholds) || HasDuplicates(options.recall_at_precision) ||
+      HasDuplicates(options.top_k)) {
+    return InvalidArgument("thresholds, recall_at_precision and top_k must not repeat a value");
   }
   if (options.calibration_bins < 1) return InvalidArgument("calibration_bins must be at least 1");
   if (options.bootstrap_resamples < 0) {

@@ -16,7 +16,8 @@ Status ValidateInput(std::span<const int32_t> labels, std::span<const double> va
                      int values_per_row, int num_classes);
 
 // Checks option ranges: finite thresholds, calibration_bins >= 1, recall_at_precision levels in
-// (0, 1], top_k >= 1, bootstrap_resamples >= 0, 0 < confidence_level < 1, max_curve_points >= 2.
+// (0, 1], top_k >= 1, no repeated value in those lists, bootstrap_resamples >= 0,
+// 0 < confidence_level < 1, max_curve_points >= 2.
 Status ValidateOptions(const Options& options);
 
 }  // namespace verdict::metrics::internal
