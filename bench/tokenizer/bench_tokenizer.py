@@ -5,7 +5,9 @@ Both tokenize the same in-memory lines with the same tokenizer.json (HF with pad
 truncation switched off, verdict's Encode without max_length), with one thread and with all
 cores (HF single-thread runs under RAYON_NUM_THREADS=1, in its own process). Before timing, the
 ids of every line are checked to be identical. MB/s = input UTF-8 bytes / median wall time of
---repeats runs (after one warm-up run). Printed: MB/s for each, and the ratio.
+--repeats runs (after one warm-up run). Printed: MB/s for each, and the ratio. Because the
+development machines are small shared VMs, the same figures from process CPU time are printed
+too (cpu columns): for one thread they are what an idle core would give.
 
 Corpora (written to the work directory):
   english       docstrings of the Python standard library (English prose), ~--mb MB
@@ -56,7 +58,8 @@ MULTILINGUAL_WORDS = {
 
 
 def english_corpus(target_bytes):
-    """Docstrings of the standard library, one paragraph per line, until target_bytes."""
+    """Docstrings of the standard library, one paragraph per line; repeated up to target_bytes
+    when the library has fewer (about 1.6 MB)."""
     stdlib = sysconfig.get_paths()["stdlib"]
     lines, size = [], 0
     for dirpath, _, files in sorted(os.walk(stdlib)):
@@ -80,7 +83,7 @@ def english_corpus(target_bytes):
                             size += len(para.encode())
                             if size >= target_bytes:
                                 return lines
-    return lines
+    return lines * -(-target_bytes // size)  # whole copies, at least target_bytes
 
 
 def multilingual_corpus(target_bytes):
@@ -128,12 +131,13 @@ def hf_worker(tokenizer, corpus, repeats):
     with open(corpus, encoding="utf-8") as f:
         texts = [json.loads(line) for line in f]
     tok.encode_batch(texts)  # warm-up
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         tok.encode_batch(texts)
         seconds.append(time.perf_counter() - start)
-    print(json.dumps({"seconds": seconds}))
+        cpu_seconds.append(time.process_time() - cpu_start)
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds}))
 
 
 def time_hf(tokenizer, corpus, threads, repeats):
@@ -146,13 +150,15 @@ def time_hf(tokenizer, corpus, threads, repeats):
     out = subprocess.run([sys.executable, __file__, "--hf-worker", "--tokenizer", tokenizer,
                           "--corpus", corpus, "--repeats", str(repeats)],
                          env=env, capture_output=True, text=True, check=True).stdout
-    return statistics.median(json.loads(out)["seconds"])
+    result = json.loads(out)
+    return statistics.median(result["seconds"]), statistics.median(result["cpu_seconds"])
 
 
 def time_verdict(binary, tokenizer, corpus, threads, repeats):
     out = subprocess.run([binary, "time", tokenizer, corpus, str(threads), str(repeats + 1)],
                          capture_output=True, text=True, check=True).stdout
-    return statistics.median(json.loads(out)["seconds"][1:])  # the first run is the warm-up
+    result = json.loads(out)  # the first run is the warm-up
+    return statistics.median(result["seconds"][1:]), statistics.median(result["cpu_seconds"][1:])
 
 
 def verify(binary, tokenizer, corpus, texts):
@@ -188,7 +194,7 @@ def main():
     print(f"tokenizer {os.path.relpath(args.tokenizer, ROOT)}, HF tokenizers "
           f"{tokenizers.__version__}, {cores} cores, median of {args.repeats} runs")
     print(f"{'corpus':<13} {'MB':>5} {'threads':>7} {'verdict MB/s':>13} {'HF MB/s':>9} "
-          f"{'ratio':>7}")
+          f"{'ratio':>7} | {'verdict cpu':>11} {'HF cpu':>7} {'ratio':>7}")
     failed = False
     for name, make in (("english", english_corpus), ("multilingual", multilingual_corpus)):
         texts = make(int(args.mb * 1e6))
@@ -201,10 +207,12 @@ def main():
             failed = True
             continue
         for threads in sorted({1, cores}):
-            v = size / time_verdict(binary, args.tokenizer, corpus, threads, args.repeats) / 1e6
-            h = size / time_hf(args.tokenizer, corpus, threads, args.repeats) / 1e6
-            print(f"{name:<13} {size / 1e6:5.1f} {threads:>7} {v:13.1f} {h:9.1f} {v / h:6.1f}x",
-                  flush=True)
+            v, v_cpu = time_verdict(binary, args.tokenizer, corpus, threads, args.repeats)
+            h, h_cpu = time_hf(args.tokenizer, corpus, threads, args.repeats)
+            mb = size / 1e6
+            cpu = f"{mb / v_cpu:11.1f} {mb / h_cpu:7.1f} {h_cpu / v_cpu:6.1f}x" if threads == 1 else ""
+            print(f"{name:<13} {mb:5.1f} {threads:>7} {mb / v:13.1f} {mb / h:9.1f} {h / v:6.1f}x"
+                  f" | {cpu}", flush=True)
         print(f"{'':<13} ids identical on {len(texts)} lines ({tokens} tokens)")
     return 1 if failed else 0
 

@@ -11,13 +11,6 @@ namespace verdict::tokenizer {
 namespace internal {
 namespace {
 
-// A text range of the input and the added token it is, or -1 for plain text.
-struct Split {
-  size_t begin;
-  size_t end;
-  int32_t id;
-};
-
 bool HasFlag(char32_t cp, uint8_t flag) { return (LookupChar(cp).flags & flag) != 0; }
 
 // Start of the code point that ends at `end` (which must be > 0).
@@ -83,10 +76,12 @@ size_t NextCandidate(std::string_view text, size_t pos, std::string_view first_b
 
 // Splits `text` on the added tokens, leftmost-longest and non-overlapping, honouring the
 // single_word, lstrip and rstrip flags the way the tokenizers AddedVocabulary does.
-// `first_bytes` holds the distinct first bytes of the tokens' patterns.
-std::vector<Split> SplitOnAddedTokens(std::string_view text, const std::vector<AddedToken>& tokens,
-                                      std::string_view first_bytes) {
-  std::vector<Split> splits;
+// `first_bytes` holds the distinct first bytes of the tokens' patterns. Calls
+// on_split(begin, end, id) for consecutive ranges covering `text`; id is the added token's, or -1
+// for plain text.
+template <typename OnSplit>
+void SplitOnAddedTokens(std::string_view text, const std::vector<AddedToken>& tokens,
+                        std::string_view first_bytes, OnSplit&& on_split) {
   size_t covered = 0;  // end of the last split
   for (size_t pos = NextCandidate(text, 0, first_bytes); pos < text.size();
        pos = NextCandidate(text, pos, first_bytes)) {
@@ -104,13 +99,33 @@ std::vector<Split> SplitOnAddedTokens(std::string_view text, const std::vector<A
     if (match->lstrip) start = WhitespaceRunStart(text, start);
     start = std::max(start, covered);
     if (match->rstrip) stop = WhitespaceRunEnd(text, stop);
-    if (covered < start) splits.push_back({covered, start, -1});
-    splits.push_back({start, stop, match->id});
+    if (covered < start) on_split(covered, start, -1);
+    on_split(start, stop, match->id);
     covered = stop;
   }
-  if (covered < text.size()) splits.push_back({covered, text.size(), -1});
-  return splits;
+  if (covered < text.size()) on_split(covered, text.size(), -1);
 }
+
+// The bytes of the word being built; appending is a store and an increment.
+class WordBuffer {
+ public:
+  void Push(char c) {
+    if (size_ == bytes_.size()) bytes_.resize(bytes_.size() * 2);
+    bytes_[size_++] = c;
+  }
+  void PushUtf8(char32_t cp) {
+    char encoded[4];
+    const size_t length = EncodeUtf8(cp, encoded);
+    for (size_t i = 0; i < length; ++i) Push(encoded[i]);
+  }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+  std::string_view view() const { return std::string_view(bytes_.data(), size_); }
+
+ private:
+  std::string bytes_ = std::string(64, '\0');
+  size_t size_ = 0;
+};
 
 // BertPreTokenizer followed by WordPiece: receives normalized characters and appends ids.
 class WordSink {
@@ -120,7 +135,7 @@ class WordSink {
   void AsciiChar(unsigned char c) {
     switch (impl_.ascii_class[c]) {
       case AsciiClass::kWordChar:
-        word_.push_back(static_cast<char>(c));
+        word_.Push(static_cast<char>(c));
         ++word_chars_;
         break;
       case AsciiClass::kWhitespace:
@@ -128,7 +143,7 @@ class WordSink {
         break;
       case AsciiClass::kPunctuation:
         EndWord();
-        word_.push_back(static_cast<char>(c));
+        word_.Push(static_cast<char>(c));
         word_chars_ = 1;
         EndWord();
         break;
@@ -140,7 +155,7 @@ class WordSink {
     const uint8_t flags = LookupChar(cp).flags;
     if (flags & (kWhitespace | kPunctuation)) EndWord();
     if (flags & kWhitespace) return;
-    AppendUtf8(cp, &word_);
+    word_.PushUtf8(cp);
     ++word_chars_;
     if (flags & kPunctuation) EndWord();
   }
@@ -166,7 +181,7 @@ class WordSink {
       ids_->push_back(impl_.unk);
       return;
     }
-    const std::string_view word = word_;
+    const std::string_view word = word_.view();
     const size_t first_id = ids_->size();
     for (size_t start = 0; start < word.size();) {
       const PrefixTrie& trie = start == 0 ? impl_.word_start_trie : impl_.continuation_trie;
@@ -184,7 +199,7 @@ class WordSink {
 
   const WordPiece::Impl& impl_;
   std::vector<int32_t>* ids_;
-  std::string word_;
+  WordBuffer word_;
   size_t word_chars_ = 0;
 };
 
@@ -293,14 +308,11 @@ void EncodeTextSplit(const WordPiece::Impl& impl, std::string_view text, WordSin
     return;
   }
   const std::string normalized = NormalizeText(impl, text);
-  for (const Split& split :
-       SplitOnAddedTokens(normalized, impl.normalized_added, impl.normalized_first_bytes)) {
-    if (split.id >= 0) {
-      sink->PushAddedToken(split.id);
-      continue;
-    }
-    PreTokenize(std::string_view(normalized).substr(split.begin, split.end - split.begin), sink);
-  }
+  SplitOnAddedTokens(normalized, impl.normalized_added, impl.normalized_first_bytes,
+                     [&](size_t begin, size_t end, int32_t id) {
+                       if (id >= 0) return sink->PushAddedToken(id);
+                       PreTokenize(std::string_view(normalized).substr(begin, end - begin), sink);
+                     });
 }
 
 void AddFirstByte(const AddedToken& token, std::string* first_bytes) {
@@ -367,14 +379,11 @@ void EncodeContent(const WordPiece::Impl& impl, std::string_view text, std::vect
     internal::EncodeTextSplit(impl, text, &sink);
     return;
   }
-  for (const internal::Split& split :
-       internal::SplitOnAddedTokens(text, impl.raw_added, impl.raw_first_bytes)) {
-    if (split.id >= 0) {
-      ids->push_back(split.id);
-    } else {
-      internal::EncodeTextSplit(impl, text.substr(split.begin, split.end - split.begin), &sink);
-    }
-  }
+  internal::SplitOnAddedTokens(
+      text, impl.raw_added, impl.raw_first_bytes, [&](size_t begin, size_t end, int32_t id) {
+        if (id >= 0) return ids->push_back(id);
+        internal::EncodeTextSplit(impl, text.substr(begin, end - begin), &sink);
+      });
 }
 
 }  // namespace
@@ -387,16 +396,20 @@ std::vector<int32_t> WordPiece::EncodeNoSpecial(std::string_view text) const {
 }
 
 std::vector<int32_t> WordPiece::Encode(std::string_view text, size_t max_length) const {
-  std::vector<int32_t> content = EncodeNoSpecial(text);
-  if (max_length > 0 && max_length >= impl_->template_special_count &&
-      content.size() + impl_->template_special_count > max_length) {
-    content.resize(max_length - impl_->template_special_count);
-  }
+  const size_t specials = impl_->template_special_count;
+  const bool truncate = max_length > 0 && max_length >= specials;
   std::vector<int32_t> ids;
-  ids.reserve(content.size() + impl_->template_special_count);
+  ids.reserve(text.size() / 4 + specials + 4);
   for (const internal::TemplateItem& item : impl_->single_template) {
-    const std::vector<int32_t>& part = item.is_sequence ? content : item.ids;
-    ids.insert(ids.end(), part.begin(), part.end());
+    if (!item.is_sequence) {
+      ids.insert(ids.end(), item.ids.begin(), item.ids.end());
+      continue;
+    }
+    const size_t content_start = ids.size();
+    EncodeContent(*impl_, text, &ids);
+    if (truncate && ids.size() - content_start + specials > max_length) {
+      ids.resize(content_start + max_length - specials);
+    }
   }
   return ids;
 }

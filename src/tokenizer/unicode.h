@@ -46,6 +46,9 @@ size_t Lowercase(char32_t cp, const CharInfo& info, char32_t out[4]);
 // Python's bytes.decode("utf-8", errors="replace") does).
 char32_t DecodeUtf8(std::string_view text, size_t* pos);
 
+// Writes the UTF-8 encoding of `cp` (1 to 4 bytes) to `out`; returns its length.
+size_t EncodeUtf8(char32_t cp, char out[4]);
+
 // Appends the UTF-8 encoding of `cp`.
 void AppendUtf8(char32_t cp, std::string* out);
 

@@ -28,7 +28,13 @@ struct BuildTrie {
   }
 };
 
-size_t RecordWords(size_t edges) { return 2 + (edges + 3) / 4 + edges; }
+// Nodes with more children than this store a direct table of 256 child offsets instead.
+constexpr size_t kMaxSparseEdges = 16;
+constexpr uint32_t kDenseFlag = 0x80000000u;
+
+size_t RecordWords(size_t edges) {
+  return edges > kMaxSparseEdges ? 2 + 256 : 2 + (edges + 3) / 4 + edges;
+}
 
 }  // namespace
 
@@ -54,6 +60,11 @@ PrefixTrie::PrefixTrie(const std::vector<std::pair<std::string_view, int32_t>>& 
     uint32_t* record = data_.data() + offset[node];
     record[0] = static_cast<uint32_t>(build.ids[node]);
     record[1] = static_cast<uint32_t>(children.size());
+    if (children.size() > kMaxSparseEdges) {
+      record[1] |= kDenseFlag;
+      for (const auto& [byte, child] : children) record[2 + byte] = offset[child];
+      continue;
+    }
     auto* bytes = reinterpret_cast<uint8_t*>(record + 2);
     uint32_t* targets = record + 2 + (children.size() + 3) / 4;
     size_t k = 0;
@@ -69,6 +80,7 @@ PrefixTrie::PrefixTrie(const std::vector<std::pair<std::string_view, int32_t>>& 
 uint32_t PrefixTrie::Child(uint32_t record, uint8_t byte) const {
   if (record == 0) return root_children_[byte];
   const uint32_t* r = data_.data() + record;
+  if (r[1] & kDenseFlag) return r[2 + byte];
   const uint32_t count = r[1];
   const auto* bytes = reinterpret_cast<const uint8_t*>(r + 2);
   for (uint32_t i = 0; i < count; ++i) {

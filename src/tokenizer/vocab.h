@@ -29,7 +29,8 @@ class PrefixTrie {
  private:
   // Node records, breadth-first, each one contiguous in data_: the id (kMissing when no token
   // ends here), the edge count n, n edge bytes (sorted) packed four to a word, then n child
-  // record offsets. The root's children are also kept in a direct table.
+  // record offsets; a node with many children has a direct table of 256 child offsets instead
+  // (flagged in the count word). The root's children are also kept in a direct table.
   uint32_t Child(uint32_t record, uint8_t byte) const;
 
   std::vector<uint32_t> data_;
