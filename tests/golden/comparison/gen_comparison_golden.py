@@ -36,8 +36,10 @@ _spec = importlib.util.spec_from_file_location(
 stats_oracle = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(stats_oracle)
 
-# Every value: 1e-9 relative, 1e-12 absolute (for values near 0); p-values down to 1e-300.
+# Every value: 1e-9 relative, 1e-12 absolute (for values near 0); p-values (keys containing
+# "p_value") relative only, extreme tails included.
 TOLERANCE = {"abs": 1e-12, "rel": 1e-9}
+P_TOLERANCE = {"abs": 1e-300, "rel": 1e-9}
 SIGNIFICANCE = 0.05
 
 
@@ -276,7 +278,8 @@ def binary_case(name, labels, new, prev, opts):
     return {"name": name, "num_classes": 2, "labels": [int(v) for v in labels],
             "new_probabilities": [float(v) for v in probs.ravel()],
             "previous_scores": [float(v) for v in prev], "options": opts, "keys": keys,
-            "text": text, "decisions": decisions, "flips": flip_rows, "tolerance": TOLERANCE}
+            "text": text, "decisions": decisions, "flips": flip_rows, "tolerance": TOLERANCE,
+            "p_tolerance": P_TOLERANCE}
 
 
 def multiclass_case(name, n, k, opts):
@@ -291,7 +294,8 @@ def multiclass_case(name, n, k, opts):
     return {"name": name, "num_classes": k, "labels": [int(v) for v in labels],
             "new_probabilities": [float(v) for v in new.ravel()],
             "previous_scores": [float(v) for v in prev.ravel()], "options": opts, "keys": keys,
-            "text": text, "decisions": decisions, "flips": flip_rows, "tolerance": TOLERANCE}
+            "text": text, "decisions": decisions, "flips": flip_rows, "tolerance": TOLERANCE,
+            "p_tolerance": P_TOLERANCE}
 
 
 def stats_softmax(logits):
