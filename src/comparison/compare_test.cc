@@ -81,6 +81,60 @@ TEST(CompareTest, ZeroDifferencesGiveNullsNotNaN) {
   }
 }
 
+TEST(CompareTest, OneClassAndConstantScoresGiveNullsAndInconclusive) {
+  const BinaryRows rows({0, 0, 0, 0}, {0.1, 0.4, 0.6, 0.9}, {0.5, 0.5, 0.5, 0.5});
+  Options options;
+  options.bootstrap_resamples = 20;
+  const auto result = Compare(rows.AsInput(), options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const Comparison& c = result.value();
+  for (const char* key : {"new_model_auc", "auc_delta", "delong_z", "delong_auc_delta_ci_lower",
+                          "pearson_correlation", "spearman_p_value", "ap_delta_ci_lower"}) {
+    const metrics::Metric* m = FindMetric(c, key);
+    ASSERT_NE(m, nullptr) << key;
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(m->value)) << key;
+  }
+  EXPECT_EQ(Number(c, "ap_delta_degenerate_resamples"), 20);
+  EXPECT_EQ(c.decision, "inconclusive");
+  EXPECT_EQ(Number(c, "delong_significant"), 0);
+}
+
+TEST(CompareTest, MarginTurnsASmallLossIntoNotWorse) {
+  // 40 rows, 20 per class; the new model loses one concordant pair: AUC delta -1/400.
+  std::vector<int32_t> labels;
+  std::vector<double> new_scores, previous_scores;
+  for (int i = 0; i < 40; ++i) {
+    labels.push_back(i % 2);
+    previous_scores.push_back(0.3 + 0.4 * (i % 2) + 0.005 * i);
+    new_scores.push_back(previous_scores.back());
+  }
+  new_scores[1] = 0.489;  // a positive now below the top negative (0.49)
+  const BinaryRows rows(labels, new_scores, previous_scores);
+  Options options;
+  options.bootstrap_resamples = 20;
+  const auto strict = Compare(rows.AsInput(), options);
+  options.margin = 0.05;
+  const auto lenient = Compare(rows.AsInput(), options);
+  ASSERT_TRUE(strict.ok() && lenient.ok());
+  EXPECT_NEAR(Number(strict.value(), "auc_delta"), -1.0 / 400, 1e-15);
+  EXPECT_EQ(strict.value().decision, "inconclusive");
+  EXPECT_EQ(lenient.value().decision, "not_worse");
+  EXPECT_EQ(Number(lenient.value(), "comparison_margin"), 0.05);
+}
+
+TEST(CompareTest, MulticlassNeedsKPreviousColumns) {
+  const std::vector<int32_t> labels = {0, 1, 2};
+  const std::vector<double> probabilities(9, 1.0 / 3);
+  const std::vector<double> previous = {0.2, 0.5, 0.9};
+  const auto result = Compare({.labels = labels,
+                               .new_probabilities = probabilities,
+                               .previous_scores = previous,
+                               .num_classes = 3},
+                              {});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("3 columns"), std::string::npos);
+}
+
 TEST(CompareTest, RejectsBadInput) {
   BinaryRows rows({0, 1, 2}, {0.2, 0.8, 0.4}, {0.2, 0.8, 0.4});
   EXPECT_FALSE(Compare(rows.AsInput(), {}).ok());  // label 2 with two classes
