@@ -2,8 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
+
+#include "text/text.h"
+#include "tokenizer/tokenizer.h"
 
 namespace verdict::features {
+
+// A text field's tokenizer and pipeline; the pipeline points into the tokenizer, so both live
+// together behind a shared_ptr and an Encoder stays cheap to move and copy.
+struct TextEncoder {
+  std::string field;
+  std::unique_ptr<const tokenizer::WordPiece> tokenizer;
+  std::optional<text::TextPipeline> pipeline;
+};
 
 namespace {
 
@@ -84,12 +96,72 @@ int32_t ClassIndex(const std::vector<std::string>& class_labels, std::string_vie
   return -1;
 }
 
-Result<Encoder> Encoder::Create(const bundle::Manifest& manifest) {
-  if (!manifest.text_fields.empty()) {
-    return Unsupported("bundle '" + manifest.dir +
-                       "' has text fields; text models are not supported yet");
+namespace {
+
+Result<std::shared_ptr<const TextEncoder>> MakeTextEncoder(const bundle::Manifest& manifest,
+                                                           const bundle::TextField& field) {
+  const std::string where = "bundle '" + manifest.dir + "' text field '" + field.name + "'";
+  auto encoder = std::make_shared<TextEncoder>();
+  encoder->field = field.name;
+  VERDICT_ASSIGN_OR_RETURN(tokenizer::WordPiece wordpiece,
+                           tokenizer::WordPiece::Load(field.tokenizer));
+  encoder->tokenizer = std::make_unique<const tokenizer::WordPiece>(std::move(wordpiece));
+  text::PipelineOptions options{static_cast<size_t>(field.max_sen_len), field.chunk_truncate,
+                                static_cast<size_t>(std::max(field.max_total_chunks, 0))};
+  auto pipeline = text::TextPipeline::Build(field.steps, encoder->tokenizer.get(), options);
+  if (!pipeline.ok()) return InvalidBundle(where + ": " + pipeline.status().message());
+  if (!pipeline->tokenizes()) {
+    return InvalidBundle(where + ": the steps must end with 'tokenizer' (the model takes ids)");
   }
-  return Encoder(manifest);
+  encoder->pipeline.emplace(std::move(*pipeline));
+  return std::shared_ptr<const TextEncoder>(std::move(encoder));
+}
+
+int ThreadCount(int requested) {
+  if (requested > 0) return requested;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// Rows per thread below which starting threads costs more than it saves.
+constexpr size_t kRowsPerThread = 16;
+
+}  // namespace
+
+Result<Encoder> Encoder::Create(const bundle::Manifest& manifest, const EncoderOptions& options) {
+  if (options.threads < 0) return InvalidArgument("preprocessing threads must be 0 or more");
+  Encoder encoder(manifest, options);
+  for (const bundle::TextField& field : manifest.text_fields) {
+    VERDICT_ASSIGN_OR_RETURN(auto text, MakeTextEncoder(manifest, field));
+    encoder.text_.push_back(std::move(text));
+  }
+  return encoder;
+}
+
+std::vector<ChunkIds> Encoder::EncodeText(
+    const std::string& field, const std::vector<std::optional<std::string>>& cells) const {
+  auto it = std::find_if(text_.begin(), text_.end(),
+                         [&](const auto& text) { return text->field == field; });
+  VERDICT_CHECK(it != text_.end());
+  const text::TextPipeline& pipeline = *(*it)->pipeline;
+  std::vector<ChunkIds> out(cells.size());
+  auto run = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      out[i] = std::move(pipeline.Run(cells[i] ? std::string_view(*cells[i]) : "nan").input_ids);
+    }
+  };
+  const size_t threads = std::min<size_t>(static_cast<size_t>(ThreadCount(options_.threads)),
+                                          cells.size() / kRowsPerThread);
+  if (threads <= 1) {
+    run(0, cells.size());
+    return out;
+  }
+  std::vector<std::thread> workers;
+  const size_t per_thread = (cells.size() + threads - 1) / threads;
+  for (size_t begin = 0; begin < cells.size(); begin += per_thread) {
+    workers.emplace_back(run, begin, std::min(cells.size(), begin + per_thread));
+  }
+  for (std::thread& worker : workers) worker.join();
+  return out;
 }
 
 std::vector<std::string> Encoder::RequiredColumns() const {
@@ -102,20 +174,68 @@ std::vector<std::string> Encoder::RequiredColumns() const {
   return columns;
 }
 
+Result<FeatureColumn> Encoder::EncodeInput(const table::Batch& batch,
+                                           const bundle::InputSpec& input) const {
+  FeatureColumn column;
+  switch (input.kind) {
+    case bundle::InputKind::kTabular: {
+      const bundle::TabularField& field = FieldOf(manifest_, input.field);
+      if (field.risk_table) {
+        VERDICT_ASSIGN_OR_RETURN(column.values, EncodeRisk(batch, field));
+      } else {
+        VERDICT_ASSIGN_OR_RETURN(column.values, EncodeNumeric(batch, field));
+      }
+      break;
+    }
+    case bundle::InputKind::kTextIds: {
+      VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(input.field));
+      column.chunks = EncodeText(input.field, cells);
+      for (const auto& text : text_) {
+        if (text->field == input.field) column.pad_id = std::max(text->tokenizer->pad_id(), 0);
+      }
+      break;
+    }
+    case bundle::InputKind::kAttentionMask:
+      break;
+  }
+  return column;
+}
+
 Result<FeatureBatch> Encoder::Encode(const table::Batch& batch) const {
   FeatureBatch out;
   out.rows = batch.num_rows();
   for (const bundle::InputSpec& input : manifest_.inputs) {
-    const bundle::TabularField& field = FieldOf(manifest_, input.field);
-    FeatureColumn column;
-    if (field.risk_table) {
-      VERDICT_ASSIGN_OR_RETURN(column.values, EncodeRisk(batch, field));
-    } else {
-      VERDICT_ASSIGN_OR_RETURN(column.values, EncodeNumeric(batch, field));
-    }
+    VERDICT_ASSIGN_OR_RETURN(FeatureColumn column, EncodeInput(batch, input));
     out.columns.push_back(std::move(column));
   }
   return out;
+}
+
+void FeatureBatch::Append(FeatureBatch&& other) {
+  if (columns.empty()) {
+    *this = std::move(other);
+    return;
+  }
+  VERDICT_CHECK(columns.size() == other.columns.size());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    FeatureColumn& to = columns[i];
+    FeatureColumn& from = other.columns[i];
+    to.values.insert(to.values.end(), from.values.begin(), from.values.end());
+    to.chunks.insert(to.chunks.end(), std::make_move_iterator(from.chunks.begin()),
+                     std::make_move_iterator(from.chunks.end()));
+  }
+  rows += other.rows;
+}
+
+void FeatureBatch::DropFront(int64_t count) {
+  VERDICT_CHECK(count >= 0 && count <= rows);
+  for (FeatureColumn& column : columns) {
+    if (!column.values.empty())
+      column.values.erase(column.values.begin(), column.values.begin() + count);
+    if (!column.chunks.empty())
+      column.chunks.erase(column.chunks.begin(), column.chunks.begin() + count);
+  }
+  rows -= count;
 }
 
 Result<std::vector<int32_t>> Encoder::EncodeLabels(const table::Batch& batch,

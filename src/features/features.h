@@ -3,15 +3,21 @@
 // For each input of the bundle this stage turns a column of a table::Batch into per-row values:
 //   tabular field   -> one float32 per row (numeric parse; missing -> the bundle's missing value;
 //                      a categorical field goes through its risk table first);
+//   text field      -> per row, the token ids of each chunk, unpadded: the field's
+//   text::TextPipeline
+//                      (steps of the bundle, its tokenizer.json) run on the cell; a missing cell is
+//                      the text "nan", as the seed's str() of a missing value was;
 // and it maps the label column to class indices. Batching, padding and tensors are infer/'s job.
 //
 // Usage:
-//   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest));
+//   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder,
+//                            features::Encoder::Create(manifest, {.threads = 4}));
 //   VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch rows, encoder.Encode(batch));
 //   VERDICT_ASSIGN_OR_RETURN(std::vector<int32_t> y, encoder.EncodeLabels(batch, "label"));
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,33 +28,66 @@
 
 namespace verdict::features {
 
+// The token ids of one row's text: one unpadded id list per chunk ([CLS] ... [SEP]).
+using ChunkIds = std::vector<std::vector<int32_t>>;
+
 // Values of one model input for every row of a batch.
 struct FeatureColumn {
   std::vector<float> values;  // tabular inputs: one value per row
+  // text_ids inputs: one entry per row. An attention_mask input carries nothing: its mask follows
+  // from the text_ids input of the same field (1 for each id, 0 for padding).
+  std::vector<ChunkIds> chunks;
+  int32_t pad_id = 0;  // text_ids inputs: the tokenizer's pad id, for padding inside a chunk
 };
 
-// The model inputs of the rows of one table batch, in bundle input order.
+// The model inputs of some rows, in bundle input order.
 struct FeatureBatch {
   int64_t rows = 0;
   std::vector<FeatureColumn> columns;
+
+  // Appends the rows of `other` (same inputs) after these.
+  void Append(FeatureBatch&& other);
+  // Removes the first `count` rows.
+  void DropFront(int64_t count);
+};
+
+struct TextEncoder;  // a text field's tokenizer and pipeline (features.cc)
+
+struct EncoderOptions {
+  // Threads that run the text pipelines of a batch (the seed's NUM_WORKERS: preprocessing
+  // workers); 0 means one per core, 1 runs them on the calling thread.
+  int threads = 0;
 };
 
 class Encoder {
  public:
-  static Result<Encoder> Create(const bundle::Manifest& manifest);
+  // Loads each text field's tokenizer once and builds its pipeline. Errors: a tokenizer that does
+  // not load, a step list TextPipeline rejects or one that does not end with `tokenizer`.
+  static Result<Encoder> Create(const bundle::Manifest& manifest,
+                                const EncoderOptions& options = {});
 
   // The data columns the model needs (each must exist in the data).
   std::vector<std::string> RequiredColumns() const;
   // Model inputs of every row of `batch`. Errors name file, column and row.
   Result<FeatureBatch> Encode(const table::Batch& batch) const;
+  // The chunk ids of each text in `cells` through the pipeline of text field `field` (a missing
+  // cell is "nan"). Used by Encode; exposed for the preprocess command and tests.
+  std::vector<ChunkIds> EncodeText(const std::string& field,
+                                   const std::vector<std::optional<std::string>>& cells) const;
   // Class index of every row's label in `column`. A label that is missing or not one of the
   // bundle's class labels is an error naming the row.
   Result<std::vector<int32_t>> EncodeLabels(const table::Batch& batch,
                                             const std::string& column) const;
 
  private:
-  explicit Encoder(const bundle::Manifest& manifest) : manifest_(manifest) {}
+  Encoder(const bundle::Manifest& manifest, const EncoderOptions& options)
+      : manifest_(manifest), options_(options) {}
+  Result<FeatureColumn> EncodeInput(const table::Batch& batch,
+                                    const bundle::InputSpec& input) const;
+
   bundle::Manifest manifest_;
+  EncoderOptions options_;
+  std::vector<std::shared_ptr<const TextEncoder>> text_;  // one per manifest text field
 };
 
 // The key a cell is looked up under in a risk table: the text itself when the table has it,

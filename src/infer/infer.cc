@@ -73,32 +73,128 @@ Result<bundle::Device> ResolveDevice(std::string_view spec) {
       " is not one of auto, cpu, cuda, gpu, a GPU count or a JSON list of GPU ids");
 }
 
+namespace {
+
+// The int64 [B, C, T] ids or mask of one text input for rows [begin, end).
+bundle::HostTensor CollateText(const features::FeatureColumn& ids, bool mask, int64_t begin,
+                               int64_t end, int64_t max_sen_len, bool pad_to_longest) {
+  int64_t chunks = 0;
+  int64_t longest = 0;
+  for (int64_t r = begin; r < end; ++r) {
+    chunks = std::max<int64_t>(chunks, static_cast<int64_t>(ids.chunks[r].size()));
+    for (const auto& chunk : ids.chunks[r]) {
+      longest = std::max<int64_t>(longest, static_cast<int64_t>(chunk.size()));
+    }
+  }
+  const int64_t tokens = pad_to_longest ? longest : max_sen_len;
+  bundle::HostTensor tensor;
+  tensor.shape = {end - begin, chunks, tokens};
+  tensor.i64.assign(static_cast<size_t>((end - begin) * chunks * tokens), 0);
+  for (int64_t r = begin; r < end; ++r) {
+    const features::ChunkIds& row = ids.chunks[r];
+    for (size_t c = 0; c < row.size(); ++c) {
+      int64_t* out = tensor.i64.data() + ((r - begin) * chunks + static_cast<int64_t>(c)) * tokens;
+      const auto& chunk = row[c];
+      for (int64_t t = 0; t < tokens; ++t) {
+        const bool real = t < static_cast<int64_t>(chunk.size());
+        out[t] = mask ? (real ? 1 : 0) : (real ? chunk[t] : ids.pad_id);
+      }
+    }
+  }
+  return tensor;
+}
+
+int InputIndex(const bundle::Manifest& manifest, const std::string& field, bundle::InputKind kind) {
+  for (size_t i = 0; i < manifest.inputs.size(); ++i) {
+    if (manifest.inputs[i].field == field && manifest.inputs[i].kind == kind) {
+      return static_cast<int>(i);
+    }
+  }
+  VERDICT_CHECK(false);  // LoadManifest guarantees each text field has ids and mask inputs
+  __builtin_unreachable();
+}
+
+const bundle::TextField& TextFieldOf(const bundle::Manifest& manifest, const std::string& name) {
+  for (const bundle::TextField& field : manifest.text_fields) {
+    if (field.name == name) return field;
+  }
+  VERDICT_CHECK(false);
+  __builtin_unreachable();
+}
+
+}  // namespace
+
+std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
+                                              const features::FeatureBatch& batch, int64_t begin,
+                                              int64_t end) {
+  VERDICT_CHECK(batch.columns.size() == manifest.inputs.size());
+  VERDICT_CHECK(0 <= begin && begin <= end && end <= batch.rows);
+  std::vector<bundle::HostTensor> inputs;
+  inputs.reserve(manifest.inputs.size());
+  for (size_t i = 0; i < manifest.inputs.size(); ++i) {
+    const bundle::InputSpec& input = manifest.inputs[i];
+    if (input.kind == bundle::InputKind::kTabular) {
+      bundle::HostTensor tensor;
+      tensor.shape = {end - begin};
+      tensor.f32.assign(batch.columns[i].values.begin() + begin,
+                        batch.columns[i].values.begin() + end);
+      inputs.push_back(std::move(tensor));
+      continue;
+    }
+    const int ids = InputIndex(manifest, input.field, bundle::InputKind::kTextIds);
+    const bundle::TextField& field = TextFieldOf(manifest, input.field);
+    inputs.push_back(CollateText(batch.columns[ids],
+                                 input.kind == bundle::InputKind::kAttentionMask, begin, end,
+                                 field.max_sen_len, manifest.padding_invariant));
+  }
+  return inputs;
+}
+
 Result<Runner> Runner::Create(const bundle::Manifest& manifest, const bundle::Device& device,
                               const Options& options) {
   if (options.batch_size < 1) return InvalidArgument("batch size must be at least 1");
   if (options.threads < 0) return InvalidArgument("thread count must be 0 (default) or more");
   if (options.threads > 0) at::set_num_threads(options.threads);
   VERDICT_ASSIGN_OR_RETURN(bundle::Model model, bundle::Model::Load(manifest, device));
-  return Runner(std::move(model), manifest.num_classes, options);
+  return Runner(std::move(model), manifest, options);
+}
+
+Result<std::vector<float>> Runner::RunBatch(const features::FeatureBatch& batch, int64_t begin,
+                                            int64_t end) const {
+  return model_.Run(CollateInputs(manifest_, batch, begin, end));
 }
 
 Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch) const {
   std::vector<float> probabilities;
-  probabilities.reserve(static_cast<size_t>(batch.rows) * num_classes_);
+  probabilities.reserve(static_cast<size_t>(batch.rows) * manifest_.num_classes);
   for (int64_t start = 0; start < batch.rows; start += options_.batch_size) {
-    int64_t rows = std::min<int64_t>(options_.batch_size, batch.rows - start);
-    std::vector<bundle::HostTensor> inputs;
-    inputs.reserve(batch.columns.size());
-    for (const features::FeatureColumn& column : batch.columns) {
-      bundle::HostTensor tensor;
-      tensor.shape = {rows};
-      tensor.f32.assign(column.values.begin() + start, column.values.begin() + start + rows);
-      inputs.push_back(std::move(tensor));
-    }
-    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, model_.Run(inputs));
+    const int64_t end = std::min<int64_t>(start + options_.batch_size, batch.rows);
+    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, RunBatch(batch, start, end));
     probabilities.insert(probabilities.end(), out.begin(), out.end());
   }
   return probabilities;
+}
+
+Result<std::vector<float>> Stream::Add(features::FeatureBatch rows) {
+  pending_.Append(std::move(rows));
+  const int64_t size = runner_.batch_size();
+  const int64_t complete = pending_.rows / size * size;
+  std::vector<float> probabilities;
+  probabilities.reserve(static_cast<size_t>(complete) * runner_.num_classes());
+  for (int64_t start = 0; start < complete; start += size) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out,
+                             runner_.RunBatch(pending_, start, start + size));
+    probabilities.insert(probabilities.end(), out.begin(), out.end());
+  }
+  pending_.DropFront(complete);
+  return probabilities;
+}
+
+Result<std::vector<float>> Stream::Finish() {
+  if (pending_.rows == 0) return std::vector<float>();
+  VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, runner_.RunBatch(pending_, 0, pending_.rows));
+  pending_.DropFront(pending_.rows);
+  return out;
 }
 
 }  // namespace verdict::infer
