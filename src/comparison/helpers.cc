@@ -33,13 +33,19 @@ std::vector<double> DenseRanks(std::span<const double> scores) {
 double AverageOnDenseRanks(std::span<const int32_t> labels, std::span<const double> ranks) {
   size_t buckets = 0;
   for (double r : ranks) buckets = std::max(buckets, static_cast<size_t>(r) + 1);
-  std::vector<int64_t> positives(buckets, 0);
-  std::vector<int64_t> totals(buckets, 0);
+  // Rows and positives per rank. Reused across calls (one bootstrap calls this thousands of
+  // times): a fresh multi-megabyte allocation would page-fault on every call.
+  struct Counts {
+    int64_t rows = 0;
+    int64_t positives = 0;
+  };
+  thread_local std::vector<Counts> counts;
+  counts.assign(buckets, Counts{});
   int64_t total_positives = 0;
   for (size_t i = 0; i < ranks.size(); ++i) {
-    const size_t r = static_cast<size_t>(ranks[i]);
-    positives[r] += labels[i] == 1;
-    totals[r] += 1;
+    Counts& c = counts[static_cast<size_t>(ranks[i])];
+    c.rows += 1;
+    c.positives += labels[i] == 1;
     total_positives += labels[i] == 1;
   }
   if (total_positives == 0) return std::numeric_limits<double>::quiet_NaN();
@@ -47,11 +53,12 @@ double AverageOnDenseRanks(std::span<const int32_t> labels, std::span<const doub
   int64_t predicted = 0;
   double average = 0;
   for (size_t r = buckets; r-- > 0;) {
-    if (totals[r] == 0) continue;
-    true_positives += positives[r];
-    predicted += totals[r];
+    if (counts[r].rows == 0) continue;
+    true_positives += counts[r].positives;
+    predicted += counts[r].rows;
     const double precision = static_cast<double>(true_positives) / static_cast<double>(predicted);
-    average += static_cast<double>(positives[r]) / static_cast<double>(total_positives) * precision;
+    average +=
+        static_cast<double>(counts[r].positives) / static_cast<double>(total_positives) * precision;
   }
   return average;
 }
