@@ -86,6 +86,8 @@ void AddEvalCommand(CLI::App& app, EvalFlags& flags) {
       ->capture_default_str();
   eval->add_option("--job_type,--job-type", c.job_type,
                    "Accepted for the seed's interface; logged");
+  eval->add_flag("!--no-plots", c.plots,
+                 "Skip the JPG plots (report.html is still written, without charts)");
 }
 
 int Fail(const Status& status) {
@@ -125,6 +127,7 @@ int Main(int argc, char** argv) {
       ->add_option("--output-dir", metrics_config.output_dir,
                    "Where metrics.json and the summary go")
       ->capture_default_str();
+  metrics->add_flag("!--no-plots", metrics_config.plots, "Skip the JPG plots");
   metrics->add_option("--thresholds", metrics_thresholds, "Thresholds for f1/precision/recall_at_T")
       ->envname("VERDICT_THRESHOLDS")
       ->capture_default_str();

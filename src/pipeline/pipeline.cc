@@ -240,8 +240,34 @@ std::string SkippedMetricsSummary(const Plan& plan) {
          "; predictions were written to " + plan.predictions_path + "\n";
 }
 
+report::RunInfo MakeRunInfo(const EvalConfig& config, const Plan& plan,
+                            const std::string& started_at) {
+  report::RunInfo run;
+  run.bundle_dir = config.model_dir;
+  run.model_file = plan.manifest.model_file;
+  run.created_by = plan.manifest.created_by;
+  run.device = plan.device.ToString();
+  run.data_files = plan.source.files;
+  run.started_at = started_at;
+  run.verdict_version = VERDICT_VERSION;
+  return run;
+}
+
+Status WriteReportFiles(const EvalConfig& config, const Plan& plan, const Collected& collected,
+                        const metrics::Evaluation& evaluation, const report::RunInfo& run) {
+  report::Predictions predictions{plan.manifest.task == bundle::Task::kBinary,
+                                  plan.manifest.num_classes, collected.labels,
+                                  collected.probabilities};
+  report::DataSummary summary;
+  summary.class_names = plan.manifest.class_labels;
+  report::ReportOptions options;
+  options.plots = config.plots;
+  return report::WriteReports(config.metrics_dir, predictions, evaluation, summary, run, options);
+}
+
 Status Evaluate(const EvalConfig& config) {
   Clock::time_point start = Clock::now();
+  const std::string started_at = IsoTimestampMicros();
   if (!config.job_type.empty()) LogInfo("job type: " + config.job_type);
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(config.model_dir));
   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest));
@@ -261,11 +287,14 @@ Status Evaluate(const EvalConfig& config) {
     VERDICT_RETURN_IF_ERROR(
         WriteFileAtomic(config.metrics_dir + "/metrics_summary.txt", SkippedMetricsSummary(plan)));
   } else {
+    Clock::time_point metrics_start = Clock::now();
     VERDICT_ASSIGN_OR_RETURN(metrics::Evaluation evaluation,
                              ComputeMetrics(plan, collected, config));
     for (const std::string& note : evaluation.notes) LogWarning(note);
-    VERDICT_RETURN_IF_ERROR(report::WriteMetrics(config.metrics_dir, evaluation.metrics,
-                                                 plan.manifest.task == bundle::Task::kBinary));
+    report::RunInfo run = MakeRunInfo(config, plan, started_at);
+    run.stage_seconds = {{"read, preprocess, predict", predict_seconds},
+                         {"metrics", SecondsSince(metrics_start)}};
+    VERDICT_RETURN_IF_ERROR(WriteReportFiles(config, plan, collected, evaluation, run));
   }
   VERDICT_RETURN_IF_ERROR(writer.Commit());
   LogInfo("wrote " + std::to_string(collected.rows) + " predictions to " + plan.predictions_path +
@@ -469,7 +498,29 @@ Status ComputeMetricsFromFile(const MetricsConfig& config) {
   if (!evaluation.ok())
     return evaluation.status().WithContext("predictions '" + config.predictions + "'");
   for (const std::string& note : evaluation->notes) LogWarning(note);
-  VERDICT_RETURN_IF_ERROR(report::WriteMetrics(config.output_dir, evaluation->metrics, binary));
+  report::Predictions predictions{binary, classes, rows.labels, {}};
+  std::vector<double> matrix;
+  if (binary) {  // the report wants [N, 2] probabilities
+    matrix.resize(rows.labels.size() * 2);
+    const size_t k = score_columns.size();
+    for (size_t i = 0; i < rows.labels.size(); ++i) {
+      matrix[2 * i + 1] = rows.scores[i * k + (k - 1)];
+      matrix[2 * i] = 1 - matrix[2 * i + 1];
+    }
+    predictions.probabilities = matrix;
+  } else {
+    predictions.probabilities = rows.scores;
+  }
+  report::DataSummary summary;
+  summary.class_names = class_labels;
+  report::RunInfo run;
+  run.data_files = source.files;
+  run.started_at = IsoTimestampMicros();
+  run.verdict_version = VERDICT_VERSION;
+  report::ReportOptions report_options;
+  report_options.plots = config.plots;
+  VERDICT_RETURN_IF_ERROR(report::WriteReports(config.output_dir, predictions, *evaluation, summary,
+                                               run, report_options));
   LogInfo("metrics of " + std::to_string(rows.labels.size()) + " rows written to " +
           config.output_dir);
   return Status::Ok();

@@ -30,6 +30,7 @@ struct EvalConfig {
   int threads = 0;                   // 0: LibTorch's default
   std::string output_format;         // empty: the input's
   std::vector<double> thresholds = {0.3, 0.5, 0.7};
+  bool plots = true;  // JPG plots and charts in report.html
   std::string job_type;
 };
 
@@ -47,9 +48,11 @@ struct MetricsConfig {
   std::vector<std::string> class_labels;   // label value of class i; empty: "0".."K-1"
   std::string output_dir = ".";
   std::vector<double> thresholds = {0.3, 0.5, 0.7};
+  bool plots = true;
 };
 
-// Computes metrics.json and metrics_summary.txt (and the markers) into config.output_dir. One
+// Computes metrics.json, metrics_summary.txt, the plots and report.html (and the markers) into
+// config.output_dir. One
 // score column means a binary score P(class 1); two mean binary with P(class 1) in the second; K >
 // 2 mean a multiclass probability matrix.
 Status RunMetrics(const MetricsConfig& config);
