@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 namespace verdict::features {
 namespace {
@@ -71,6 +73,80 @@ TEST(Encoder, BadCellsNameTheRow) {
                 "row 2: label 'w' is not one of the model's classes (x, y, z)"),
             std::string::npos)
       << labels.status().message();
+}
+
+// A manifest with one text field configured like the text stage's golden case `golden_case`.
+bundle::Manifest TextManifest(const nlohmann::json& golden_case) {
+  bundle::Manifest manifest;
+  manifest.dir = "tests/golden/text";
+  bundle::TextField field;
+  field.name = "dialogue";
+  field.steps = golden_case["steps"].get<std::vector<std::string>>();
+  field.max_sen_len = golden_case["max_sen_len"].get<int>();
+  field.chunk_truncate = golden_case["chunk_truncate"].get<bool>();
+  field.max_total_chunks = golden_case["max_total_chunks"].get<int>();
+  field.tokenizer = golden_case["tokenizer"].get<std::string>();
+  manifest.text_fields.push_back(field);
+  manifest.inputs = {{"dialogue_input_ids", bundle::InputKind::kTextIds, "dialogue"},
+                     {"dialogue_attention_mask", bundle::InputKind::kAttentionMask, "dialogue"}};
+  return manifest;
+}
+
+// The text stage's pipeline goldens (seed processors in Python, exact ids), grouped by their
+// configuration, through Encoder::EncodeText with one and with four threads. Tolerance: none.
+TEST(Encoder, TextFieldsGiveTheSeedsIdsWithAnyThreadCount) {
+  nlohmann::json golden = nlohmann::json::parse(std::ifstream("tests/golden/text/pipeline.json"));
+  std::map<std::string, std::vector<const nlohmann::json*>> groups;
+  for (const auto& c : golden["cases"]) {
+    if (c["steps"].back() != "tokenizer") continue;
+    groups[c["tokenizer"].dump() + c["steps"].dump() + c["max_sen_len"].dump() +
+           c["chunk_truncate"].dump() + c["max_total_chunks"].dump()]
+        .push_back(&c);
+  }
+  ASSERT_GE(groups.size(), 5u);
+  for (const auto& [key, cases] : groups) {
+    std::vector<std::optional<std::string>> cells;
+    std::vector<ChunkIds> want;
+    for (const nlohmann::json* c : cases) {
+      // "nan" is also what a missing cell must give (the seed's str() of NaN).
+      if ((*c)["input"] == "nan")
+        cells.emplace_back(std::nullopt);
+      else
+        cells.emplace_back((*c)["input"].get<std::string>());
+      want.push_back((*c)["input_ids"].get<ChunkIds>());
+    }
+    for (int threads : {1, 4}) {
+      auto encoder = Encoder::Create(TextManifest(*cases.front()), {threads});
+      ASSERT_TRUE(encoder.ok()) << encoder.status().ToString();
+      EXPECT_EQ(encoder->EncodeText("dialogue", cells), want) << key << " threads " << threads;
+    }
+  }
+}
+
+TEST(Encoder, TextStepsMustEndWithTheTokenizer) {
+  nlohmann::json c = {{"steps", {"dialogue_splitter", "text_normalizer"}},
+                      {"max_sen_len", 16},
+                      {"chunk_truncate", false},
+                      {"max_total_chunks", 5},
+                      {"tokenizer", "tests/golden/tokenizer/uncased/tokenizer.json"}};
+  auto encoder = Encoder::Create(TextManifest(c));
+  ASSERT_FALSE(encoder.ok());
+  EXPECT_NE(
+      encoder.status().message().find("text field 'dialogue': the steps must end with 'tokenizer'"),
+      std::string::npos)
+      << encoder.status().message();
+}
+
+TEST(FeatureBatch, AppendAndDropFrontKeepRowOrder) {
+  FeatureBatch a{2, {{{1, 2}, {}, 0}, {{}, {{{101, 102}}, {{101, 7, 102}}}, 0}}};
+  FeatureBatch b{1, {{{3}, {}, 0}, {{}, {{{101, 8, 102}}}, 0}}};
+  a.Append(std::move(b));
+  EXPECT_EQ(a.rows, 3);
+  EXPECT_EQ(a.columns[0].values, (std::vector<float>{1, 2, 3}));
+  a.DropFront(2);
+  EXPECT_EQ(a.rows, 1);
+  EXPECT_EQ(a.columns[0].values, (std::vector<float>{3}));
+  EXPECT_EQ(a.columns[1].chunks, (std::vector<ChunkIds>{{{101, 8, 102}}}));
 }
 
 }  // namespace
