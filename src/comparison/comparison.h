@@ -9,15 +9,17 @@
 // Every key and formula: docs/comparison.md.
 //
 // Usage:
-//   comparison::Input input{.labels = labels, .new_probabilities = probs,   // [N, K]
-//                           .previous_scores = previous,                     // [N] or [N, K]
-//                           .num_classes = 2, .class_names = {"0", "1"}, .ids = ids};
+//   comparison::Input input{.labels = labels,
+//                           .new_probabilities = probs,  // [N, K]
+//                           .previous_scores = previous, // [N] or [N, K]
+//                           .num_classes = 2,
+//                           .class_names = {"0", "1"},
+//                           .ids = ids};
 //   comparison::Options options;  // options.margin = 0.005; ...
 //   VERDICT_ASSIGN_OR_RETURN(comparison::Comparison c, comparison::Compare(input, options));
-//   for (const metrics::Metric& m : c.metrics) ...     // comparison keys for metrics.json
-//   for (const comparison::TextValue& t : c.text_values) ...  // string keys
-//   ("comparison_decision") VERDICT_RETURN_IF_ERROR(comparison::WriteOutputs(metrics_dir, input, c,
-//   options));
+//   for (const metrics::Metric& m : c.metrics) ...        // numeric keys for metrics.json
+//   for (const comparison::TextValue& t : c.text_values) ...  // string keys, JSON strings
+//   VERDICT_RETURN_IF_ERROR(comparison::WriteOutputs(metrics_dir, input, c, options));
 #pragma once
 
 #include <cstdint>
@@ -39,6 +41,8 @@ struct Options {
   bool plots = true;              // COMPARISON_PLOTS
   std::vector<double> thresholds = {0.3, 0.5, 0.7};  // F1 and agreement thresholds (p >= t)
   double margin = 0;  // non-inferiority margin of the decision (>= 0, in metric units)
+  // Paired bootstrap size for the AP/F1 (binary) and accuracy (multiclass) intervals; the run
+  // costs about (2 + thresholds) * resamples passes over the rows.
   int bootstrap_resamples = 1000;
   uint64_t seed = 20261129;
   double confidence_level = 0.95;  // of the DeLong and bootstrap intervals
