@@ -173,8 +173,6 @@ std::string CsvField(const std::string& text) {
   return quoted + "\"";
 }
 
-std::string Shortest(double value) { return internal::PythonFloatText(value); }
-
 const metrics::Curve* CurveNamed(const std::vector<metrics::Curve>& curves, std::string_view name) {
   for (const metrics::Curve& curve : curves) {
     if (curve.name == name) return &curve;
@@ -290,8 +288,9 @@ std::string FlipsCsv(const Input& input, const Comparison& comparison) {
     const std::string label = static_cast<size_t>(f.label) < input.class_names.size()
                                   ? input.class_names[f.label]
                                   : std::to_string(f.label);
-    csv += CsvField(f.id) + "," + CsvField(label) + "," + Shortest(f.new_score) + "," +
-           Shortest(f.previous_score) + "," + (f.new_correct ? "new" : "previous") + "\n";
+    csv += CsvField(f.id) + "," + CsvField(label) + "," + internal::PythonFloatText(f.new_score) +
+           "," + internal::PythonFloatText(f.previous_score) + "," +
+           (f.new_correct ? "new" : "previous") + "\n";
   }
   return csv;
 }
@@ -309,9 +308,7 @@ Status WriteOutputs(const std::string& metrics_dir, const Input& input,
   if (!options.plots) return Status::Ok();
   VERDICT_ASSIGN_OR_RETURN(std::vector<NamedFigure> figures, Figures(input, comparison));
   for (const NamedFigure& f : figures) {
-    VERDICT_ASSIGN_OR_RETURN(plot::RenderInfo info,
-                             plot::WriteJpeg(f.figure, (dir / (f.stem + ".jpg")).string()));
-    (void)info;
+    VERDICT_RETURN_IF_ERROR(plot::WriteJpeg(f.figure, (dir / (f.stem + ".jpg")).string()).status());
   }
   return Status::Ok();
 }
