@@ -230,6 +230,30 @@ TEST_F(OutputsTest, NoPlotsWhenDisabled) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "score_scatter_plot.jpg"));
 }
 
+TEST_F(OutputsTest, MulticlassWritesReportAndFlipsWithoutPlots) {
+  const std::vector<int32_t> labels = {0, 1, 2, 0, 1, 2};
+  const std::vector<double> new_p = {.6, .2, .2, .2, .6, .2, .2, .2, .6,
+                                     .2, .6, .2, .2, .6, .2, .2, .2, .6};
+  const std::vector<double> previous_p = {.2, .6, .2, .2, .6, .2, .6, .2, .2,
+                                          .6, .2, .2, .2, .6, .2, .2, .2, .6};
+  const Input input{.labels = labels,
+                    .new_probabilities = new_p,
+                    .previous_scores = previous_p,
+                    .num_classes = 3,
+                    .class_names = {"a", "b", "c"}};
+  const auto c = Compare(input, FastOptions());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(WriteOutputs(dir_.string(), input, c.value(), FastOptions()).ok());
+  // Rows 0 and 2 fixed by the new model, row 3 broken; gaps 0.4 each, so row order.
+  EXPECT_EQ(*ReadFile((dir_ / "comparison_flips.csv").string()),
+            "id,label,new_score,previous_score,correct_model\n0,a,0.6,0.2,new\n"
+            "2,c,0.6,0.2,new\n3,a,0.2,0.6,previous\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "comparison_roc_curves.jpg"));
+  const auto html = HtmlSection(input, c.value(), FastOptions());
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(html->find("<svg"), std::string::npos);
+}
+
 TEST(HtmlSectionTest, DecisionTableAndInlineSvgs) {
   const Rows rows;
   const auto c = Compare(rows.AsInput(), FastOptions());
