@@ -99,6 +99,21 @@ TEST(CompareTest, OneClassAndConstantScoresGiveNullsAndInconclusive) {
   EXPECT_EQ(Number(c, "delong_significant"), 0);
 }
 
+TEST(CompareTest, SingleRowGivesNullTestsNotAnError) {
+  const BinaryRows rows({1}, {0.9}, {0.4});
+  Options options;
+  options.bootstrap_resamples = 10;
+  const auto result = Compare(rows.AsInput(), options);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  for (const char* key :
+       {"pearson_correlation", "paired_t_statistic", "paired_t_ci_lower", "delong_p_value"}) {
+    const metrics::Metric* m = FindMetric(result.value(), key);
+    ASSERT_NE(m, nullptr) << key;
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(m->value)) << key;
+  }
+  EXPECT_EQ(Number(result.value(), "flips_new_correct"), 1);
+}
+
 TEST(CompareTest, MarginTurnsASmallLossIntoNotWorse) {
   // 40 rows, 20 per class; the new model loses one concordant pair: AUC delta -1/400.
   std::vector<int32_t> labels;
