@@ -41,8 +41,8 @@ struct Options {
   bool plots = true;              // COMPARISON_PLOTS
   std::vector<double> thresholds = {0.3, 0.5, 0.7};  // F1 and agreement thresholds (p >= t)
   double margin = 0;  // non-inferiority margin of the decision (>= 0, in metric units)
-  // Paired bootstrap size for the AP/F1 (binary) and accuracy (multiclass) intervals; the run
-  // costs about (2 + thresholds) * resamples passes over the rows.
+  // Paired bootstrap size for the AP/F1 (binary) and accuracy (multiclass) intervals. Binary
+  // runs 1 + thresholds.size() bootstraps, each drawing `resamples` times all N rows.
   int bootstrap_resamples = 1000;
   uint64_t seed = 20261129;
   double confidence_level = 0.95;  // of the DeLong and bootstrap intervals
