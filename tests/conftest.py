@@ -9,7 +9,8 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-ENGINE = ROOT / "build" / "verdict"
+# VERDICT_BIN points the tests at another build of the engine (a helper's own build directory).
+ENGINE = pathlib.Path(os.environ.get("VERDICT_BIN") or ROOT / "build" / "verdict")
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,19 @@ against exactly the preprocessing `verdict eval` will apply: the exporter runs t
 the exported one on those rows and refuses to write a bundle whose outputs differ by more than
 1e-5.
 
+Text models (the seed's bimodal and trimodal BERT models, or text only): each text field of the
+hyperparameters (`text_name`, or `primary_text_name` and `secondary_text_name`) becomes a bundle
+text field with its processing steps, chunking options and the training's tokenizer.json (copied
+into the bundle), and two inputs `<field>_<text_input_ids_key>` and
+`<field>_<text_attention_mask_key>`, int64 [B, C, T]. The exporter also checks the export with
+another batch size and other C and T, and whether the model's output is invariant to token
+padding (then verdict.json says `padding_invariant: true` and the engine pads batches only to
+their longest chunk).
+
 Command line:
     verdict-export --model-factory MODULE:FUNC --state-dict model.pth \\
-        --hyperparameters hyperparameters.json --sample-data FILE --out BUNDLE_DIR
+        --hyperparameters hyperparameters.json --sample-data FILE --out BUNDLE_DIR \\
+        [--tokenizer tokenizer/]
 
 In Python, right after training:
     from verdict.export import export_bundle
@@ -85,9 +95,56 @@ def _text_fields_of(hp: Mapping[str, Any]) -> list[str]:
     return [hp[k] for k in ("text_name", "primary_text_name", "secondary_text_name") if hp.get(k)]
 
 
+# text::TextPipeline::DefaultSteps: what the seed builds when the step list is absent or null.
+DEFAULT_STEPS = ["dialogue_splitter", "html_normalizer", "emoji_remover", "text_normalizer",
+                 "dialogue_chunker", "tokenizer"]
+DEFAULT_SECONDARY_STEPS = ["dialogue_splitter", "text_normalizer", "dialogue_chunker", "tokenizer"]
+TOKENIZER_FILE = "tokenizer.json"
+
+
+def _text_field_specs(hp: Mapping[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """(field, steps key, default steps) per text field of the seed's hyperparameters."""
+    if hp.get("primary_text_name") or hp.get("secondary_text_name"):
+        if not (hp.get("primary_text_name") and hp.get("secondary_text_name")):
+            raise ExportError("hyperparameters: a trimodal model needs both primary_text_name and "
+                              "secondary_text_name")
+        return [(hp["primary_text_name"], "primary_text_processing_steps", DEFAULT_STEPS),
+                (hp["secondary_text_name"], "secondary_text_processing_steps", DEFAULT_SECONDARY_STEPS)]
+    if hp.get("text_name"):
+        return [(hp["text_name"], "text_processing_steps", DEFAULT_STEPS)]
+    return []
+
+
+def _text_fields(hp: Mapping[str, Any]) -> tuple[list[dict], list[dict]]:
+    """The manifest's text_fields and their inputs. A step list that is absent or null gets the
+    seed's default (DEFAULT_STEPS; DEFAULT_SECONDARY_STEPS for a trimodal secondary text)."""
+    ids_key = hp.get("text_input_ids_key") or "input_ids"
+    mask_key = hp.get("text_attention_mask_key") or "attention_mask"
+    fields, inputs = [], []
+    for name, steps_key, default in _text_field_specs(hp):
+        steps = hp.get(steps_key)
+        if steps is None:
+            steps = list(default)
+        if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+            raise ExportError(f"hyperparameters: {steps_key} must be a list of step names, not {steps!r}")
+        fields.append({
+            "name": name,
+            "steps": steps,
+            "max_sen_len": int(hp.get("max_sen_len", 512)),
+            "chunk_truncate": bool(hp.get("chunk_trancate", False)),  # (sic) the seed's key
+            "max_total_chunks": int(hp.get("max_total_chunks", 5)),
+            "tokenizer": TOKENIZER_FILE,
+        })
+        inputs.append({"name": f"{name}_{ids_key}", "kind": "text_ids", "field": name})
+        inputs.append({"name": f"{name}_{mask_key}", "kind": "attention_mask", "field": name})
+    return fields, inputs
+
+
 def _tabular_fields(hp: Mapping[str, Any], impute: Mapping[str, float], risk: Mapping[str, Any],
                     missing_values: str) -> list[dict]:
-    tab_fields = list(hp.get("tab_field_list") or [])
+    # Text fields are never tabular: the seed lists them in cat_field_list only so that its dataset
+    # keeps them as strings, and they get no risk table.
+    tab_fields = [f for f in hp.get("tab_field_list") or [] if f not in _text_fields_of(hp)]
     categorical = set(hp.get("cat_field_list") or []) - set(_text_fields_of(hp))
     fields = []
     for name in tab_fields:
@@ -120,13 +177,11 @@ def build_manifest(hp: Mapping[str, Any], *, impute: Mapping[str, float] | None 
         raise ExportError(f"missing_values must be 'seed' or 'impute', not {missing_values!r}")
     if output not in ("logits", "probabilities"):
         raise ExportError(f"output must be 'logits' or 'probabilities', not {output!r}")
-    if _text_fields_of(hp):
-        raise ExportError("this verdict exports tabular models only; text fields "
-                          f"({', '.join(_text_fields_of(hp))}) are not supported yet")
     task, labels = _class_labels(hp)
     tabular = _tabular_fields(hp, impute or {}, risk or {}, missing_values)
-    if not tabular:
-        raise ExportError("hyperparameters: tab_field_list is empty; the model has no inputs")
+    text, text_inputs = _text_fields(hp)
+    if not tabular and not text:
+        raise ExportError("hyperparameters: no text field and tab_field_list is empty; the model has no inputs")
     batch_size = int(int(hp.get("batch_size", 32)) * float(hp.get("eval_batch_size_multiplier", 2.0)))
     return {
         "format": "verdict-bundle",
@@ -142,8 +197,9 @@ def build_manifest(hp: Mapping[str, Any], *, impute: Mapping[str, float] | None 
         "label_field": hp.get("label_name") or "",
         "batch_size": max(batch_size, 1),
         "padding_invariant": False,
-        "inputs": [{"name": f["name"], "kind": "tabular", "field": f["name"]} for f in tabular],
+        "inputs": text_inputs + [{"name": f["name"], "kind": "tabular", "field": f["name"]} for f in tabular],
         "tabular_fields": tabular,
+        "text_fields": text,
     }
 
 
@@ -254,21 +310,72 @@ class ExportReport:
     notes: list[str] = field(default_factory=list)
 
 
+def _text_pairs(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(ids input, mask input) names per text field."""
+    pairs = []
+    for field in manifest.get("text_fields", []):
+        of_field = {i["kind"]: i["name"] for i in manifest["inputs"] if i["field"] == field["name"]}
+        pairs.append((of_field["text_ids"], of_field["attention_mask"]))
+    return pairs
+
+
+def recollate(batch: dict[str, torch.Tensor], pairs: list[tuple[str, str]], rows: slice | None = None,
+              tokens: int | None = None, extra_chunks: int = 0) -> dict[str, torch.Tensor]:
+    """`batch` (or some of its rows) collated again like the seed's collate: C = the most real chunks
+    of a row (plus `extra_chunks` all-zero ones), T = `tokens` (default: the longest chunk), padding
+    with 0 in ids and mask."""
+    out = {name: t[rows] if rows is not None else t for name, t in batch.items()}
+    for ids_name, mask_name in pairs:
+        ids, mask = out[ids_name], out[mask_name]
+        real = mask.sum(dim=2) > 0
+        chunks = int(real.sum(dim=1).max()) + extra_chunks if len(ids) else 0
+        t = tokens if tokens is not None else int(mask.sum(dim=2).max()) if len(ids) else 0
+        shape = (ids.shape[0], chunks, t)
+        new_ids, new_mask = torch.zeros(shape, dtype=ids.dtype), torch.zeros(shape, dtype=mask.dtype)
+        c, k = min(chunks, ids.shape[1]), min(t, ids.shape[2])
+        new_ids[:, :c, :k] = ids[:, :c, :k]
+        new_mask[:, :c, :k] = mask[:, :c, :k]
+        out[ids_name], out[mask_name] = new_ids, new_mask
+    return out
+
+
+def _eager(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str], task: str,
+           output: str) -> torch.Tensor:
+    return probabilities(_first_tensor(model({n: batch[n] for n in names})), task, output)
+
+
 def _check(exported: torch.jit.ScriptModule, model: torch.nn.Module, batch: dict[str, torch.Tensor],
-           names: list[str], task: str, output: str) -> float:
-    """Worst difference between eager and exported probabilities, on the batch and on a part of
-    it with another batch size (so a batch size frozen into the graph is caught)."""
+           names: list[str], task: str, output: str, pairs: list[tuple[str, str]]) -> float:
+    """Worst difference between eager and exported probabilities, on the batch, on a part of it
+    with another batch size (so a batch size frozen into the graph is caught) and, for text
+    models, on a part collated again with its own chunk count C and token count T."""
     rows = len(batch[names[0]])
-    parts = [slice(0, rows)]
+    variants = [batch]
     if rows > 2:
-        parts.append(slice(0, rows // 2 + 1))
+        variants.append({n: t[: rows // 2 + 1] for n, t in batch.items()})
+    if pairs:
+        variants.append(recollate(batch, pairs, slice(0, max(1, rows // 4))))
     worst = 0.0
     with torch.inference_mode():
-        for part in parts:
-            inputs = [batch[n][part] for n in names]
-            eager = probabilities(_first_tensor(model({n: t for n, t in zip(names, inputs)})), task, output)
-            mine = probabilities(exported(*inputs), task, output)
+        for variant in variants:
+            eager = _eager(model, variant, names, task, output)
+            mine = probabilities(exported(*[variant[n] for n in names]), task, output)
             worst = max(worst, _max_difference(eager, mine))
+    return worst
+
+
+def padding_difference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
+                       task: str, output: str, pairs: list[tuple[str, str]]) -> float:
+    """How much the eager model's output moves when token padding changes: the batch as collated
+    (T = max_sen_len), padded only to its longest chunk, and padded 8 tokens further; each also
+    with one more all-padding chunk per row, since the seed's collate adds such chunks."""
+    tokens = batch[pairs[0][0]].shape[2]
+    worst = 0.0
+    with torch.inference_mode():
+        for extra in (0, 1):
+            outs = [_eager(model, recollate(batch, pairs, tokens=t, extra_chunks=extra), names, task, output)
+                    for t in (None, tokens, tokens + 8)]
+            worst = max(worst, *(_max_difference(outs[0], o) for o in outs[1:]))
     return worst
 
 
@@ -290,22 +397,22 @@ class _LightningExportMode:
 
 
 def _export_module(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str], task: str,
-                   output: str) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
+                   output: str, pairs: list[tuple[str, str]]) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
     # TorchScript is deprecated upstream but remains the format LibTorch loads on CPU and CUDA.
     with _LightningExportMode(model), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit")
-        return _trace_or_script(model, batch, names, task, output)
+        return _trace_or_script(model, batch, names, task, output, pairs)
 
 
 def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str], task: str,
-                     output: str) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
+                     output: str, pairs: list[tuple[str, str]]) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
     notes: list[str] = []
     inputs = tuple(batch[n] for n in names)
     wrapper = PositionalModel(model, names).eval()
     try:
         with torch.inference_mode(False), torch.no_grad():
             traced = torch.jit.trace(wrapper, inputs, check_trace=False, strict=False)
-        difference = _check(traced, model, batch, names, task, output)
+        difference = _check(traced, model, batch, names, task, output, pairs)
         if difference <= TOLERANCE:
             return traced, "trace", difference, notes
         notes.append(f"tracing differs from eager by {difference:.3g}; trying torch.jit.script")
@@ -317,7 +424,7 @@ def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], nam
     except Exception as error:
         raise ExportError("the model can be neither traced faithfully nor scripted: "
                           f"{'; '.join(notes)}; scripting: {str(error).splitlines()[0]}") from None
-    difference = _check(scripted, model, batch, names, task, output)
+    difference = _check(scripted, model, batch, names, task, output, pairs)
     if difference > TOLERANCE:
         raise ExportError(f"the scripted model differs from the eager one by {difference:.3g} "
                           f"(tolerance {TOLERANCE})")
@@ -340,29 +447,65 @@ def _read_json_beside(hp_path: str | None, name: str) -> dict:
         raise ExportError(f"'{path}' is not valid JSON: {error}") from None
 
 
+def tokenizer_file(path: str | os.PathLike) -> pathlib.Path:
+    """The tokenizer.json at `path`: the file itself or the one inside the folder `path`."""
+    candidate = pathlib.Path(path)
+    if candidate.is_dir():
+        candidate = candidate / TOKENIZER_FILE
+    if not candidate.is_file():
+        raise ExportError(f"tokenizer '{path}' is neither a tokenizer.json nor a folder holding one "
+                          "(the seed's training writes it to the tokenizer/ folder of its output)")
+    return candidate
+
+
+def write_manifest(hyperparameters: Mapping[str, Any], bundle_dir: str | os.PathLike,
+                   tokenizer: str | os.PathLike | None = None, **manifest_options: Any) -> dict:
+    """Writes verdict.json (and tokenizer.json for text models) into `bundle_dir`: enough for
+    `verdict features`, before any model file exists. Returns the manifest."""
+    manifest = build_manifest(hyperparameters, **manifest_options)
+    folder = pathlib.Path(bundle_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    if manifest["text_fields"]:
+        if tokenizer is None:
+            raise ExportError("the model has text fields: give the training's tokenizer (--tokenizer)")
+        shutil.copyfile(tokenizer_file(tokenizer), folder / TOKENIZER_FILE)
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
 def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sample_data: str,
                   out_dir: str, *, impute_dict: Mapping[str, float] | None = None,
                   risk_table_map: Mapping[str, Any] | None = None, missing_values: str = "seed",
-                  output: str = "logits", engine: str | None = None) -> ExportReport:
+                  output: str = "logits", engine: str | None = None,
+                  tokenizer: str | os.PathLike | None = None) -> ExportReport:
     """Exports `model` (an nn.Module or LightningModule whose forward takes the batch dict and
     returns logits [B, K]) into the bundle directory `out_dir`, checked on `sample_data`.
+    `tokenizer` (a tokenizer.json or a folder holding one) is needed when the model has text fields.
 
     The bundle is assembled in a temporary folder beside `out_dir` and moved into place only
     when every check passed; an existing `out_dir` is replaced.
     """
     if not os.path.exists(sample_data):
         raise ExportError(f"sample data '{sample_data}' does not exist")
-    manifest = build_manifest(hyperparameters, impute=impute_dict, risk=risk_table_map,
-                              missing_values=missing_values, output=output)
-    names = [i["name"] for i in manifest["inputs"]]
     out = pathlib.Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        manifest = write_manifest(hyperparameters, staging, tokenizer, impute=impute_dict,
+                                  risk=risk_table_map, missing_values=missing_values, output=output)
+        names = [i["name"] for i in manifest["inputs"]]
+        pairs = _text_pairs(manifest)
         batch = engine_features(find_engine(engine), str(staging), sample_data, names)
         model = model.eval()
-        exported, method, difference, notes = _export_module(model, batch, names, manifest["task"], output)
+        exported, method, difference, notes = _export_module(model, batch, names, manifest["task"], output,
+                                                             pairs)
+        padding = None
+        if pairs:
+            padding = padding_difference(model, batch, names, manifest["task"], output, pairs)
+            manifest["padding_invariant"] = padding <= TOLERANCE
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+            notes.append(f"output moves by {padding:.3g} with token padding: padding_invariant is "
+                         f"{str(manifest['padding_invariant']).lower()}")
         exported.save(str(staging / MODEL_FILE))
         (staging / "hyperparameters.json").write_text(json.dumps(dict(hyperparameters), indent=2, sort_keys=True) + "\n")
         if impute_dict:
@@ -372,7 +515,7 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
         rows = len(batch[names[0]])
         (staging / "export_check.json").write_text(json.dumps(
             {"method": method, "rows_checked": rows, "max_abs_difference": difference,
-             "tolerance": TOLERANCE, "notes": notes}, indent=2) + "\n")
+             "padding_difference": padding, "tolerance": TOLERANCE, "notes": notes}, indent=2) + "\n")
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -454,6 +597,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", choices=["logits", "probabilities"], default="logits",
                         help="what the model's forward returns")
     parser.add_argument("--engine", help="path of the verdict binary (default: build/verdict or $VERDICT_BIN)")
+    parser.add_argument("--tokenizer", help="text models: tokenizer.json or a folder holding one (default: the "
+                                            "tokenizer/ folder beside the hyperparameters, the seed's training output)")
     args = parser.parse_args(argv)
     try:
         try:
@@ -467,7 +612,8 @@ def main(argv: list[str] | None = None) -> int:
             model, hp, args.sample_data, args.out,
             impute_dict=_read_json_beside(args.hyperparameters, "impute_dict.json"),
             risk_table_map=_read_json_beside(args.hyperparameters, "risk_table_map.json"),
-            missing_values=args.missing_values, output=args.output, engine=args.engine)
+            missing_values=args.missing_values, output=args.output, engine=args.engine,
+            tokenizer=args.tokenizer or pathlib.Path(args.hyperparameters).parent / "tokenizer")
     except ExportError as error:
         print(f"verdict-export: error: {error}", file=sys.stderr)
         return 1
