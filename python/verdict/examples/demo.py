@@ -1,6 +1,7 @@
 """`make demo`: train example models, export them into bundles and evaluate them with the engine.
 
-For each task (a binary and a three-class tabular classifier) it writes, under --out:
+For each task (a binary and a three-class tabular classifier, and a bimodal model: a small BERT
+over buyer-seller dialogues plus tabular fields) it writes, under --out:
     data/                 generated training and evaluation data
     <task>/train_output/  what the seed's training step leaves (model.pth, hyperparameters.json, ...)
     <task>/bundle/        the verdict bundle (verdict-export)
@@ -18,13 +19,16 @@ import sys
 import time
 
 from ..export import build_model, export_bundle, find_engine, _read_json_beside
+from .dialogue_data import make_orders
 from .tabular_data import make_customers
 from .train_tabular import train
+from .train_text import train as train_text
 
 TASKS = {
     # task: (training rows, evaluation rows, evaluation file name: the format is preserved)
     "binary": (3000, 2000, "eval.csv"),
     "multiclass": (3000, 2000, "eval.parquet"),
+    "bimodal": (600, 500, "eval.parquet"),
 }
 
 
@@ -37,21 +41,28 @@ def _write(df, path: pathlib.Path) -> None:
 
 def run_task(task: str, out: pathlib.Path, engine: str) -> dict:
     train_rows, eval_rows, eval_name = TASKS[task]
+    text = task == "bimodal"
     data = out / "data" / task
     data.mkdir(parents=True, exist_ok=True)
-    _write(make_customers(train_rows, task, seed=1), data / "train.csv")
+    make = make_orders if text else (lambda rows, seed: make_customers(rows, task, seed=seed))
+    _write(make(train_rows, seed=1), data / "train.csv")
     eval_path = data / eval_name
-    _write(make_customers(eval_rows, task, seed=2), eval_path)
+    _write(make(eval_rows, seed=2), eval_path)
 
     started = time.time()
-    train_output = pathlib.Path(train(str(data / "train.csv"), str(out / task / "train_output"), task))
+    if text:
+        train_output = pathlib.Path(train_text(str(data / "train.csv"), str(out / task / "train_output"), task,
+                                               engine=engine))
+    else:
+        train_output = pathlib.Path(train(str(data / "train.csv"), str(out / task / "train_output"), task))
     hp_path = train_output / "hyperparameters.json"
     hp = json.loads(hp_path.read_text())
-    model = build_model("verdict.examples.tabular_model:build_model", hp, str(train_output / "model.pth"))
+    factory = "verdict.examples.text_model:build_model" if text else "verdict.examples.tabular_model:build_model"
+    model = build_model(factory, hp, str(train_output / "model.pth"))
     report = export_bundle(model, hp, str(eval_path), str(out / task / "bundle"),
                            impute_dict=_read_json_beside(str(hp_path), "impute_dict.json"),
                            risk_table_map=_read_json_beside(str(hp_path), "risk_table_map.json"),
-                           engine=engine)
+                           engine=engine, tokenizer=train_output / "tokenizer")
     print(f"[demo] {task}: trained and exported in {time.time() - started:.1f} s "
           f"({report.method}, max |eager - exported| = {report.max_abs_difference:.2g})")
 
