@@ -23,7 +23,7 @@ import torch
 from conftest import ROOT, run_engine
 from e2e.helpers import prediction_matrix, read_table, write_table
 from verdict.examples import seed_preprocessing as seed
-from verdict.examples.dialogue_data import make_orders
+from verdict.examples.dialogue_data import hyperparameters, make_orders
 from verdict.examples.train_text import DEFAULT_TOKENIZER, train
 from verdict.export import _read_json_beside, build_model, export_bundle
 
@@ -37,23 +37,46 @@ PROBABILITY_TOLERANCE = 1e-5
 FORMAT_OF = {"text": ".csv", "bimodal": ".csv", "trimodal": ".parquet"}
 
 
+class MaskedMeanText(torch.nn.Module):
+    """A text-only model whose output does not depend on token padding: per chunk the masked mean
+    of token embeddings (an all-padding chunk gives zeros whatever T is), mean over chunks, linear."""
+
+    def __init__(self, hp: dict):
+        super().__init__()
+        torch.manual_seed(0)
+        self.ids_key, self.mask_key = f"{hp['text_name']}_input_ids", f"{hp['text_name']}_attention_mask"
+        self.embedding = torch.nn.Embedding(30522, 16)
+        self.linear = torch.nn.Linear(16, 2)
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        mask = batch[self.mask_key].unsqueeze(-1).float()
+        chunks = (self.embedding(batch[self.ids_key]) * mask).sum(2) / mask.sum(2).clamp(min=1.0)
+        return self.linear(chunks.mean(1))
+
+
 class Trained:
-    def __init__(self, kind: str, root: pathlib.Path, engine: str):
+    def __init__(self, kind: str, root: pathlib.Path, engine: str, untrained: type | None = None):
+        """Trains the example model of `kind`, or takes an `untrained` model class (built from the
+        hyperparameters of `kind`), and exports it."""
         self.kind = kind
         data = root / "data"
         write_table(make_orders(240, seed=5), data / "train.csv")
         self.eval_df = make_orders(150, seed=6)
         self.sample = write_table(self.eval_df, data / "sample.csv")
-        self.train_output = pathlib.Path(train(str(data / "train.csv"), str(root / "train_output"), kind,
-                                               epochs=1, engine=engine))
-        hp_path = self.train_output / "hyperparameters.json"
-        self.hp = json.loads(hp_path.read_text())
-        self.risk = _read_json_beside(str(hp_path), "risk_table_map.json")
-        self.model = build_model("verdict.examples.text_model:build_model", self.hp,
-                                 str(self.train_output / "model.pth"))
+        if untrained is None:
+            self.train_output = pathlib.Path(train(str(data / "train.csv"), str(root / "train_output"), kind,
+                                                   epochs=1, engine=engine))
+            hp_path = self.train_output / "hyperparameters.json"
+            self.hp = json.loads(hp_path.read_text())
+            self.risk = _read_json_beside(str(hp_path), "risk_table_map.json")
+            self.model = build_model("verdict.examples.text_model:build_model", self.hp,
+                                     str(self.train_output / "model.pth"))
+            tokenizer = self.train_output / "tokenizer"
+        else:
+            self.hp, self.risk, tokenizer = hyperparameters(kind), {}, DEFAULT_TOKENIZER
+            self.model = untrained(self.hp).eval()
         self.report = export_bundle(self.model, self.hp, str(self.sample), str(root / "bundle"),
-                                    risk_table_map=self.risk, engine=engine,
-                                    tokenizer=self.train_output / "tokenizer")
+                                    risk_table_map=self.risk, engine=engine, tokenizer=tokenizer)
         self.bundle = pathlib.Path(self.report.bundle_dir)
         self.manifest = json.loads((self.bundle / "verdict.json").read_text())
         self.texts = self._seed_text_ids(self.eval_df)
@@ -165,3 +188,14 @@ def test_batches_span_table_batches(trained, tmp_path):
     if trained.kind == "bimodal":
         # Batch composition matters (seed §3.6): another batch size gives other probabilities.
         assert np.abs(want - trained.eager(5)).max() > PROBABILITY_TOLERANCE
+
+
+def test_padding_invariant_model_is_padded_to_the_longest_chunk(tmp_path_factory, engine):
+    """The exporter finds this model padding-invariant, so the engine pads each batch only to its
+    longest chunk; the probabilities still match the seed's collate (T = max_sen_len)."""
+    model = Trained("text", tmp_path_factory.mktemp("invariant"), engine, untrained=MaskedMeanText)
+    assert model.manifest["padding_invariant"] is True
+    out = tmp_path_factory.mktemp("invariant_eval")
+    evaluate(model, model.sample, out, "--batch-size", "7")
+    got = prediction_matrix(read_table(out / "eval" / "eval_predictions.csv"), 2)
+    np.testing.assert_allclose(got, model.eager(7), atol=PROBABILITY_TOLERANCE, rtol=0)
