@@ -110,11 +110,27 @@ Result<Plan> MakePlan(const EvalConfig& config, const features::Encoder& encoder
   return plan;
 }
 
-// Labels and probabilities of every row, kept for the metrics.
+// What the metrics and the report need of every row (kept only when the data has labels):
+// binary tasks keep P(class 1) alone, multiclass tasks the [rows, K] probabilities.
 struct Collected {
+  bool keep_scores = true;  // false without labels: there is nothing to evaluate
   int64_t rows = 0;
   std::vector<int32_t> labels;
-  std::vector<double> probabilities;  // [rows, K]
+  std::vector<double> scores;
+
+  void Append(const std::vector<float>& probabilities, int num_classes, bool binary) {
+    const size_t n = probabilities.size() / num_classes;
+    rows += static_cast<int64_t>(n);
+    if (!keep_scores) return;
+    for (size_t r = 0; r < n; ++r) {
+      if (binary) {
+        scores.push_back(probabilities[r * num_classes + 1]);
+      } else {
+        scores.insert(scores.end(), probabilities.begin() + r * num_classes,
+                      probabilities.begin() + (r + 1) * num_classes);
+      }
+    }
+  }
 };
 
 std::vector<table::OutputColumn> PredictionColumns(const Plan& plan,
@@ -188,12 +204,13 @@ Result<Collected> PredictAll(const Plan& plan, const features::Encoder& encoder,
   read_options.columns = plan.columns;
   VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(plan.source, read_options));
   Collected collected;
+  collected.keep_scores = !plan.label_column.empty();
+  const bool binary = plan.manifest.task == bundle::Task::kBinary;
   Progress progress;
   infer::Stream stream(runner);
   PendingWrites pending(plan, writer);
   auto take = [&](const std::vector<float>& probs) -> Status {
-    collected.probabilities.insert(collected.probabilities.end(), probs.begin(), probs.end());
-    collected.rows += static_cast<int64_t>(probs.size()) / plan.manifest.num_classes;
+    collected.Append(probs, plan.manifest.num_classes, binary);
     progress.Update(collected.rows);
     return pending.Ready(probs);
   };
@@ -222,13 +239,10 @@ Result<metrics::Evaluation> ComputeMetrics(const Plan& plan, const Collected& co
                                            const EvalConfig& config) {
   metrics::Options options;
   options.thresholds = config.thresholds;
-  const int k = plan.manifest.num_classes;
   if (plan.manifest.task == bundle::Task::kBinary) {
-    std::vector<double> scores(collected.rows);
-    for (int64_t r = 0; r < collected.rows; ++r) scores[r] = collected.probabilities[r * k + 1];
-    return metrics::EvaluateBinary(collected.labels, scores, options);
+    return metrics::EvaluateBinary(collected.labels, collected.scores, options);
   }
-  return metrics::EvaluateMulticlass(collected.labels, collected.probabilities, k,
+  return metrics::EvaluateMulticlass(collected.labels, collected.scores, plan.manifest.num_classes,
                                      plan.manifest.class_labels, options);
 }
 
@@ -256,8 +270,7 @@ report::RunInfo MakeRunInfo(const EvalConfig& config, const Plan& plan,
 Status WriteReportFiles(const EvalConfig& config, const Plan& plan, const Collected& collected,
                         const metrics::Evaluation& evaluation, const report::RunInfo& run) {
   report::Predictions predictions{plan.manifest.task == bundle::Task::kBinary,
-                                  plan.manifest.num_classes, collected.labels,
-                                  collected.probabilities};
+                                  plan.manifest.num_classes, collected.labels, collected.scores};
   report::DataSummary summary;
   summary.class_names = plan.manifest.class_labels;
   report::ReportOptions options;
@@ -413,7 +426,7 @@ std::vector<std::string> ProbabilityColumns(const table::Reader& reader) {
 
 struct ScoredRows {
   std::vector<int32_t> labels;
-  std::vector<double> scores;  // [rows, columns]
+  std::vector<double> scores;  // [rows, score columns]
 };
 
 Result<ScoredRows> ReadScoredRows(const table::DataSource& source, const MetricsConfig& config,
@@ -481,36 +494,21 @@ Status ComputeMetricsFromFile(const MetricsConfig& config) {
     return InvalidArgument(std::to_string(class_labels.size()) + " class labels given for " +
                            std::to_string(classes) + " classes");
   }
+  // Binary: P(class 1) is the last score column, and the only one kept.
+  if (binary) score_columns = {score_columns.back()};
   VERDICT_ASSIGN_OR_RETURN(ScoredRows rows,
                            ReadScoredRows(source, config, score_columns, class_labels));
   metrics::Options options;
   options.thresholds = config.thresholds;
-  Result<metrics::Evaluation> evaluation = Status(StatusCode::kInternal, "unset");
-  if (binary) {
-    const size_t k = score_columns.size();
-    std::vector<double> p1(rows.labels.size());
-    for (size_t i = 0; i < p1.size(); ++i) p1[i] = rows.scores[i * k + (k - 1)];
-    evaluation = metrics::EvaluateBinary(rows.labels, p1, options);
-  } else {
-    evaluation =
-        metrics::EvaluateMulticlass(rows.labels, rows.scores, classes, class_labels, options);
-  }
-  if (!evaluation.ok())
+  Result<metrics::Evaluation> evaluation =
+      binary
+          ? metrics::EvaluateBinary(rows.labels, rows.scores, options)
+          : metrics::EvaluateMulticlass(rows.labels, rows.scores, classes, class_labels, options);
+  if (!evaluation.ok()) {
     return evaluation.status().WithContext("predictions '" + config.predictions + "'");
-  for (const std::string& note : evaluation->notes) LogWarning(note);
-  report::Predictions predictions{binary, classes, rows.labels, {}};
-  std::vector<double> matrix;
-  if (binary) {  // the report wants [N, 2] probabilities
-    matrix.resize(rows.labels.size() * 2);
-    const size_t k = score_columns.size();
-    for (size_t i = 0; i < rows.labels.size(); ++i) {
-      matrix[2 * i + 1] = rows.scores[i * k + (k - 1)];
-      matrix[2 * i] = 1 - matrix[2 * i + 1];
-    }
-    predictions.probabilities = matrix;
-  } else {
-    predictions.probabilities = rows.scores;
   }
+  for (const std::string& note : evaluation->notes) LogWarning(note);
+  report::Predictions predictions{binary, classes, rows.labels, rows.scores};
   report::DataSummary summary;
   summary.class_names = class_labels;
   report::RunInfo run;

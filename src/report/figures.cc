@@ -32,7 +32,7 @@ Result<plot::NamedCurve> LegendCurve(const metrics::Evaluation& evaluation,
 }
 
 double Score(const Predictions& predictions, size_t row) {
-  return predictions.probabilities[row * predictions.num_classes + 1];
+  return predictions.probabilities[row];  // binary: one score per row
 }
 
 std::vector<plot::ScoreGroup> ScoresByTrueClass(const Predictions& predictions,

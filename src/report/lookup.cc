@@ -36,10 +36,11 @@ Status CheckPredictions(const Predictions& predictions) {
   }
   const size_t rows = predictions.labels.size();
   if (rows == 0) return InvalidArgument("report: no rows");
-  if (predictions.probabilities.size() != rows * static_cast<size_t>(k)) {
+  const size_t per_row = predictions.binary ? 1 : static_cast<size_t>(k);
+  if (predictions.probabilities.size() != rows * per_row) {
     return InvalidArgument("report: " + std::to_string(predictions.probabilities.size()) +
                            " probabilities for " + std::to_string(rows) + " rows of " +
-                           std::to_string(k) + " classes");
+                           std::to_string(per_row) + " values");
   }
   for (size_t row = 0; row < rows; ++row) {
     if (predictions.labels[row] < 0 || predictions.labels[row] >= k) {
@@ -50,7 +51,7 @@ Status CheckPredictions(const Predictions& predictions) {
   }
   for (size_t i = 0; i < predictions.probabilities.size(); ++i) {
     if (!std::isfinite(predictions.probabilities[i])) {
-      return InvalidArgument("report: row " + std::to_string(i / k) +
+      return InvalidArgument("report: row " + std::to_string(i / per_row) +
                              " has a non-finite probability");
     }
   }

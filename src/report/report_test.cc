@@ -119,9 +119,10 @@ bool HasColorNear(const Image& image, double x, double y, plot::Color color) {
 struct Rows {
   std::vector<int32_t> labels;
   std::vector<double> probabilities;
+  std::vector<double> scores;  // binary: P(class 1)
   int k = 2;
 
-  Predictions View() const { return {k == 2, k, labels, probabilities}; }
+  Predictions View() const { return {k == 2, k, labels, k == 2 ? scores : probabilities}; }
 };
 
 Rows MakeRows(int64_t n, int k, double signal, uint64_t seed) {
@@ -136,6 +137,7 @@ Rows MakeRows(int64_t n, int k, double signal, uint64_t seed) {
     double total = 0;
     for (int c = 0; c < k; ++c) total += raw[c] = uniform(rng) + (c == label ? signal : 0.0);
     for (int c = 0; c < k; ++c) rows.probabilities.push_back(raw[c] / total);
+    if (k == 2) rows.scores.push_back(rows.probabilities.back());
   }
   return rows;
 }
@@ -143,9 +145,7 @@ Rows MakeRows(int64_t n, int k, double signal, uint64_t seed) {
 metrics::Evaluation Evaluate(const Rows& rows, const std::vector<std::string>& class_names) {
   metrics::Options options;
   if (rows.k == 2) {
-    std::vector<double> scores;
-    for (size_t i = 0; i < rows.labels.size(); ++i) scores.push_back(rows.probabilities[2 * i + 1]);
-    return *metrics::EvaluateBinary(rows.labels, scores, options);
+    return *metrics::EvaluateBinary(rows.labels, rows.scores, options);
   }
   return *metrics::EvaluateMulticlass(rows.labels, rows.probabilities, rows.k, class_names,
                                       options);
