@@ -39,11 +39,12 @@ std::vector<std::string> NumericSpellings(std::string_view cell) {
   return spellings;
 }
 
-Result<std::vector<float>> EncodeRisk(const table::Batch& batch,
-                                      const bundle::TabularField& field) {
+Result<std::vector<float>> EncodeRisk(const table::Batch& batch, const bundle::TabularField& field,
+                                      int64_t& missing) {
   VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(field.name));
   std::vector<float> values(cells.size());
   for (size_t i = 0; i < cells.size(); ++i) {
+    missing += !cells[i].has_value();
     std::optional<double> risk = LookupRisk(*field.risk_table, cells[i]);
     values[i] = static_cast<float>(risk ? *risk : field.risk_table->default_bin);
   }
@@ -51,13 +52,14 @@ Result<std::vector<float>> EncodeRisk(const table::Batch& batch,
 }
 
 Result<std::vector<float>> EncodeNumeric(const table::Batch& batch,
-                                         const bundle::TabularField& field) {
+                                         const bundle::TabularField& field, int64_t& missing) {
   VERDICT_ASSIGN_OR_RETURN(std::vector<double> numbers, batch.Numbers(field.name));
   std::vector<float> values(numbers.size());
   for (size_t i = 0; i < numbers.size(); ++i) {
     double x = numbers[i];
     if (std::isnan(x)) {
       x = field.missing_value;
+      ++missing;
     } else if (std::isinf(x)) {
       return InvalidData(batch.Where(field.name, static_cast<int64_t>(i)) + ": value is infinite");
     }
@@ -181,14 +183,15 @@ Result<FeatureColumn> Encoder::EncodeInput(const table::Batch& batch,
     case bundle::InputKind::kTabular: {
       const bundle::TabularField& field = FieldOf(manifest_, input.field);
       if (field.risk_table) {
-        VERDICT_ASSIGN_OR_RETURN(column.values, EncodeRisk(batch, field));
+        VERDICT_ASSIGN_OR_RETURN(column.values, EncodeRisk(batch, field, column.missing));
       } else {
-        VERDICT_ASSIGN_OR_RETURN(column.values, EncodeNumeric(batch, field));
+        VERDICT_ASSIGN_OR_RETURN(column.values, EncodeNumeric(batch, field, column.missing));
       }
       break;
     }
     case bundle::InputKind::kTextIds: {
       VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(input.field));
+      for (const auto& cell : cells) column.missing += !cell.has_value();
       column.chunks = EncodeText(input.field, cells);
       for (const auto& text : text_) {
         if (text->field == input.field) column.pad_id = std::max(text->tokenizer->pad_id(), 0);

@@ -38,6 +38,9 @@ struct FeatureColumn {
   // from the text_ids input of the same field (1 for each id, 0 for padding).
   std::vector<ChunkIds> chunks;
   int32_t pad_id = 0;  // text_ids inputs: the tokenizer's pad id, for padding inside a chunk
+  // Cells of the input's field that were missing in the batch Encode() read (data summary);
+  // Append and DropFront leave it alone.
+  int64_t missing = 0;
 };
 
 // The model inputs of some rows, in bundle input order.

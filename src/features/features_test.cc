@@ -56,6 +56,8 @@ TEST(Encoder, TabularAndRiskFields) {
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ(rows->columns[0].values, (std::vector<float>{2.5f, -1.0f, -1.0f}));
   EXPECT_EQ(rows->columns[1].values, (std::vector<float>{0.25f, 0.1f, 0.1f}));
+  EXPECT_EQ(rows->columns[0].missing, 2);  // "" and "nan"
+  EXPECT_EQ(rows->columns[1].missing, 1);
   auto labels = encoder->EncodeLabels(batch, "label");
   ASSERT_TRUE(labels.ok());
   EXPECT_EQ(*labels, (std::vector<int32_t>{0, 2, 1}));
