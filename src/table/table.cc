@@ -255,6 +255,12 @@ Result<std::vector<std::optional<std::string>>> Batch::Strings(const std::string
 struct Reader::State {
   DataSource source;
   ReadOptions options;
+  // Progress: the size of every file (bytes, or rows for Parquet) and how much of the finished
+  // files that makes.
+  std::vector<int64_t> file_sizes;
+  int64_t total_size = 0;
+  int64_t finished_size = 0;
+  std::shared_ptr<arrow::csv::StreamingReader> csv;  // the current CSV reader, for bytes_read()
   std::vector<std::string> column_names;
   size_t next_file = 0;
   std::string current_file;
@@ -313,8 +319,9 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
     }
   }
   convert.include_columns = state.options.columns;
-  VERDICT_ASSIGN_OR_RETURN(state.batches, MakeCsvReader(file, state.source.format,
-                                                        state.options.csv_block_bytes, convert));
+  VERDICT_ASSIGN_OR_RETURN(
+      state.csv, MakeCsvReader(file, state.source.format, state.options.csv_block_bytes, convert));
+  state.batches = state.csv;
   return Status::Ok();
 }
 
@@ -360,6 +367,7 @@ Status OpenFile(Reader::State& state, const std::string& file) {
   state.current_file = file;
   state.rows_in_file = 0;
   state.batches.reset();
+  state.csv.reset();
   state.parquet_file.reset();
   VERDICT_RETURN_IF_ERROR(state.source.format == Format::kParquet ? OpenParquet(state, file)
                                                                   : OpenCsv(state, file));
@@ -379,6 +387,26 @@ Status OpenFile(Reader::State& state, const std::string& file) {
   return Status::Ok();
 }
 
+// Sizes for Fraction(): bytes of CSV/TSV files, rows of Parquet files (from their footers).
+Status MeasureFiles(Reader::State& state) {
+  for (const std::string& file : state.source.files) {
+    int64_t size = 0;
+    if (state.source.format == Format::kParquet) {
+      try {
+        size = parquet::ParquetFileReader::OpenFile(file)->metadata()->num_rows();
+      } catch (const parquet::ParquetException& e) {
+        return InvalidData("cannot read Parquet file '" + file + "': " + e.what());
+      }
+    } else {
+      std::error_code ec;
+      size = static_cast<int64_t>(fs::file_size(file, ec));
+    }
+    state.file_sizes.push_back(size);
+    state.total_size += size;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Reader::Reader(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -392,11 +420,20 @@ Result<Reader> Reader::Open(const DataSource& source, const ReadOptions& options
   state->source = source;
   state->options = options;
   VERDICT_RETURN_IF_ERROR(OpenFile(*state, source.files.front()));
+  VERDICT_RETURN_IF_ERROR(MeasureFiles(*state));
   state->next_file = 1;
   return Reader(std::move(state));
 }
 
 const std::vector<std::string>& Reader::column_names() const { return state_->column_names; }
+
+double Reader::Fraction() const {
+  const State& s = *state_;
+  if (s.total_size <= 0 || s.finished_size >= s.total_size) return 1.0;
+  int64_t current = s.csv != nullptr ? s.csv->bytes_read() : s.rows_in_file;
+  current = std::min(current, s.file_sizes[s.next_file - 1]);
+  return static_cast<double>(s.finished_size + current) / static_cast<double>(s.total_size);
+}
 
 bool Reader::HasColumn(const std::string& column) const {
   const auto& names = state_->column_names;
@@ -427,6 +464,7 @@ Result<std::optional<Batch>> Reader::Next() {
       s.rows_in_file += impl->batch->num_rows();
       return std::optional<Batch>(Batch(std::move(impl)));
     }
+    s.finished_size += s.file_sizes[s.next_file - 1];
     if (s.next_file >= s.source.files.size()) return std::optional<Batch>();
     VERDICT_RETURN_IF_ERROR(OpenFile(s, s.source.files[s.next_file++]));
   }

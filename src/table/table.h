@@ -102,6 +102,9 @@ class Reader {
   bool HasColumn(const std::string& column) const;
   // The next batch, or std::nullopt when every file has been read.
   Result<std::optional<Batch>> Next();
+  // How much of the data has been read, in [0, 1]: bytes for CSV/TSV (file sizes), rows for
+  // Parquet (file metadata). For progress reports.
+  double Fraction() const;
 
   struct State;
 

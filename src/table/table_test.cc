@@ -124,6 +124,12 @@ TEST(Shards, FolderIsReadInSortedOrder) {
   WriteText(dir + "/part-1.csv", "id,x\n3,3\n");
   WriteText(dir + "/part-0.csv", "id,x\n1,1\n2,2\n");
   WriteText(dir + "/_SUCCESS", "");
+  auto reader = Reader::Open(*ResolveDataSource(dir));
+  ASSERT_TRUE(reader.ok());
+  EXPECT_LT(reader->Fraction(), 1.0);
+  while (reader->Next()->has_value()) {
+  }
+  EXPECT_EQ(reader->Fraction(), 1.0);
   auto batches = ReadAll(dir);
   ASSERT_EQ(batches.size(), 2u);
   EXPECT_EQ(*batches[0].Strings("id")->at(0), "1");
