@@ -2,6 +2,7 @@
 // default; see docs/configuration.md) and calls one pipeline function.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,35 @@ Result<std::vector<double>> ParseThresholds(const std::string& text) {
 struct EvalFlags {
   pipeline::EvalConfig config;
   std::string thresholds = "0.3,0.5,0.7";
+  std::string previous_score_field;
 };
+
+// The comparison options `eval` and `metrics` share (docs/comparison.md).
+void AddComparisonOptions(CLI::App* command, pipeline::ComparisonConfig& c) {
+  command
+      ->add_option("--comparison-metrics", c.comparison_metrics,
+                   "all or basic: the comparison keys; any other value skips them")
+      ->envname("COMPARISON_METRICS")
+      ->capture_default_str();
+  command
+      ->add_option("--statistical-tests", c.statistical_tests,
+                   "true/false: McNemar, paired t, Wilcoxon, DeLong, bootstrap and the decision")
+      ->envname("STATISTICAL_TESTS")
+      ->capture_default_str();
+  command->add_option("--comparison-plots", c.plots, "true/false: the comparison plots")
+      ->envname("COMPARISON_PLOTS")
+      ->capture_default_str();
+  command
+      ->add_option("--margin", c.margin,
+                   "Non-inferiority margin of the decision, in metric units (>= 0)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--bootstrap-resamples", c.bootstrap_resamples,
+                   "Paired bootstrap resamples (0: the default, 1000)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
 
 void AddEvalCommand(CLI::App& app, EvalFlags& flags) {
   CLI::App* eval = app.add_subcommand(
@@ -88,6 +117,19 @@ void AddEvalCommand(CLI::App& app, EvalFlags& flags) {
                    "Accepted for the seed's interface; logged");
   eval->add_flag("!--no-plots", c.plots,
                  "Skip the JPG plots (report.html is still written, without charts)");
+  eval->add_option("--num-workers", c.num_workers, "Text preprocessing threads (0: one per core)")
+      ->envname("NUM_WORKERS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  eval->add_option("--comparison-mode", c.comparison_mode,
+                   "true/false: compare with the previous model's scores")
+      ->envname("COMPARISON_MODE")
+      ->capture_default_str();
+  eval->add_option("--previous-score-field", flags.previous_score_field,
+                   "Previous model's score column (binary: P(class 1); multiclass: K "
+                   "comma-separated columns)")
+      ->envname("PREVIOUS_SCORE_FIELD");
+  AddComparisonOptions(eval, c.comparison);
 }
 
 int Fail(const Status& status) {
@@ -131,6 +173,11 @@ int Main(int argc, char** argv) {
   metrics->add_option("--thresholds", metrics_thresholds, "Thresholds for f1/precision/recall_at_T")
       ->envname("VERDICT_THRESHOLDS")
       ->capture_default_str();
+  std::string metrics_previous;
+  metrics->add_option("--previous-score-col", metrics_previous,
+                      "Comparison mode: the previous model's score column (binary) or K "
+                      "comma-separated columns (multiclass)");
+  AddComparisonOptions(metrics, metrics_config.comparison);
 
   std::string inspect_dir;
   CLI::App* inspect = app.add_subcommand("inspect", "Validate a model bundle and describe it");
@@ -138,6 +185,7 @@ int Main(int argc, char** argv) {
 
   std::string features_model, features_data, features_out;
   int64_t features_max_rows = 0;
+  int features_num_workers = 0;
   CLI::App* features = app.add_subcommand(
       "features",
       "Write the model inputs computed for each row as .npy files (used by verdict-export)");
@@ -145,6 +193,42 @@ int Main(int argc, char** argv) {
   features->add_option("--data", features_data, "Data file or folder")->required();
   features->add_option("--out", features_out, "Output directory")->required();
   features->add_option("--max-rows", features_max_rows, "Rows to process (0: all)")
+      ->capture_default_str();
+  features
+      ->add_option("--num-workers", features_num_workers,
+                   "Text preprocessing threads (0: one per core)")
+      ->envname("NUM_WORKERS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+
+  std::string tokenize_path;
+  size_t tokenize_max_length = 0;
+  CLI::App* tokenize = app.add_subcommand(
+      "tokenize", "Token ids of JSON strings read one per line from stdin ([CLS] ... [SEP])");
+  tokenize->add_option("--tokenizer", tokenize_path, "tokenizer.json, a folder, or vocab.txt")
+      ->required();
+  tokenize->add_option("--max-length", tokenize_max_length,
+                       "Truncate to this many tokens (0: no limit)");
+
+  pipeline::PreprocessConfig preprocess_config;
+  std::string preprocess_steps;
+  CLI::App* preprocess = app.add_subcommand(
+      "preprocess",
+      "Run text steps on JSON strings read one per line from stdin; one JSON object out per line");
+  preprocess->add_option("--model-dir", preprocess_config.model_dir,
+                         "Bundle whose text field to use");
+  preprocess->add_option("--field", preprocess_config.field, "Text field of the bundle");
+  preprocess->add_option("--steps", preprocess_steps,
+                         "Comma-separated steps (instead of a bundle)");
+  preprocess->add_option("--tokenizer", preprocess_config.tokenizer,
+                         "tokenizer.json (with --steps)");
+  preprocess->add_option("--max-sen-len", preprocess_config.max_sen_len, "Tokens per chunk")
+      ->capture_default_str();
+  preprocess->add_flag("--chunk-truncate", preprocess_config.chunk_truncate,
+                       "Stop after --max-total-chunks chunks");
+  preprocess
+      ->add_option("--max-total-chunks", preprocess_config.max_total_chunks,
+                   "Chunk limit with --chunk-truncate")
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
@@ -161,6 +245,10 @@ int Main(int argc, char** argv) {
       return Fail(status);
     }
     eval_flags.config.thresholds = *thresholds;
+    if (!eval_flags.previous_score_field.empty()) {
+      eval_flags.config.comparison.previous_score_columns =
+          Split(eval_flags.previous_score_field, ',');
+    }
     Status status = pipeline::RunEval(eval_flags.config);
     return status.ok() ? 0 : Fail(status);
   }
@@ -178,7 +266,23 @@ int Main(int argc, char** argv) {
     Result<std::vector<double>> thresholds = ParseThresholds(metrics_thresholds);
     if (!thresholds.ok()) return Fail(thresholds.status());
     metrics_config.thresholds = *thresholds;
+    if (!metrics_previous.empty()) {
+      metrics_config.comparison.previous_score_columns = Split(metrics_previous, ',');
+    }
     Status status = pipeline::RunMetrics(metrics_config);
+    return status.ok() ? 0 : Fail(status);
+  }
+  if (app.got_subcommand("tokenize")) {
+    Status status = pipeline::RunTokenize(tokenize_path, tokenize_max_length, std::cin, std::cout);
+    return status.ok() ? 0 : Fail(status);
+  }
+  if (app.got_subcommand("preprocess")) {
+    if (preprocess_config.model_dir.empty() == preprocess_steps.empty()) {
+      return Fail(
+          InvalidArgument("verdict preprocess needs either --model-dir with --field, or --steps"));
+    }
+    if (!preprocess_steps.empty()) preprocess_config.steps = Split(preprocess_steps, ',');
+    Status status = pipeline::RunPreprocess(preprocess_config, std::cin, std::cout);
     return status.ok() ? 0 : Fail(status);
   }
   if (app.got_subcommand("inspect")) {
@@ -188,8 +292,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("features")) {
-    Status status =
-        pipeline::WriteFeatures(features_model, features_data, features_out, features_max_rows);
+    Status status = pipeline::WriteFeatures(features_model, features_data, features_out,
+                                            features_max_rows, features_num_workers);
     return status.ok() ? 0 : Fail(status);
   }
   return kExitFailure;

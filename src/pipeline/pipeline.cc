@@ -6,8 +6,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 
 #include "bundle/bundle.h"
+#include "comparison/comparison.h"
 #include "features/features.h"
 #include "infer/infer.h"
 #include "metrics/metrics.h"
@@ -35,6 +37,9 @@ struct Plan {
   std::string id_column;             // empty: no id column in the data
   std::string label_column;          // empty: no label column (scoring only)
   std::vector<std::string> columns;  // columns to read
+  // Comparison mode: the previous model's score columns (binary: P(class 1); multiclass: one per
+  // class). Empty: standard mode.
+  std::vector<std::string> previous_columns;
   bundle::Device device;
   int batch_size = 64;
 };
@@ -74,6 +79,47 @@ Result<std::string> ChooseColumn(const table::Reader& probe, const std::string& 
   return std::string();
 }
 
+// Binary: one previous score column, P(class 1); multiclass: K columns, one per class.
+Status CheckPreviousColumnCount(const std::vector<std::string>& columns, bool binary,
+                                int num_classes) {
+  const size_t expected = binary ? 1 : static_cast<size_t>(num_classes);
+  if (columns.size() == expected) return Status::Ok();
+  std::string names;
+  for (const std::string& column : columns) names += (names.empty() ? "" : ",") + column;
+  return InvalidArgument("the previous score field names " + std::to_string(columns.size()) +
+                         " column(s) (" + names + "); a " +
+                         (binary ? std::string("binary model needs 1, P(class 1)")
+                                 : std::to_string(num_classes) + "-class model needs " +
+                                       std::to_string(num_classes) + ", one per class"));
+}
+
+// Comparison mode is on only when asked for, its columns exist and the data has labels (seed
+// §10.1); otherwise a warning and standard mode.
+Result<std::vector<std::string>> ChoosePreviousColumns(const EvalConfig& config,
+                                                       const table::Reader& probe,
+                                                       const Plan& plan) {
+  const std::vector<std::string> standard_mode;
+  if (!config.comparison_mode) return standard_mode;
+  const std::vector<std::string>& columns = config.comparison.previous_score_columns;
+  if (columns.empty()) {
+    LogWarning("COMPARISON_MODE is true but PREVIOUS_SCORE_FIELD is empty: standard mode");
+    return standard_mode;
+  }
+  for (const std::string& column : columns) {
+    if (!probe.HasColumn(column)) {
+      LogWarning("the data has no previous score column '" + column + "': standard mode");
+      return standard_mode;
+    }
+  }
+  if (plan.label_column.empty()) {
+    LogWarning("comparison mode needs a label column: standard mode");
+    return standard_mode;
+  }
+  VERDICT_RETURN_IF_ERROR(CheckPreviousColumnCount(
+      columns, plan.manifest.task == bundle::Task::kBinary, plan.manifest.num_classes));
+  return columns;
+}
+
 Result<Plan> MakePlan(const EvalConfig& config, const features::Encoder& encoder,
                       bundle::Manifest manifest) {
   Plan plan;
@@ -90,8 +136,11 @@ Result<Plan> MakePlan(const EvalConfig& config, const features::Encoder& encoder
                            ChooseColumn(probe, config.id_field, plan.manifest.id_field, "id"));
   VERDICT_ASSIGN_OR_RETURN(plan.label_column, ChooseColumn(probe, config.label_field,
                                                            plan.manifest.label_field, "label"));
+  VERDICT_ASSIGN_OR_RETURN(plan.previous_columns, ChoosePreviousColumns(config, probe, plan));
   plan.columns = encoder.RequiredColumns();
-  for (const std::string& extra : {plan.id_column, plan.label_column}) {
+  std::vector<std::string> extras = {plan.id_column, plan.label_column};
+  extras.insert(extras.end(), plan.previous_columns.begin(), plan.previous_columns.end());
+  for (const std::string& extra : extras) {
     if (!extra.empty() &&
         std::find(plan.columns.begin(), plan.columns.end(), extra) == plan.columns.end()) {
       plan.columns.push_back(extra);
@@ -101,10 +150,11 @@ Result<Plan> MakePlan(const EvalConfig& config, const features::Encoder& encoder
   if (!config.output_format.empty()) {
     VERDICT_ASSIGN_OR_RETURN(plan.output_format, table::ParseFormat(config.output_format));
   }
-  plan.predictions_path =
-      (fs::path(config.output_dir) /
-       ("eval_predictions." + std::string(table::FormatName(plan.output_format))))
-          .string();
+  plan.predictions_path = (fs::path(config.output_dir) /
+                           ((plan.previous_columns.empty() ? "eval_predictions."
+                                                           : "eval_predictions_with_comparison.") +
+                            std::string(table::FormatName(plan.output_format))))
+                              .string();
   VERDICT_ASSIGN_OR_RETURN(plan.device, ChooseDevice(config));
   plan.batch_size = config.batch_size > 0 ? config.batch_size : plan.manifest.batch_size;
   return plan;
@@ -117,6 +167,8 @@ struct Collected {
   int64_t rows = 0;
   std::vector<int32_t> labels;
   std::vector<double> scores;
+  std::vector<double> previous;  // comparison mode: [rows, previous columns]; NaN when missing
+  std::vector<std::string> ids;  // comparison mode with an id column
 
   void Append(const std::vector<float>& probabilities, int num_classes, bool binary) {
     const size_t n = probabilities.size() / num_classes;
@@ -133,19 +185,57 @@ struct Collected {
   }
 };
 
-std::vector<table::OutputColumn> PredictionColumns(const Plan& plan,
-                                                   const std::vector<float>& probs, int64_t rows) {
+Status CollectPrevious(const Plan& plan, const table::Batch& batch, Collected& collected) {
+  const size_t p = plan.previous_columns.size();
+  const size_t base = collected.previous.size();
+  collected.previous.resize(base + static_cast<size_t>(batch.num_rows()) * p);
+  for (size_t c = 0; c < p; ++c) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<double> values, batch.Numbers(plan.previous_columns[c]));
+    for (size_t i = 0; i < values.size(); ++i) collected.previous[base + i * p + c] = values[i];
+  }
+  if (plan.id_column.empty()) return Status::Ok();
+  VERDICT_ASSIGN_OR_RETURN(auto ids, batch.Strings(plan.id_column));
+  for (const std::optional<std::string>& id : ids) collected.ids.push_back(id.value_or(""));
+  return Status::Ok();
+}
+
+// Comparison mode (seed §10.2): the previous score(s) as read and, binary, new P(class 1) minus
+// the previous score.
+Status AppendPreviousColumns(const Plan& plan, const table::Batch& batch,
+                             const std::vector<float>& probs, int64_t rows,
+                             std::vector<table::OutputColumn>& columns) {
+  if (plan.previous_columns.size() > 1) {
+    for (size_t c = 0; c < plan.previous_columns.size(); ++c) {
+      columns.push_back(
+          {"previous_model_prob_class_" + std::to_string(c), plan.previous_columns[c], {}, false});
+    }
+    return Status::Ok();
+  }
+  columns.push_back({"previous_model_score", plan.previous_columns[0], {}, false});
+  VERDICT_ASSIGN_OR_RETURN(std::vector<double> previous, batch.Numbers(plan.previous_columns[0]));
+  table::OutputColumn difference{"score_difference", "", std::vector<double>(rows), false};
+  for (int64_t r = 0; r < rows; ++r) difference.values[r] = probs[r * 2 + 1] - previous[r];
+  columns.push_back(std::move(difference));
+  return Status::Ok();
+}
+
+Result<std::vector<table::OutputColumn>> PredictionColumns(const Plan& plan,
+                                                           const table::Batch& batch,
+                                                           const std::vector<float>& probs) {
+  const int64_t rows = batch.num_rows();
   std::vector<table::OutputColumn> columns;
   if (!plan.id_column.empty()) columns.push_back({plan.id_column, plan.id_column, {}, false});
   if (!plan.label_column.empty())
     columns.push_back({plan.label_column, plan.label_column, {}, false});
+  const bool comparing = !plan.previous_columns.empty();
+  const std::string prefix = comparing ? "new_model_prob_class_" : "prob_class_";
   const int k = plan.manifest.num_classes;
   for (int c = 0; c < k; ++c) {
-    table::OutputColumn column{"prob_class_" + std::to_string(c), "", std::vector<double>(rows),
-                               true};
+    table::OutputColumn column{prefix + std::to_string(c), "", std::vector<double>(rows), true};
     for (int64_t r = 0; r < rows; ++r) column.values[r] = probs[r * k + c];
     columns.push_back(std::move(column));
   }
+  if (comparing) VERDICT_RETURN_IF_ERROR(AppendPreviousColumns(plan, batch, probs, rows, columns));
   return columns;
 }
 
@@ -182,8 +272,9 @@ class PendingWrites {
       const auto rows = static_cast<size_t>(batches_.front().num_rows());
       if (ready_.size() - used < rows * k) break;
       std::vector<float> probs(ready_.begin() + used, ready_.begin() + used + rows * k);
-      VERDICT_RETURN_IF_ERROR(writer_.Write(
-          batches_.front(), PredictionColumns(plan_, probs, static_cast<int64_t>(rows))));
+      VERDICT_ASSIGN_OR_RETURN(std::vector<table::OutputColumn> columns,
+                               PredictionColumns(plan_, batches_.front(), probs));
+      VERDICT_RETURN_IF_ERROR(writer_.Write(batches_.front(), columns));
       used += rows * k;
       batches_.erase(batches_.begin());
     }
@@ -223,6 +314,8 @@ Result<Collected> PredictAll(const Plan& plan, const features::Encoder& encoder,
                                encoder.EncodeLabels(*batch, plan.label_column));
       collected.labels.insert(collected.labels.end(), labels.begin(), labels.end());
     }
+    if (!plan.previous_columns.empty())
+      VERDICT_RETURN_IF_ERROR(CollectPrevious(plan, *batch, collected));
     pending.Add(std::move(*batch));
     VERDICT_ASSIGN_OR_RETURN(std::vector<float> probs, stream.Add(std::move(rows)));
     VERDICT_RETURN_IF_ERROR(take(probs));
@@ -254,6 +347,86 @@ std::string SkippedMetricsSummary(const Plan& plan) {
          "; predictions were written to " + plan.predictions_path + "\n";
 }
 
+// What comparison mode needs of the evaluated rows.
+struct ComparisonRows {
+  std::span<const int32_t> labels;
+  std::span<const double> scores;    // binary: P(class 1) per row; multiclass: [N, K]
+  std::span<const double> previous;  // [N] (binary) or [N, K]; NaN: no previous score
+  int num_classes = 2;
+  std::vector<std::string> class_names;
+  std::span<const std::string> ids;  // empty: row numbers
+};
+
+comparison::Options MakeComparisonOptions(const ComparisonConfig& config, bool plots) {
+  comparison::Options options;
+  options.comparison_metrics = comparison::ComparisonMetricsEnabled(config.comparison_metrics);
+  options.statistical_tests = config.statistical_tests;
+  options.plots = plots && config.plots;
+  options.margin = config.margin;
+  if (config.bootstrap_resamples > 0) options.bootstrap_resamples = config.bootstrap_resamples;
+  return options;
+}
+
+// Compares the rows that have a previous score (the others are counted), writes the comparison
+// files into `metrics_dir`, appends the numeric keys to `evaluation` and returns the string keys
+// and the report.html section.
+Result<report::ReportExtras> CompareWithPrevious(const ComparisonRows& rows,
+                                                 const ComparisonConfig& config, bool plots,
+                                                 const std::string& metrics_dir,
+                                                 metrics::Evaluation& evaluation) {
+  const int k = rows.num_classes;
+  const bool binary = k == 2 && rows.scores.size() == rows.labels.size();
+  const size_t p = binary ? 1 : static_cast<size_t>(k);
+  std::vector<int32_t> labels;
+  std::vector<double> new_probabilities, previous;
+  std::vector<std::string> ids;
+  int64_t without_previous = 0;
+  for (size_t i = 0; i < rows.labels.size(); ++i) {
+    std::span<const double> scores = rows.previous.subspan(i * p, p);
+    if (std::any_of(scores.begin(), scores.end(), [](double x) { return std::isnan(x); })) {
+      ++without_previous;
+      continue;
+    }
+    labels.push_back(rows.labels[i]);
+    previous.insert(previous.end(), scores.begin(), scores.end());
+    if (binary) {
+      new_probabilities.insert(new_probabilities.end(), {1 - rows.scores[i], rows.scores[i]});
+    } else {
+      new_probabilities.insert(new_probabilities.end(), rows.scores.begin() + i * k,
+                               rows.scores.begin() + (i + 1) * k);
+    }
+    if (!rows.ids.empty()) ids.push_back(rows.ids[i]);
+  }
+  if (without_previous > 0) {
+    LogWarning(std::to_string(without_previous) +
+               " row(s) have no previous score and are left out of the comparison");
+  }
+  if (labels.empty()) {
+    LogWarning("no row has a previous score: comparison skipped");
+    return report::ReportExtras{};
+  }
+  comparison::Input input{.labels = labels,
+                          .new_probabilities = new_probabilities,
+                          .previous_scores = previous,
+                          .num_classes = k,
+                          .class_names = rows.class_names,
+                          .ids = std::move(ids),
+                          .rows_without_previous = without_previous};
+  const comparison::Options options = MakeComparisonOptions(config, plots);
+  VERDICT_ASSIGN_OR_RETURN(comparison::Comparison result, comparison::Compare(input, options));
+  for (const std::string& note : result.notes) LogWarning(note);
+  VERDICT_RETURN_IF_ERROR(comparison::WriteOutputs(metrics_dir, input, result, options));
+  report::ReportExtras extras;
+  VERDICT_ASSIGN_OR_RETURN(extras.html_section, comparison::HtmlSection(input, result, options));
+  evaluation.metrics.insert(evaluation.metrics.end(), result.metrics.begin(), result.metrics.end());
+  for (const comparison::TextValue& text : result.text_values) {
+    extras.text_metrics.emplace_back(text.name, text.value);
+  }
+  LogInfo("compared " + std::to_string(result.rows) + " rows with the previous model" +
+          (result.decision.empty() ? std::string() : ": " + result.decision));
+  return extras;
+}
+
 report::RunInfo MakeRunInfo(const EvalConfig& config, const Plan& plan,
                             const std::string& started_at) {
   report::RunInfo run;
@@ -268,14 +441,16 @@ report::RunInfo MakeRunInfo(const EvalConfig& config, const Plan& plan,
 }
 
 Status WriteReportFiles(const EvalConfig& config, const Plan& plan, const Collected& collected,
-                        const metrics::Evaluation& evaluation, const report::RunInfo& run) {
+                        const metrics::Evaluation& evaluation, const report::RunInfo& run,
+                        const report::ReportExtras& extras) {
   report::Predictions predictions{plan.manifest.task == bundle::Task::kBinary,
                                   plan.manifest.num_classes, collected.labels, collected.scores};
   report::DataSummary summary;
   summary.class_names = plan.manifest.class_labels;
   report::ReportOptions options;
   options.plots = config.plots;
-  return report::WriteReports(config.metrics_dir, predictions, evaluation, summary, run, options);
+  return report::WriteReports(config.metrics_dir, predictions, evaluation, summary, run, options,
+                              extras);
 }
 
 Status Evaluate(const EvalConfig& config) {
@@ -283,7 +458,8 @@ Status Evaluate(const EvalConfig& config) {
   const std::string started_at = IsoTimestampMicros();
   if (!config.job_type.empty()) LogInfo("job type: " + config.job_type);
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(config.model_dir));
-  VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest));
+  VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder,
+                           features::Encoder::Create(manifest, {.threads = config.num_workers}));
   VERDICT_ASSIGN_OR_RETURN(Plan plan, MakePlan(config, encoder, std::move(manifest)));
   infer::Options infer_options{plan.batch_size, config.threads};
   VERDICT_ASSIGN_OR_RETURN(infer::Runner runner,
@@ -304,10 +480,17 @@ Status Evaluate(const EvalConfig& config) {
     VERDICT_ASSIGN_OR_RETURN(metrics::Evaluation evaluation,
                              ComputeMetrics(plan, collected, config));
     for (const std::string& note : evaluation.notes) LogWarning(note);
+    report::ReportExtras extras;
+    if (!plan.previous_columns.empty()) {
+      ComparisonRows rows{collected.labels,          collected.scores,           collected.previous,
+                          plan.manifest.num_classes, plan.manifest.class_labels, collected.ids};
+      VERDICT_ASSIGN_OR_RETURN(extras, CompareWithPrevious(rows, config.comparison, config.plots,
+                                                           config.metrics_dir, evaluation));
+    }
     report::RunInfo run = MakeRunInfo(config, plan, started_at);
     run.stage_seconds = {{"read, preprocess, predict", predict_seconds},
                          {"metrics", SecondsSince(metrics_start)}};
-    VERDICT_RETURN_IF_ERROR(WriteReportFiles(config, plan, collected, evaluation, run));
+    VERDICT_RETURN_IF_ERROR(WriteReportFiles(config, plan, collected, evaluation, run, extras));
   }
   VERDICT_RETURN_IF_ERROR(writer.Commit());
   LogInfo("wrote " + std::to_string(collected.rows) + " predictions to " + plan.predictions_path +
@@ -346,11 +529,12 @@ namespace {
 // Predictions of an earlier run in the output directory would pass for this run's.
 Status RemovePreviousPredictions(const std::string& output_dir) {
   for (table::Format format : {table::Format::kCsv, table::Format::kTsv, table::Format::kParquet}) {
-    fs::path stale =
-        fs::path(output_dir) / ("eval_predictions." + std::string(table::FormatName(format)));
-    std::error_code ec;
-    fs::remove(stale, ec);
-    if (ec) return IoError("cannot remove '" + stale.string() + "': " + ec.message());
+    for (const char* name : {"eval_predictions.", "eval_predictions_with_comparison."}) {
+      fs::path stale = fs::path(output_dir) / (name + std::string(table::FormatName(format)));
+      std::error_code ec;
+      fs::remove(stale, ec);
+      if (ec) return IoError("cannot remove '" + stale.string() + "': " + ec.message());
+    }
   }
   return Status::Ok();
 }
@@ -369,10 +553,11 @@ Status RunEval(const EvalConfig& config) {
 }
 
 Status WriteFeatures(const std::string& model_dir, const std::string& data,
-                     const std::string& out_dir, int64_t max_rows) {
+                     const std::string& out_dir, int64_t max_rows, int num_workers) {
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest,
                            bundle::LoadManifest(model_dir, /*require_model_file=*/false));
-  VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest));
+  VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder,
+                           features::Encoder::Create(manifest, {.threads = num_workers}));
   VERDICT_ASSIGN_OR_RETURN(table::DataSource source, table::ResolveDataSource(data));
   table::ReadOptions options;
   options.columns = encoder.RequiredColumns();
@@ -426,8 +611,25 @@ std::vector<std::string> ProbabilityColumns(const table::Reader& reader) {
 
 struct ScoredRows {
   std::vector<int32_t> labels;
-  std::vector<double> scores;  // [rows, score columns]
+  std::vector<double> scores;    // [rows, score columns]
+  std::vector<double> previous;  // comparison mode: [rows, previous columns]; NaN when missing
+  std::vector<std::string> ids;  // comparison mode with an id column
 };
+
+Status ReadPrevious(const MetricsConfig& config, const table::Batch& batch, ScoredRows& rows) {
+  const std::vector<std::string>& columns = config.comparison.previous_score_columns;
+  const size_t p = columns.size();
+  const size_t base = rows.previous.size();
+  rows.previous.resize(base + static_cast<size_t>(batch.num_rows()) * p);
+  for (size_t c = 0; c < p; ++c) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<double> values, batch.Numbers(columns[c]));
+    for (size_t i = 0; i < values.size(); ++i) rows.previous[base + i * p + c] = values[i];
+  }
+  if (config.id_column.empty()) return Status::Ok();
+  VERDICT_ASSIGN_OR_RETURN(auto ids, batch.Strings(config.id_column));
+  for (const std::optional<std::string>& id : ids) rows.ids.push_back(id.value_or(""));
+  return Status::Ok();
+}
 
 Result<ScoredRows> ReadScoredRows(const table::DataSource& source, const MetricsConfig& config,
                                   const std::vector<std::string>& score_columns,
@@ -436,6 +638,13 @@ Result<ScoredRows> ReadScoredRows(const table::DataSource& source, const Metrics
   options.columns = score_columns;
   options.columns.push_back(config.label_column);
   if (!config.id_column.empty()) options.columns.push_back(config.id_column);
+  const std::vector<std::string>& previous_columns = config.comparison.previous_score_columns;
+  for (const std::string& column : previous_columns) {
+    if (std::find(options.columns.begin(), options.columns.end(), column) ==
+        options.columns.end()) {
+      options.columns.push_back(column);
+    }
+  }
   VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(source, options));
   ScoredRows rows;
   const size_t k = score_columns.size();
@@ -464,6 +673,7 @@ Result<ScoredRows> ReadScoredRows(const table::DataSource& source, const Metrics
         rows.scores[base + i * k + c] = values[i];
       }
     }
+    if (!previous_columns.empty()) VERDICT_RETURN_IF_ERROR(ReadPrevious(config, *batch, rows));
   }
   if (rows.labels.empty())
     return InvalidData("predictions '" + config.predictions + "' have no rows");
@@ -479,7 +689,10 @@ Status ComputeMetricsFromFile(const MetricsConfig& config) {
     return NotFound("predictions '" + config.predictions +
                     "' have no prob_class_0.. columns; name the score columns with --score-cols");
   }
-  for (const std::string& column : {config.label_column, config.id_column}) {
+  std::vector<std::string> named = {config.label_column, config.id_column};
+  const std::vector<std::string>& previous_columns = config.comparison.previous_score_columns;
+  named.insert(named.end(), previous_columns.begin(), previous_columns.end());
+  for (const std::string& column : named) {
     if (!column.empty() && !probe.HasColumn(column)) {
       return NotFound("predictions '" + config.predictions + "' have no column '" + column + "'");
     }
@@ -493,6 +706,9 @@ Status ComputeMetricsFromFile(const MetricsConfig& config) {
   if (static_cast<int>(class_labels.size()) != classes) {
     return InvalidArgument(std::to_string(class_labels.size()) + " class labels given for " +
                            std::to_string(classes) + " classes");
+  }
+  if (!previous_columns.empty()) {
+    VERDICT_RETURN_IF_ERROR(CheckPreviousColumnCount(previous_columns, binary, classes));
   }
   // Binary: P(class 1) is the last score column, and the only one kept.
   if (binary) score_columns = {score_columns.back()};
@@ -508,6 +724,14 @@ Status ComputeMetricsFromFile(const MetricsConfig& config) {
     return evaluation.status().WithContext("predictions '" + config.predictions + "'");
   }
   for (const std::string& note : evaluation->notes) LogWarning(note);
+  report::ReportExtras extras;
+  if (!previous_columns.empty()) {
+    ComparisonRows comparison_rows{rows.labels, rows.scores,  rows.previous,
+                                   classes,     class_labels, rows.ids};
+    VERDICT_ASSIGN_OR_RETURN(extras,
+                             CompareWithPrevious(comparison_rows, config.comparison, config.plots,
+                                                 config.output_dir, *evaluation));
+  }
   report::Predictions predictions{binary, classes, rows.labels, rows.scores};
   report::DataSummary summary;
   summary.class_names = class_labels;
@@ -518,7 +742,7 @@ Status ComputeMetricsFromFile(const MetricsConfig& config) {
   report::ReportOptions report_options;
   report_options.plots = config.plots;
   VERDICT_RETURN_IF_ERROR(report::WriteReports(config.output_dir, predictions, *evaluation, summary,
-                                               run, report_options));
+                                               run, report_options, extras));
   LogInfo("metrics of " + std::to_string(rows.labels.size()) + " rows written to " +
           config.output_dir);
   return Status::Ok();

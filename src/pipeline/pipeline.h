@@ -9,6 +9,7 @@
 //   Status status = pipeline::RunEval(config);   // writes _FAILURE itself when it fails
 #pragma once
 
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,18 @@
 #include "core/core.h"
 
 namespace verdict::pipeline {
+
+// Comparison mode (docs/comparison.md): the new model against a previous model's scores.
+struct ComparisonConfig {
+  // Binary: one column, P(class 1) of the previous model; multiclass: K columns, in class order.
+  // Empty: standard mode.
+  std::vector<std::string> previous_score_columns;
+  std::string comparison_metrics = "all";  // all | basic; other values skip the comparison keys
+  bool statistical_tests = true;
+  bool plots = true;
+  double margin = 0;            // non-inferiority margin of the decision
+  int bootstrap_resamples = 0;  // 0: the comparison stage's default
+};
 
 struct EvalConfig {
   std::string model_dir;
@@ -28,15 +41,21 @@ struct EvalConfig {
   std::string accelerator = "auto";  // auto | cpu | gpu
   int batch_size = 0;                // 0: the bundle's
   int threads = 0;                   // 0: LibTorch's default
+  int num_workers = 0;               // text preprocessing threads; 0: one per core
   std::string output_format;         // empty: the input's
   std::vector<double> thresholds = {0.3, 0.5, 0.7};
   bool plots = true;  // JPG plots and charts in report.html
   std::string job_type;
+  // COMPARISON_MODE: on only when the previous score columns exist in the data and it has labels;
+  // otherwise a warning and standard mode.
+  bool comparison_mode = false;
+  ComparisonConfig comparison;
 };
 
 // Runs one evaluation. On success the metrics directory holds metrics.json,
-// metrics_summary.txt, _SUCCESS and _HEALTH, and the output directory the predictions; on failure
-// it holds _FAILURE and no _SUCCESS, and no predictions file is left behind.
+// metrics_summary.txt, _SUCCESS and _HEALTH, and the output directory the predictions
+// (eval_predictions_with_comparison.<ext> and the comparison outputs in comparison mode); on
+// failure it holds _FAILURE and no _SUCCESS, and no predictions file is left behind.
 Status RunEval(const EvalConfig& config);
 
 // `verdict metrics`: the metrics of an existing predictions file of any model.
@@ -49,6 +68,7 @@ struct MetricsConfig {
   std::string output_dir = ".";
   std::vector<double> thresholds = {0.3, 0.5, 0.7};
   bool plots = true;
+  ComparisonConfig comparison;  // previous_score_columns non-empty: comparison mode
 };
 
 // Computes metrics.json, metrics_summary.txt, the plots and report.html (and the markers) into
@@ -66,11 +86,35 @@ Status RecordFailure(const std::string& metrics_dir, const Status& error);
 // Writes every model input of every row of `data`, computed as `eval` would, as one NumPy .npy
 // file per input (named after the input) into `out_dir`, for at most `max_rows` rows (0: all). The
 // exporter uses this to build example batches with the engine's own preprocessing; the bundle's
-// model file need not exist yet.
+// model file need not exist yet. `num_workers`: text preprocessing threads (0: one per core).
 Status WriteFeatures(const std::string& model_dir, const std::string& data,
-                     const std::string& out_dir, int64_t max_rows);
+                     const std::string& out_dir, int64_t max_rows, int num_workers = 0);
 
 // Validates a bundle (manifest and model file) and returns its description.
 Result<std::string> Inspect(const std::string& model_dir);
+
+}  // namespace verdict::pipeline
+
+namespace verdict::pipeline {
+
+// `verdict tokenize`: reads one JSON-encoded string per line from `in` and writes one JSON array
+// of token ids per line ([CLS] ... [SEP], no padding; truncated to `max_length` when > 0).
+Status RunTokenize(const std::string& tokenizer_path, size_t max_length, std::istream& in,
+                   std::ostream& out);
+
+// `verdict preprocess`: the text steps of a bundle's field (model_dir + field) or given directly
+// (steps, tokenizer, max_sen_len, ...). Reads one JSON-encoded string per line and writes one JSON
+// object per line: {"chunks": [...], "input_ids": [[...], ...], "attention_mask": [[...], ...]},
+// the chunk texts and the seed tokenizer step's output per chunk (padded to max_sen_len).
+struct PreprocessConfig {
+  std::string model_dir;
+  std::string field;
+  std::vector<std::string> steps;
+  std::string tokenizer;
+  int max_sen_len = 512;
+  bool chunk_truncate = false;
+  int max_total_chunks = 5;
+};
+Status RunPreprocess(const PreprocessConfig& config, std::istream& in, std::ostream& out);
 
 }  // namespace verdict::pipeline

@@ -427,7 +427,8 @@ std::string HtmlEscape(std::string_view text) {
 
 Result<std::string> ReportHtml(const Predictions& predictions,
                                const metrics::Evaluation& evaluation, const DataSummary& data,
-                               const RunInfo& run, const std::vector<ReportFigure>& figures) {
+                               const RunInfo& run, const std::vector<ReportFigure>& figures,
+                               std::string_view extra_section) {
   VERDICT_RETURN_IF_ERROR(internal::CheckPredictions(predictions));
   Page page;
   Header(page, predictions, run);
@@ -435,6 +436,7 @@ Result<std::string> ReportHtml(const Predictions& predictions,
   if (predictions.binary) ThresholdTable(page, evaluation);
   NotesAndAllMetrics(page, evaluation);
   VERDICT_RETURN_IF_ERROR(PlotsSection(page, figures));
+  page.Raw(extra_section);
   PerClassSection(page, predictions, evaluation, data);
   DataSection(page, predictions, data);
   RunSection(page, run);

@@ -40,9 +40,11 @@ std::string HeadlineValue(const metrics::Metric* metric) {
 
 }  // namespace
 
-std::string MetricsJson(const std::vector<metrics::Metric>& metrics) {
+std::string MetricsJson(const std::vector<metrics::Metric>& metrics,
+                        const std::vector<TextMetric>& text_metrics) {
   nlohmann::ordered_json root = nlohmann::ordered_json::object();
   for (const metrics::Metric& metric : metrics) root[metric.name] = ToJson(metric.value);
+  for (const auto& [name, value] : text_metrics) root[name] = value;
   return root.dump(2) + "\n";
 }
 
@@ -72,22 +74,24 @@ std::string MetricsSummary(const std::vector<metrics::Metric>& metrics, bool bin
 }
 
 Status WriteMetrics(const std::string& metrics_dir, const std::vector<metrics::Metric>& metrics,
-                    bool binary) {
-  VERDICT_RETURN_IF_ERROR(WriteFileAtomic(metrics_dir + "/metrics.json", MetricsJson(metrics)));
+                    bool binary, const std::vector<TextMetric>& text_metrics) {
+  VERDICT_RETURN_IF_ERROR(
+      WriteFileAtomic(metrics_dir + "/metrics.json", MetricsJson(metrics, text_metrics)));
   return WriteFileAtomic(metrics_dir + "/metrics_summary.txt", MetricsSummary(metrics, binary));
 }
 
 Status WriteReports(const std::string& metrics_dir, const Predictions& predictions,
                     const metrics::Evaluation& evaluation, const DataSummary& data,
-                    const RunInfo& run, const ReportOptions& options) {
-  VERDICT_RETURN_IF_ERROR(WriteMetrics(metrics_dir, evaluation.metrics, predictions.binary));
+                    const RunInfo& run, const ReportOptions& options, const ReportExtras& extras) {
+  VERDICT_RETURN_IF_ERROR(
+      WriteMetrics(metrics_dir, evaluation.metrics, predictions.binary, extras.text_metrics));
   std::vector<ReportFigure> figures;
   if (options.plots) {
     VERDICT_ASSIGN_OR_RETURN(figures, BuildFigures(predictions, evaluation, data, options));
     VERDICT_RETURN_IF_ERROR(WritePlots(metrics_dir, figures));
   }
-  VERDICT_ASSIGN_OR_RETURN(std::string html,
-                           ReportHtml(predictions, evaluation, data, run, figures));
+  VERDICT_ASSIGN_OR_RETURN(std::string html, ReportHtml(predictions, evaluation, data, run, figures,
+                                                        extras.html_section));
   return WriteFileAtomic(metrics_dir + "/report.html", html);
 }
 

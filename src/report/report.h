@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,15 @@ struct ReportOptions {
       10;  // bins of the reliability diagram (metrics::Options::calibration_bins)
 };
 
+// A string-valued metrics.json key, e.g. {"comparison_decision", "better"}.
+using TextMetric = std::pair<std::string, std::string>;
+
+// What another stage adds to the report (comparison mode).
+struct ReportExtras {
+  std::vector<TextMetric> text_metrics;  // written to metrics.json after the numeric keys
+  std::string html_section;              // an HTML fragment placed in report.html after the plots
+};
+
 // ---------------------------------------------------------------------------------------------
 // The whole report
 
@@ -84,7 +94,8 @@ struct ReportOptions {
 // into `metrics_dir` (which must exist). Errors name the file that could not be made.
 Status WriteReports(const std::string& metrics_dir, const Predictions& predictions,
                     const metrics::Evaluation& evaluation, const DataSummary& data,
-                    const RunInfo& run, const ReportOptions& options);
+                    const RunInfo& run, const ReportOptions& options,
+                    const ReportExtras& extras = {});
 
 // ---------------------------------------------------------------------------------------------
 // Parts, exposed for tests and other front ends
@@ -106,10 +117,12 @@ Result<std::vector<ReportFigure>> BuildFigures(const Predictions& predictions,
 // Renders each figure as JPG into `metrics_dir`; an error names the file.
 Status WritePlots(const std::string& metrics_dir, const std::vector<ReportFigure>& figures);
 
-// report.html body. `figures` are inlined as SVG (empty: no plots section).
+// report.html body. `figures` are inlined as SVG (empty: no plots section); `extra_section`, an
+// HTML fragment, follows the plots as is.
 Result<std::string> ReportHtml(const Predictions& predictions,
                                const metrics::Evaluation& evaluation, const DataSummary& data,
-                               const RunInfo& run, const std::vector<ReportFigure>& figures);
+                               const RunInfo& run, const std::vector<ReportFigure>& figures,
+                               std::string_view extra_section = {});
 
 // Escapes & < > " ' for HTML text and attribute values.
 std::string HtmlEscape(std::string_view text);
@@ -117,15 +130,17 @@ std::string HtmlEscape(std::string_view text);
 // ---------------------------------------------------------------------------------------------
 // metrics.json, metrics_summary.txt and the markers
 
-// metrics.json body: one key per metric, in order, 2-space indented; null for undefined values.
-std::string MetricsJson(const std::vector<metrics::Metric>& metrics);
+// metrics.json body: one key per metric, in order, 2-space indented; null for undefined values;
+// then `text_metrics` as JSON strings.
+std::string MetricsJson(const std::vector<metrics::Metric>& metrics,
+                        const std::vector<TextMetric>& text_metrics = {});
 
 // metrics_summary.txt body (see docs/outputs.md). `binary` picks the headline lines.
 std::string MetricsSummary(const std::vector<metrics::Metric>& metrics, bool binary);
 
 // Writes metrics.json and metrics_summary.txt into `metrics_dir`.
 Status WriteMetrics(const std::string& metrics_dir, const std::vector<metrics::Metric>& metrics,
-                    bool binary);
+                    bool binary, const std::vector<TextMetric>& text_metrics = {});
 
 // Removes _SUCCESS, _HEALTH and _FAILURE left by an earlier run (creates the directory).
 Status ClearMarkers(const std::string& metrics_dir);

@@ -32,6 +32,13 @@ TEST(MetricsJson, StrictJsonInOrder) {
             "  \"count\": 42,\n  \"flag\": true,\n  \"log_loss\": null\n}\n");
 }
 
+TEST(MetricsJson, TextMetricsFollowAsEscapedStrings) {
+  const std::vector<metrics::Metric> numbers = {Sample().front()};
+  EXPECT_EQ(MetricsJson(numbers, {{"comparison_decision", "better"}, {"note", "a \"b\""}}),
+            "{\n  \"auc_roc\": 0.875,\n  \"comparison_decision\": \"better\",\n"
+            "  \"note\": \"a \\\"b\\\"\"\n}\n");
+}
+
 TEST(MetricsSummary, SeedLayout) {
   std::string summary = MetricsSummary(Sample(), true);
   EXPECT_EQ(summary.rfind("PYTORCH MODEL EVALUATION METRICS\n" + std::string(50, '=') + "\n\n", 0),
@@ -283,6 +290,18 @@ TEST(ReportHtml, SectionsEscapingAndIntervals) {
                        "<td class=\"num\">5</td><td class=\"num\">9</td><td class=\"num\">40</td>"
                        "<td class=\"num\">13.8</td>"),
             std::string::npos);
+}
+
+TEST(ReportHtml, ExtraSectionFollowsThePlots) {
+  Rows rows = MakeRows(200, 2, 0.5, 5);
+  const metrics::Evaluation evaluation = Evaluate(rows, {"0", "1"});
+  Result<std::string> html = ReportHtml(rows.View(), evaluation, SampleData(), SampleRun(), {},
+                                        "<section id=\"comparison\">compared</section>");
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  const size_t extra = html->find("<section id=\"comparison\">compared</section>");
+  ASSERT_NE(extra, std::string::npos);
+  EXPECT_LT(html->find("id=\"plots\""), extra);
+  EXPECT_GT(html->find("id=\"run\""), extra);
 }
 
 TEST(ReportHtml, StaysSmallForManyRowsFieldsAndFiles) {
