@@ -199,21 +199,21 @@ Status CollectPrevious(const Plan& plan, const table::Batch& batch, Collected& c
   return Status::Ok();
 }
 
-// Comparison mode (seed §10.2): the previous score(s) as read and, binary, new P(class 1) minus
-// the previous score.
+// Comparison mode (seed §10.2): the previous score(s) as numbers (NaN where missing) and, binary,
+// new P(class 1) minus the previous score.
 Status AppendPreviousColumns(const Plan& plan, const table::Batch& batch,
                              const std::vector<float>& probs, int64_t rows,
                              std::vector<table::OutputColumn>& columns) {
-  if (plan.previous_columns.size() > 1) {
-    for (size_t c = 0; c < plan.previous_columns.size(); ++c) {
-      columns.push_back(
-          {"previous_model_prob_class_" + std::to_string(c), plan.previous_columns[c], {}, false});
-    }
-    return Status::Ok();
+  const bool binary = plan.previous_columns.size() == 1;
+  for (size_t c = 0; c < plan.previous_columns.size(); ++c) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<double> previous, batch.Numbers(plan.previous_columns[c]));
+    columns.push_back(
+        {binary ? "previous_model_score" : "previous_model_prob_class_" + std::to_string(c), "",
+         std::move(previous), false});
   }
-  columns.push_back({"previous_model_score", plan.previous_columns[0], {}, false});
-  VERDICT_ASSIGN_OR_RETURN(std::vector<double> previous, batch.Numbers(plan.previous_columns[0]));
+  if (!binary) return Status::Ok();
   table::OutputColumn difference{"score_difference", "", std::vector<double>(rows), false};
+  const std::vector<double>& previous = columns.back().values;
   for (int64_t r = 0; r < rows; ++r) difference.values[r] = probs[r * 2 + 1] - previous[r];
   columns.push_back(std::move(difference));
   return Status::Ok();

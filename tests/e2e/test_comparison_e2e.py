@@ -158,13 +158,15 @@ def test_multiclass_comparison_on_the_tiny_bundle(tmp_path):
     previous = rng.dirichlet(np.ones(3), size=n)
     for c in range(3):
         data[f"prev_{c}"] = previous[:, c]
-    path = write_table(data, tmp_path / "data.csv")
+    path = write_table(data, tmp_path / "data.parquet")
     done = evaluate(bundle, path, tmp_path, env={"COMPARISON_MODE": "true",
                                                   "PREVIOUS_SCORE_FIELD": "prev_0,prev_1,prev_2"})
     assert done.returncode == 0, done.stderr
-    predictions = pd.read_csv(tmp_path / "eval" / "eval_predictions_with_comparison.csv")
+    predictions = pd.read_parquet(tmp_path / "eval" / "eval_predictions_with_comparison.parquet")
     assert list(predictions.columns) == ["id", "label", *[f"new_model_prob_class_{c}" for c in range(3)],
                                          *[f"previous_model_prob_class_{c}" for c in range(3)]]
+    for c in range(3):
+        np.testing.assert_array_equal(predictions[f"previous_model_prob_class_{c}"], previous[:, c])
     metrics = json.loads((tmp_path / "metrics" / "metrics.json").read_text())
     assert metrics["comparison_rows"] == n
     assert metrics["comparison_decision"] in {"better", "not_worse", "worse", "inconclusive"}
