@@ -121,6 +121,30 @@ def test_without_previous_field_runs_standard_mode(binary_run, tmp_path):
     assert "auc_delta" not in json.loads((tmp_path / "metrics" / "metrics.json").read_text())
 
 
+def test_without_labels_scores_in_standard_mode(binary_run, tmp_path):
+    path = write_table(pd.read_csv(binary_run.data).drop(columns=["label"]), tmp_path / "unlabelled.csv")
+    done = evaluate(binary_run.bundle, path, tmp_path, env={"COMPARISON_MODE": "true",
+                                                             "PREVIOUS_SCORE_FIELD": "prev_score"})
+    assert done.returncode == 0, done.stderr
+    assert "comparison mode needs a label column: standard mode" in done.stderr
+    assert (tmp_path / "eval" / "eval_predictions.csv").exists()
+    assert not (tmp_path / "eval" / "eval_predictions_with_comparison.csv").exists()
+
+
+def test_comparison_switches(binary_run, tmp_path):
+    done = evaluate(binary_run.bundle, binary_run.data, tmp_path, env={
+        "COMPARISON_MODE": "true", "PREVIOUS_SCORE_FIELD": "prev_score", "COMPARISON_METRICS": "none",
+        "STATISTICAL_TESTS": "false", "COMPARISON_PLOTS": "false"})
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((tmp_path / "metrics" / "metrics.json").read_text())
+    assert "pearson_correlation" not in metrics and "auc_delta" not in metrics
+    assert "comparison_decision" not in metrics and "mcnemar_p_value" not in metrics
+    assert metrics["comparison_rows_without_previous"] == MISSING_PREVIOUS
+    assert not any((tmp_path / "metrics" / name).exists() for name in COMPARISON_PLOTS)
+    assert (tmp_path / "metrics" / "comparison_report.txt").exists()
+    assert (tmp_path / "eval" / "eval_predictions_with_comparison.csv").exists()
+
+
 def test_non_numeric_previous_score_fails_naming_the_row(binary_run, tmp_path):
     data = pd.read_csv(binary_run.data)
     data["prev_score"] = data["prev_score"].astype(object)
