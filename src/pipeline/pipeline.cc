@@ -13,6 +13,7 @@
 #include "features/features.h"
 #include "infer/infer.h"
 #include "metrics/metrics.h"
+#include "pipeline/progress.h"
 #include "report/report.h"
 #include "table/table.h"
 
@@ -169,6 +170,32 @@ struct Collected {
   std::vector<double> scores;
   std::vector<double> previous;  // comparison mode: [rows, previous columns]; NaN when missing
   std::vector<std::string> ids;  // comparison mode with an id column
+  // Data summary for the report: missing cells per model field, tokens per row per text field.
+  std::vector<std::pair<std::string, int64_t>> missing_per_field;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> text_lengths;
+
+  void Summarize(const bundle::Manifest& manifest, const features::FeatureBatch& batch) {
+    if (missing_per_field.empty()) {
+      for (const bundle::InputSpec& input : manifest.inputs) {
+        if (input.kind == bundle::InputKind::kAttentionMask) continue;
+        missing_per_field.emplace_back(input.field, 0);
+        if (input.kind == bundle::InputKind::kTextIds)
+          text_lengths.emplace_back(input.field, std::vector<int64_t>());
+      }
+    }
+    size_t field = 0, text = 0;
+    for (size_t i = 0; i < manifest.inputs.size(); ++i) {
+      if (manifest.inputs[i].kind == bundle::InputKind::kAttentionMask) continue;
+      missing_per_field[field++].second += batch.columns[i].missing;
+      if (manifest.inputs[i].kind != bundle::InputKind::kTextIds) continue;
+      std::vector<int64_t>& lengths = text_lengths[text++].second;
+      for (const features::ChunkIds& row : batch.columns[i].chunks) {
+        int64_t tokens = 0;
+        for (const std::vector<int32_t>& chunk : row) tokens += static_cast<int64_t>(chunk.size());
+        lengths.push_back(tokens);
+      }
+    }
+  }
 
   void Append(const std::vector<float>& probabilities, int num_classes, bool binary) {
     const size_t n = probabilities.size() / num_classes;
@@ -239,21 +266,6 @@ Result<std::vector<table::OutputColumn>> PredictionColumns(const Plan& plan,
   return columns;
 }
 
-class Progress {
- public:
-  void Update(int64_t rows) {
-    if (SecondsSince(last_) < 10) return;
-    last_ = Clock::now();
-    double elapsed = SecondsSince(start_);
-    LogInfo("evaluated " + std::to_string(rows) + " rows (" +
-            FormatFixed(static_cast<double>(rows) / elapsed, 0) + " rows/s)");
-  }
-
- private:
-  Clock::time_point start_ = Clock::now();
-  Clock::time_point last_ = Clock::now();
-};
-
 // Table batches read but not yet written, and the probabilities of their leading rows. Model
 // batches span table batches (infer::Stream), so a table batch is written once every one of its
 // rows has its probabilities.
@@ -297,18 +309,19 @@ Result<Collected> PredictAll(const Plan& plan, const features::Encoder& encoder,
   Collected collected;
   collected.keep_scores = !plan.label_column.empty();
   const bool binary = plan.manifest.task == bundle::Task::kBinary;
-  Progress progress;
+  Progress progress(StderrIsTerminal());
   infer::Stream stream(runner);
   PendingWrites pending(plan, writer);
   auto take = [&](const std::vector<float>& probs) -> Status {
     collected.Append(probs, plan.manifest.num_classes, binary);
-    progress.Update(collected.rows);
+    progress.Update(collected.rows, reader.Fraction());
     return pending.Ready(probs);
   };
   while (true) {
     VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
     if (!batch) break;
     VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch rows, encoder.Encode(*batch));
+    collected.Summarize(plan.manifest, rows);
     if (!plan.label_column.empty()) {
       VERDICT_ASSIGN_OR_RETURN(std::vector<int32_t> labels,
                                encoder.EncodeLabels(*batch, plan.label_column));
@@ -322,6 +335,7 @@ Result<Collected> PredictAll(const Plan& plan, const features::Encoder& encoder,
   }
   VERDICT_ASSIGN_OR_RETURN(std::vector<float> rest, stream.Finish());
   VERDICT_RETURN_IF_ERROR(take(rest));
+  progress.Finish(collected.rows);
   if (collected.rows == 0) {
     return InvalidData("the data at '" + plan.source.files.front() + "' has no rows");
   }
@@ -447,6 +461,8 @@ Status WriteReportFiles(const EvalConfig& config, const Plan& plan, const Collec
                                   plan.manifest.num_classes, collected.labels, collected.scores};
   report::DataSummary summary;
   summary.class_names = plan.manifest.class_labels;
+  summary.missing_per_field = collected.missing_per_field;
+  summary.text_lengths = collected.text_lengths;
   report::ReportOptions options;
   options.plots = config.plots;
   return report::WriteReports(config.metrics_dir, predictions, evaluation, summary, run, options,
