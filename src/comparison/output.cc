@@ -231,29 +231,6 @@ Result<std::vector<NamedFigure>> Figures(const Input& input, const Comparison& c
   return figures;
 }
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    switch (ch) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
-
 std::string MetricText(const metrics::Metric& m) {
   if (const double* v = std::get_if<double>(&m.value)) return Fixed(*v, 6);
   if (const int64_t* v = std::get_if<int64_t>(&m.value)) return std::to_string(*v);

@@ -205,6 +205,33 @@ std::vector<std::string> Split(std::string_view text, char separator) {
   }
 }
 
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string Quote(std::string_view text) {
   constexpr size_t kMax = 60;
   if (text.size() <= kMax) return "'" + std::string(text) + "'";

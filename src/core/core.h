@@ -163,6 +163,8 @@ std::string AsciiLower(std::string_view text);
 std::string_view TrimAscii(std::string_view text);
 // Splits on a single character; empty pieces are kept.
 std::vector<std::string> Split(std::string_view text, char separator);
+// Escapes & < > " ' for HTML text and attribute values (report.html and its sections).
+std::string HtmlEscape(std::string_view text);
 // Quotes a value for an error message: 'abc', cut to 60 bytes with "..." when longer.
 std::string Quote(std::string_view text);
 // Writes `contents` to `path` atomically: a temporary file beside it, then rename(2), so a

@@ -61,6 +61,12 @@ TEST(Strings, Helpers) {
   EXPECT_EQ(Quote(std::string(100, 'x')).size(), 60u + 5u);
 }
 
+TEST(HtmlEscape, EscapesMarkupAndQuotes) {
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  EXPECT_EQ(HtmlEscape("plain text"), "plain text");
+}
+
 TEST(Files, AtomicWriteAndRead) {
   std::string dir = ::testing::TempDir() + "/verdict_core_test/sub";
   std::filesystem::remove_all(dir);

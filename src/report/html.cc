@@ -398,33 +398,6 @@ void Header(Page& page, const Predictions& predictions, const RunInfo& run) {
 
 }  // namespace
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 Result<std::string> ReportHtml(const Predictions& predictions,
                                const metrics::Evaluation& evaluation, const DataSummary& data,
                                const RunInfo& run, const std::vector<ReportFigure>& figures,

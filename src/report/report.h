@@ -124,9 +124,6 @@ Result<std::string> ReportHtml(const Predictions& predictions,
                                const RunInfo& run, const std::vector<ReportFigure>& figures,
                                std::string_view extra_section = {});
 
-// Escapes & < > " ' for HTML text and attribute values.
-std::string HtmlEscape(std::string_view text);
-
 // ---------------------------------------------------------------------------------------------
 // metrics.json, metrics_summary.txt and the markers
 

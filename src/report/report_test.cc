@@ -180,12 +180,6 @@ RunInfo SampleRun() {
           {{"read+predict", 1.5}, {"metrics", 0.25}}};
 }
 
-TEST(HtmlEscape, EscapesMarkupAndQuotes) {
-  EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-  EXPECT_EQ(HtmlEscape("plain text"), "plain text");
-}
-
 TEST(WriteReports, BinaryWritesEveryPlotAtFullSize) {
   const std::string dir = FreshDir("binary");
   Rows rows = MakeRows(3000, 2, 0.6, 1);
