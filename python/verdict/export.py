@@ -313,8 +313,8 @@ class ExportReport:
 def _text_pairs(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(ids input, mask input) names per text field."""
     pairs = []
-    for field in manifest.get("text_fields", []):
-        of_field = {i["kind"]: i["name"] for i in manifest["inputs"] if i["field"] == field["name"]}
+    for text_field in manifest.get("text_fields", []):
+        of_field = {i["kind"]: i["name"] for i in manifest["inputs"] if i["field"] == text_field["name"]}
         pairs.append((of_field["text_ids"], of_field["attention_mask"]))
     return pairs
 

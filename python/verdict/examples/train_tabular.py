@@ -8,10 +8,7 @@ impute_dict.json.
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import pathlib
-import warnings
 
 import lightning as L
 import pandas as pd
@@ -21,6 +18,7 @@ from torch.utils.data import DataLoader, Dataset
 from . import seed_preprocessing as seed
 from .tabular_data import CATEGORICAL, NUMERIC, hyperparameters
 from .tabular_model import build_model
+from .training import fit_quietly, write_training_outputs
 
 
 class _Rows(Dataset):
@@ -51,20 +49,8 @@ def train(train_path: str, out_dir: str, task: str = "binary", epochs: int | Non
     labels = seed.label_indices(df, hp)
     model = build_model(hp)
     loader = DataLoader(_Rows(features, labels), batch_size=hp["batch_size"], shuffle=True)
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer = L.Trainer(max_epochs=hp["max_epochs"], accelerator="cpu", devices=1, logger=False,
-                            enable_checkpointing=False, enable_progress_bar=False,
-                            enable_model_summary=False, deterministic=True)
-        trainer.fit(model, loader)
-    out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), out / "model.pth")
-    (out / "hyperparameters.json").write_text(json.dumps(hp, indent=2, sort_keys=True) + "\n")
-    (out / "risk_table_map.json").write_text(json.dumps(risk, indent=2) + "\n")
-    (out / "impute_dict.json").write_text(json.dumps(impute, indent=2) + "\n")
-    return str(out)
+    fit_quietly(model, loader, hp["max_epochs"])
+    return write_training_outputs(pathlib.Path(out_dir), model, hp, risk, impute)
 
 
 def main() -> None:

@@ -12,12 +12,9 @@ most chunks of a row in that batch, T = max_sen_len.
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import pathlib
 import shutil
 import tempfile
-import warnings
 
 import lightning as L
 import pandas as pd
@@ -28,6 +25,7 @@ from ..export import _text_pairs, engine_features, find_engine, recollate, token
 from . import seed_preprocessing as seed
 from .dialogue_data import CATEGORICAL, NUMERIC, hyperparameters
 from .text_model import build_model
+from .training import fit_quietly, write_training_outputs
 
 # The real uncased BERT tokenizer (all-MiniLM-L6-v2's, i.e. bert-base-uncased) committed for tests.
 DEFAULT_TOKENIZER = pathlib.Path(__file__).resolve().parents[3] / "tests" / "golden" / "tokenizer" / "uncased"
@@ -80,19 +78,9 @@ def train(train_path: str, out_dir: str, kind: str = "bimodal", epochs: int | No
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # small batches: one thread is fastest, more only contend
     loader = DataLoader(_Rows(features, labels), batch_size=hp["batch_size"], shuffle=True, collate_fn=collate)
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer = L.Trainer(max_epochs=hp["max_epochs"], accelerator="cpu", devices=1, logger=False,
-                            enable_checkpointing=False, enable_progress_bar=False,
-                            enable_model_summary=False, deterministic=True)
-        trainer.fit(model, loader)
+    fit_quietly(model, loader, hp["max_epochs"])
     torch.set_num_threads(threads)
-    torch.save(model.state_dict(), out / "model.pth")
-    (out / "hyperparameters.json").write_text(json.dumps(hp, indent=2, sort_keys=True) + "\n")
-    (out / "risk_table_map.json").write_text(json.dumps(risk, indent=2) + "\n")
-    (out / "impute_dict.json").write_text(json.dumps(impute, indent=2) + "\n")
-    return str(out)
+    return write_training_outputs(out, model, hp, risk, impute)
 
 
 def main() -> None:
