@@ -218,6 +218,19 @@ void WriteMcNemar(KeyWriter& keys, const stats::PairedCorrectness& counts) {
   keys.Number("mcnemar_exact_p_value", m.exact_p_value);
 }
 
+// What both tasks record of the rows each model gets right: flip counts, the most confident
+// flips and, with the tests on, McNemar.
+Status AddAgreement(Comparison& comparison, KeyWriter& keys, const Input& input,
+                    const Correctness& correctness, const Options& options) {
+  VERDICT_ASSIGN_OR_RETURN(
+      stats::PairedCorrectness counts,
+      stats::CountPairedCorrectness(correctness.new_correct, correctness.previous_correct));
+  WriteFlipCounts(keys, counts);
+  comparison.flips = MostConfidentFlips(input, correctness, options.top_flips);
+  if (options.statistical_tests) WriteMcNemar(keys, counts);
+  return Status::Ok();
+}
+
 // Records the decision for one metric's interval.
 Status AddDecision(Comparison& comparison, KeyWriter& keys, MetricDecision decision,
                    const std::string& key, double margin) {
@@ -432,13 +445,8 @@ Status CompareBinary(Comparison& comparison, KeyWriter& keys, const Input& input
   if (options.comparison_metrics)
     BinaryComparisonMetrics(keys, s, new_eval, previous_eval, options);
   const Correctness correctness = RowCorrectness(input, s, /*multiclass=*/false);
-  VERDICT_ASSIGN_OR_RETURN(
-      stats::PairedCorrectness counts,
-      stats::CountPairedCorrectness(correctness.new_correct, correctness.previous_correct));
-  WriteFlipCounts(keys, counts);
-  comparison.flips = MostConfidentFlips(input, correctness, options.top_flips);
+  VERDICT_RETURN_IF_ERROR(AddAgreement(comparison, keys, input, correctness, options));
   if (options.statistical_tests) {
-    WriteMcNemar(keys, counts);
     VERDICT_RETURN_IF_ERROR(BinaryTests(comparison, keys, input, s, options));
   }
   return Status::Ok();
@@ -519,13 +527,8 @@ Status CompareMulticlass(Comparison& comparison, KeyWriter& keys, const Input& i
   if (options.comparison_metrics) {
     MulticlassMetrics(keys, input, correctness, new_eval, previous_eval);
   }
-  VERDICT_ASSIGN_OR_RETURN(
-      stats::PairedCorrectness counts,
-      stats::CountPairedCorrectness(correctness.new_correct, correctness.previous_correct));
-  WriteFlipCounts(keys, counts);
-  comparison.flips = MostConfidentFlips(input, correctness, options.top_flips);
+  VERDICT_RETURN_IF_ERROR(AddAgreement(comparison, keys, input, correctness, options));
   if (options.statistical_tests) {
-    WriteMcNemar(keys, counts);
     VERDICT_RETURN_IF_ERROR(MulticlassTests(comparison, keys, input, correctness, options));
   }
   return Status::Ok();
