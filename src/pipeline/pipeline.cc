@@ -555,17 +555,25 @@ Status RemovePreviousPredictions(const std::string& output_dir) {
   return Status::Ok();
 }
 
+// Clears old markers, runs `job`, then writes _SUCCESS/_HEALTH or _FAILURE into `metrics_dir`.
+template <typename Job>
+Status RunWithMarkers(const std::string& metrics_dir, Job job) {
+  VERDICT_RETURN_IF_ERROR(report::ClearMarkers(metrics_dir));
+  Status status = job();
+  if (!status.ok()) {
+    (void)RecordFailure(metrics_dir, status);
+    return status;
+  }
+  return report::WriteSuccess(metrics_dir);
+}
+
 }  // namespace
 
 Status RunEval(const EvalConfig& config) {
-  VERDICT_RETURN_IF_ERROR(report::ClearMarkers(config.metrics_dir));
-  VERDICT_RETURN_IF_ERROR(RemovePreviousPredictions(config.output_dir));
-  Status status = Evaluate(config);
-  if (!status.ok()) {
-    (void)RecordFailure(config.metrics_dir, status);
-    return status;
-  }
-  return report::WriteSuccess(config.metrics_dir);
+  return RunWithMarkers(config.metrics_dir, [&]() -> Status {
+    VERDICT_RETURN_IF_ERROR(RemovePreviousPredictions(config.output_dir));
+    return Evaluate(config);
+  });
 }
 
 Status WriteFeatures(const std::string& model_dir, const std::string& data,
@@ -767,13 +775,7 @@ Status ComputeMetricsFromFile(const MetricsConfig& config) {
 }  // namespace
 
 Status RunMetrics(const MetricsConfig& config) {
-  VERDICT_RETURN_IF_ERROR(report::ClearMarkers(config.output_dir));
-  Status status = ComputeMetricsFromFile(config);
-  if (!status.ok()) {
-    (void)RecordFailure(config.output_dir, status);
-    return status;
-  }
-  return report::WriteSuccess(config.output_dir);
+  return RunWithMarkers(config.output_dir, [&] { return ComputeMetricsFromFile(config); });
 }
 
 std::string MetricsRegistryTable() {
