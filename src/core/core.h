@@ -5,6 +5,8 @@
 //                       file, column or row at fault; the CLI prints it and exits non-zero.
 //   Log                 leveled, timestamped lines on stderr (VERDICT_LOG_LEVEL).
 //   small helpers       string formatting and parsing shared by several stages.
+//   UTF-8               the one codec text and tokenizer share; ill-formed bytes decode as
+//                       Python's bytes.decode("utf-8", errors="replace") does.
 //
 // Usage:
 //   Result<int> ParsePort(std::string_view s);
@@ -174,5 +176,37 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents);
 Result<std::string> ReadFile(const std::string& path);
 // Local time as ISO-8601 with microseconds, e.g. "2026-11-29T05:16:52.123456".
 std::string IsoTimestampMicros();
+
+// ---------------------------------------------------------------------------------------------
+// UTF-8
+//
+// One convention for ill-formed input everywhere: that of Python's
+// bytes.decode("utf-8", errors="replace"), which is Unicode's "maximal subpart" practice. Each
+// maximal ill-formed subsequence (a byte that cannot start a sequence, or the longest prefix of
+// a well-formed sequence that is cut short or followed by a bad byte) decodes as one U+FFFD.
+// Overlong forms, surrogates (ED A0..BF ..) and values above U+10FFFF are ill-formed, so
+// "\xED\xA0\x80" gives three U+FFFD and "\xE2\x82" one. The text steps (Python str) and the
+// tokenizer (Rust String::from_utf8_lossy, which follows the same rule) both rely on this.
+
+inline constexpr char32_t kReplacementChar = 0xFFFD;
+
+// Decodes the code point at text[*pos] (*pos < text.size()) and advances *pos past it; an
+// ill-formed subsequence gives kReplacementChar and *pos moves past that subsequence.
+char32_t NextCodePoint(std::string_view text, size_t* pos);
+// Start of the code point that ends at `end` (0 < end <= text.size()), in valid UTF-8.
+size_t PreviousCodePointStart(std::string_view text, size_t end);
+// Writes the UTF-8 encoding of `code_point` (1 to 4 bytes) to `out`; returns its length.
+size_t EncodeCodePoint(char32_t code_point, char out[4]);
+// Appends the UTF-8 encoding of `code_point` to `*out`.
+void AppendUtf8(char32_t code_point, std::string* out);
+// The code points of `text`, ill-formed subsequences as U+FFFD (Python bytes.decode).
+std::u32string DecodeUtf8(std::string_view text);
+// The UTF-8 encoding of `text` (Python str.encode("utf-8") for scalar values).
+std::string EncodeUtf8(std::u32string_view text);
+// bytes.decode("utf-8", errors="replace").encode("utf-8"): valid input comes back unchanged,
+// so every later step may assume valid UTF-8.
+std::string SanitizeUtf8(std::string_view bytes);
+// Number of code points in valid UTF-8 (Python len() of the decoded str).
+size_t CodePointCount(std::string_view text);
 
 }  // namespace verdict
