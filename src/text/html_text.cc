@@ -141,7 +141,7 @@ class TextCollector {
     const std::u32string_view stripped = StripSpace(node);
     if (stripped.empty()) return;
     if (!text_.empty()) text_.push_back(' ');
-    for (char32_t c : stripped) AppendUtf8(text_, c);
+    for (char32_t c : stripped) AppendUtf8(c, &text_);
   }
 
   std::vector<OpenTag> stack_;

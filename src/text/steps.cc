@@ -63,7 +63,7 @@ std::string DeleteCodePoints(std::string_view text, Drop drop) {
       continue;
     }
     const size_t start = pos;
-    if (!drop(NextCodePoint(text, pos))) out.append(text.substr(start, pos - start));
+    if (!drop(NextCodePoint(text, &pos))) out.append(text.substr(start, pos - start));
   }
   return out;
 }

@@ -60,7 +60,7 @@ std::vector<std::string> AsList(Value value) {
   size_t pos = 0;
   while (pos < text.size()) {
     const size_t start = pos;
-    NextCodePoint(text, pos);
+    NextCodePoint(text, &pos);
     characters.push_back(text.substr(start, pos - start));
   }
   return characters;

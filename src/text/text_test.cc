@@ -19,18 +19,6 @@ using nlohmann::json;
 // ---------------------------------------------------------------------------------------------
 // Unit cases (exact string equality).
 
-TEST(UnicodeTest, SanitizeReplacesMaximalSubpartsLikePython) {
-  EXPECT_EQ(SanitizeUtf8("ok \xC3\xA9"), "ok \xC3\xA9");
-  EXPECT_EQ(SanitizeUtf8("a\xFF"
-                         "b"),
-            "a\xEF\xBF\xBD"
-            "b");
-  EXPECT_EQ(SanitizeUtf8("\xE2\x82"), "\xEF\xBF\xBD");  // truncated: one
-  EXPECT_EQ(SanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  EXPECT_EQ(SanitizeUtf8("\xF0\x9F\x98"), "\xEF\xBF\xBD");
-  EXPECT_EQ(SanitizeUtf8(std::string_view("\0x", 2)), std::string("\0x", 2));
-}
-
 TEST(UnicodeTest, PythonStripLowerUpper) {
   EXPECT_EQ(StripSpace("\xC2\xA0 a b\xE3\x80\x80\x1C"), "a b");  // NBSP, U+3000, U+001C
   EXPECT_EQ(StripSpace("\xE2\x80\x8B"

@@ -8,44 +8,6 @@
 namespace verdict::text {
 namespace {
 
-constexpr char32_t kReplacement = 0xFFFD;
-
-bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
-// Bounds of the second byte of a well-formed sequence led by `lead` (Unicode Table 3-7).
-void SecondByteBounds(unsigned char lead, unsigned char& low, unsigned char& high) {
-  low = 0x80;
-  high = 0xBF;
-  if (lead == 0xE0) low = 0xA0;
-  if (lead == 0xED) high = 0x9F;
-  if (lead == 0xF0) low = 0x90;
-  if (lead == 0xF4) high = 0x8F;
-}
-
-// Length of the sequence a lead byte announces; 0 for bytes that cannot start one.
-size_t SequenceLength(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return 2;
-  if (lead >= 0xE0 && lead <= 0xEF) return 3;
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
-  return 0;
-}
-
-// Number of leading bytes of bytes[pos..] that form a well-formed prefix of the sequence
-// announced by its lead byte (at least 1).
-size_t ValidPrefix(std::string_view bytes, size_t pos, size_t length) {
-  unsigned char low, high;
-  SecondByteBounds(static_cast<unsigned char>(bytes[pos]), low, high);
-  size_t taken = 1;
-  while (taken < length && pos + taken < bytes.size()) {
-    const auto byte = static_cast<unsigned char>(bytes[pos + taken]);
-    const bool ok = taken == 1 ? (byte >= low && byte <= high) : IsContinuation(byte);
-    if (!ok) break;
-    ++taken;
-  }
-  return taken;
-}
-
 template <typename Range>
 bool InRanges(const Range* ranges, size_t size, char32_t c) {
   const Range* end = ranges + size;
@@ -81,74 +43,6 @@ char32_t LowerCapitalSigma(std::u32string_view text, size_t i) {
 
 }  // namespace
 
-std::string SanitizeUtf8(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  size_t pos = 0;
-  while (pos < bytes.size()) {
-    size_t ascii_end = pos;
-    while (ascii_end < bytes.size() && static_cast<unsigned char>(bytes[ascii_end]) < 0x80) {
-      ++ascii_end;
-    }
-    out.append(bytes.substr(pos, ascii_end - pos));
-    pos = ascii_end;
-    if (pos == bytes.size()) break;
-    const size_t length = SequenceLength(static_cast<unsigned char>(bytes[pos]));
-    const size_t valid = length == 0 ? 1 : ValidPrefix(bytes, pos, length);
-    if (length != 0 && valid == length) {
-      out.append(bytes.substr(pos, length));
-    } else {
-      AppendUtf8(out, kReplacement);
-    }
-    pos += valid;
-  }
-  return out;
-}
-
-char32_t NextCodePoint(std::string_view text, size_t& pos) {
-  const auto lead = static_cast<unsigned char>(text[pos]);
-  const size_t length = SequenceLength(lead);
-  char32_t c = length == 1 ? lead : lead & (0x7F >> length);
-  for (size_t k = 1; k < length; ++k) {
-    c = (c << 6) | (static_cast<unsigned char>(text[pos + k]) & 0x3F);
-  }
-  pos += length;
-  return c;
-}
-
-void AppendUtf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
-
-std::u32string DecodeUtf8(std::string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
-  size_t pos = 0;
-  while (pos < text.size()) out.push_back(NextCodePoint(text, pos));
-  return out;
-}
-
-std::string EncodeUtf8(std::u32string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char32_t c : text) AppendUtf8(out, c);
-  return out;
-}
-
 bool IsSpace(char32_t c) {
   if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
   return InRanges(tables::kSpace, tables::kSpaceSize, c);
@@ -158,15 +52,14 @@ std::string_view StripSpace(std::string_view text) {
   size_t begin = 0;
   while (begin < text.size()) {
     size_t next = begin;
-    if (!IsSpace(NextCodePoint(text, next))) break;
+    if (!IsSpace(NextCodePoint(text, &next))) break;
     begin = next;
   }
   size_t end = text.size();
   while (end > begin) {
-    size_t start = end - 1;
-    while (start > begin && IsContinuation(static_cast<unsigned char>(text[start]))) --start;
+    const size_t start = PreviousCodePointStart(text, end);
     size_t probe = start;
-    if (!IsSpace(NextCodePoint(text, probe))) break;
+    if (!IsSpace(NextCodePoint(text, &probe))) break;
     end = start;
   }
   return text.substr(begin, end - begin);
@@ -215,11 +108,11 @@ std::string MapCase(std::string_view text, const tables::CaseMapping* table, siz
       continue;
     }
     const size_t start = pos;
-    const tables::CaseMapping* m = FindMapping(table, size, NextCodePoint(text, pos));
+    const tables::CaseMapping* m = FindMapping(table, size, NextCodePoint(text, &pos));
     if (m == nullptr) {
       out.append(text.substr(start, pos - start));
     } else {
-      for (size_t k = 0; k < m->length; ++k) AppendUtf8(out, m->mapped[k]);
+      for (size_t k = 0; k < m->length; ++k) AppendUtf8(m->mapped[k], &out);
     }
   }
   return out;
@@ -251,7 +144,7 @@ std::string CollapseSpace(std::string_view text) {
       continue;
     }
     const size_t start = pos;
-    const char32_t c = NextCodePoint(text, pos);
+    const char32_t c = NextCodePoint(text, &pos);
     if (IsSpace(c)) {
       if (!in_space) out.push_back(' ');
       in_space = true;
@@ -261,12 +154,6 @@ std::string CollapseSpace(std::string_view text) {
     }
   }
   return out;
-}
-
-size_t CodePointCount(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return !IsContinuation(static_cast<unsigned char>(c));
-  }));
 }
 
 }  // namespace verdict::text

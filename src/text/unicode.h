@@ -1,24 +1,15 @@
-// UTF-8 handling and Python str semantics for the text steps (private to src/text).
+// Python str semantics for the text steps (private to src/text), on top of core's UTF-8 codec.
 //
-// All functions below except SanitizeUtf8 expect valid UTF-8; TextPipeline::Run sanitizes its
-// input once, so every step works on valid text.
+// Every function expects valid UTF-8: TextPipeline::Run sanitizes its input once with
+// SanitizeUtf8 (core.h), so every step works on valid text.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "core/core.h"
+
 namespace verdict::text {
-
-// Python's bytes.decode("utf-8", errors="replace") re-encoded as UTF-8: each maximal invalid
-// subsequence (an invalid byte, or the valid prefix of a truncated or ill-formed sequence,
-// surrogates included) becomes one U+FFFD. Valid input is returned unchanged.
-std::string SanitizeUtf8(std::string_view bytes);
-
-// Decodes the code point starting at text[pos] and advances pos past it.
-char32_t NextCodePoint(std::string_view text, size_t& pos);
-void AppendUtf8(std::string& out, char32_t code_point);
-std::u32string DecodeUtf8(std::string_view text);
-std::string EncodeUtf8(std::u32string_view text);
 
 // Python str.isspace() for one code point (also what `\s` matches in Python's re).
 bool IsSpace(char32_t code_point);
@@ -34,7 +25,5 @@ std::u32string PyLower(std::u32string_view text);
 std::string PyUpper(std::string_view text);
 // Python re.sub(r"\s+", " ", text).
 std::string CollapseSpace(std::string_view text);
-// Number of code points (Python len()).
-size_t CodePointCount(std::string_view text);
 
 }  // namespace verdict::text

@@ -13,30 +13,23 @@ namespace {
 
 bool HasFlag(char32_t cp, uint8_t flag) { return (LookupChar(cp).flags & flag) != 0; }
 
-// Start of the code point that ends at `end` (which must be > 0).
-size_t PreviousCharStart(std::string_view text, size_t end) {
-  size_t i = end - 1;
-  while (i > 0 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
-  return i;
-}
-
 bool EndsWithWordChar(std::string_view text, size_t end) {
   if (end == 0) return false;
-  size_t pos = PreviousCharStart(text, end);
-  return HasFlag(DecodeUtf8(text, &pos), kWordChar);
+  size_t pos = PreviousCodePointStart(text, end);
+  return HasFlag(NextCodePoint(text, &pos), kWordChar);
 }
 
 bool StartsWithWordChar(std::string_view text, size_t begin) {
   if (begin >= text.size()) return false;
-  return HasFlag(DecodeUtf8(text, &begin), kWordChar);
+  return HasFlag(NextCodePoint(text, &begin), kWordChar);
 }
 
 // Start of the run of whitespace that ends at `end`.
 size_t WhitespaceRunStart(std::string_view text, size_t end) {
   while (end > 0) {
-    size_t start = PreviousCharStart(text, end);
+    size_t start = PreviousCodePointStart(text, end);
     size_t pos = start;
-    if (!HasFlag(DecodeUtf8(text, &pos), kWhitespace)) break;
+    if (!HasFlag(NextCodePoint(text, &pos), kWhitespace)) break;
     end = start;
   }
   return end;
@@ -46,7 +39,7 @@ size_t WhitespaceRunStart(std::string_view text, size_t end) {
 size_t WhitespaceRunEnd(std::string_view text, size_t begin) {
   while (begin < text.size()) {
     size_t pos = begin;
-    if (!HasFlag(DecodeUtf8(text, &pos), kWhitespace)) break;
+    if (!HasFlag(NextCodePoint(text, &pos), kWhitespace)) break;
     begin = pos;
   }
   return begin;
@@ -115,7 +108,7 @@ class WordBuffer {
   }
   void PushUtf8(char32_t cp) {
     char encoded[4];
-    const size_t length = EncodeUtf8(cp, encoded);
+    const size_t length = EncodeCodePoint(cp, encoded);
     for (size_t i = 0; i < length; ++i) Push(encoded[i]);
   }
   bool empty() const { return size_ == 0; }
@@ -233,7 +226,7 @@ class Normalizer {
         if (ascii_[byte] >= 0) sink_->AsciiChar(static_cast<unsigned char>(ascii_[byte]));
         continue;
       }
-      Char(DecodeUtf8(text, &i));
+      Char(NextCodePoint(text, &i));
     }
     FlushPending();
   }
@@ -296,7 +289,7 @@ class Normalizer {
 // Feeds already normalized text to the pre-tokenizer.
 void PreTokenize(std::string_view normalized, WordSink* sink) {
   size_t i = 0;
-  while (i < normalized.size()) sink->Char(DecodeUtf8(normalized, &i));
+  while (i < normalized.size()) sink->Char(NextCodePoint(normalized, &i));
   sink->EndWord();
 }
 

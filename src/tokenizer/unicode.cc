@@ -80,8 +80,6 @@ size_t CopyMapping(const CharMapping& m, char32_t out[4]) {
   return m.size;
 }
 
-bool IsContinuation(unsigned char b) { return (b & 0xC0) == 0x80; }
-
 }  // namespace
 
 const CharInfo& LookupChar(char32_t cp) { return Table().Get(cp); }
@@ -109,76 +107,6 @@ size_t Lowercase(char32_t cp, const CharInfo& info, char32_t out[4]) {
     return 1;
   }
   return CopyMapping(kLowercase[info.lowercase], out);
-}
-
-char32_t DecodeUtf8(std::string_view text, size_t* pos) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const size_t n = text.size();
-  const unsigned char lead = byte(*pos);
-  if (lead < 0x80) {
-    ++*pos;
-    return lead;
-  }
-  // Lead byte: sequence length, initial bits, and the allowed range of the second byte
-  // (Unicode table 3-7, which excludes overlong forms, surrogates and values above U+10FFFF).
-  int length = 0;
-  char32_t cp = 0;
-  unsigned char low = 0x80, high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    cp = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    cp = lead & 0x0F;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    cp = lead & 0x07;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    ++*pos;
-    return kReplacementChar;
-  }
-  size_t i = *pos + 1;
-  for (int k = 1; k < length; ++k, ++i) {
-    if (i >= n || !IsContinuation(byte(i)) || (k == 1 && (byte(i) < low || byte(i) > high))) {
-      *pos = i;  // the maximal subpart read so far becomes one U+FFFD
-      return kReplacementChar;
-    }
-    cp = (cp << 6) | (byte(i) & 0x3F);
-  }
-  *pos = i;
-  return cp;
-}
-
-size_t EncodeUtf8(char32_t cp, char out[4]) {
-  if (cp < 0x80) {
-    out[0] = static_cast<char>(cp);
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = static_cast<char>(0xC0 | (cp >> 6));
-    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = static_cast<char>(0xE0 | (cp >> 12));
-    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<char>(0xF0 | (cp >> 18));
-  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
-  return 4;
-}
-
-void AppendUtf8(char32_t cp, std::string* out) {
-  char bytes[4];
-  out->append(bytes, EncodeUtf8(cp, bytes));
 }
 
 std::string_view TablesVersion() { return kTokenizersVersion; }

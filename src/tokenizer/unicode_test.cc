@@ -8,38 +8,6 @@
 namespace verdict::tokenizer::internal {
 namespace {
 
-std::vector<char32_t> DecodeAll(std::string_view bytes) {
-  std::vector<char32_t> out;
-  size_t pos = 0;
-  while (pos < bytes.size()) out.push_back(DecodeUtf8(bytes, &pos));
-  return out;
-}
-
-// Expected values are what Python's bytes.decode("utf-8", errors="replace") gives.
-TEST(DecodeUtf8, ReplacesEachMaximalSubpartOnce) {
-  const char32_t r = kReplacementChar;
-  EXPECT_EQ(DecodeAll("a\xc3\xa9"), (std::vector<char32_t>{'a', 0xE9}));
-  EXPECT_EQ(DecodeAll("\xe2\x82("), (std::vector<char32_t>{r, '('}));
-  EXPECT_EQ(DecodeAll("\xf0\x9f\x98"), (std::vector<char32_t>{r}));
-  EXPECT_EQ(DecodeAll("\xed\xa0\x80"), (std::vector<char32_t>{r, r, r}));
-  EXPECT_EQ(DecodeAll("\xc0\xaf"), (std::vector<char32_t>{r, r}));
-  EXPECT_EQ(DecodeAll("\xf4\x90\x80\x80"), (std::vector<char32_t>{r, r, r, r}));
-  EXPECT_EQ(DecodeAll("\xf0\x9f\x98\x80"), (std::vector<char32_t>{0x1F600}));
-  EXPECT_EQ(DecodeAll("\x80\xff"), (std::vector<char32_t>{r, r}));
-}
-
-TEST(AppendUtf8, RoundTripsEveryScalarValue) {
-  std::string text;
-  for (char32_t cp = 0; cp < 0x110000; cp += (cp < 0x800 ? 1 : 97)) {
-    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
-    text.clear();
-    AppendUtf8(cp, &text);
-    size_t pos = 0;
-    ASSERT_EQ(DecodeUtf8(text, &pos), cp);
-    ASSERT_EQ(pos, text.size());
-  }
-}
-
 TEST(CharTables, KnownCharacters) {
   EXPECT_TRUE(LookupChar(0x4E00).flags & kChinese);
   EXPECT_TRUE(LookupChar(0x2B920).flags & kChinese);
