@@ -136,6 +136,62 @@ std::string FormatShortest(double value) {
   return std::string(buffer, end);
 }
 
+namespace {
+
+// Shortest round-trip decimal digits of a finite |value| > 0 and the decimal exponent of the
+// first digit (0.00015 -> "15", -4).
+struct DecimalDigits {
+  std::string digits;
+  int exponent;
+};
+
+DecimalDigits ShortestDigits(double value) {
+  char buffer[64];
+  const auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
+  VERDICT_CHECK(ec == std::errc());
+  const std::string_view text(buffer, end);
+  const size_t e = text.find('e');
+  DecimalDigits decimal{"", 0};
+  const char* exponent = text.data() + e + 1;
+  if (*exponent == '+') ++exponent;
+  std::from_chars(exponent, end, decimal.exponent);
+  for (char c : text.substr(0, e)) {
+    if (c != '.') decimal.digits += c;
+  }
+  return decimal;
+}
+
+std::string PythonFixed(const DecimalDigits& decimal) {
+  const int integer_digits = decimal.exponent + 1;
+  if (integer_digits <= 0) return "0." + std::string(-integer_digits, '0') + decimal.digits;
+  std::string digits = decimal.digits;
+  if (static_cast<int>(digits.size()) < integer_digits) digits.resize(integer_digits, '0');
+  const std::string fraction = digits.substr(integer_digits);
+  return digits.substr(0, integer_digits) + "." + (fraction.empty() ? "0" : fraction);
+}
+
+std::string PythonScientific(const DecimalDigits& decimal) {
+  std::string text = decimal.digits.substr(0, 1);
+  if (decimal.digits.size() > 1) text.append(".").append(decimal.digits, 1);
+  const int magnitude = std::abs(decimal.exponent);
+  text.append(decimal.exponent < 0 ? "e-" : "e+");
+  if (magnitude < 10) text.append("0");
+  return text.append(std::to_string(magnitude));
+}
+
+}  // namespace
+
+std::string FormatPythonFloat(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
+  const DecimalDigits decimal = ShortestDigits(std::abs(value));
+  const std::string sign = value < 0 ? "-" : "";
+  if (decimal.exponent >= -4 && decimal.exponent < 16) return sign + PythonFixed(decimal);
+  return sign + PythonScientific(decimal);
+}
+
 std::string FormatFixed(double value, int digits) {
   if (std::isnan(value)) return "nan";
   char buffer[512];

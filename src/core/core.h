@@ -153,6 +153,11 @@ inline void LogDebug(std::string_view m) { Log(LogLevel::kDebug, m); }
 // Shortest decimal text that parses back to the same double ("0.1", "1e-07", "3").
 // Non-finite values give "nan", "inf" or "-inf".
 std::string FormatShortest(double value);
+// A double as Python's repr() / str() spells it: the shortest round-trip digits, in fixed
+// notation with at least one decimal ("5.0", "0.1", "0.0001") when the decimal exponent is in
+// [-4, 16), else scientific with a signed two-digit-minimum exponent ("1e-05", "1.5e+16");
+// "nan", "inf", "-inf". Metric keys (f1_score_at_0.3) and seed-compatible text use it.
+std::string FormatPythonFloat(double value);
 // printf-style "%.<digits>f".
 std::string FormatFixed(double value, int digits);
 // Parses a whole string as a finite or non-finite double (surrounding ASCII spaces allowed).

@@ -34,6 +34,32 @@ TEST(Result, PropagatesErrors) {
   EXPECT_EQ(bad.status().message(), "odd: 3");
 }
 
+// Expected texts are what python3 prints for repr(value).
+TEST(Format, PythonFloatSpellsLikePythonRepr) {
+  EXPECT_EQ(FormatPythonFloat(5.0), "5.0");
+  EXPECT_EQ(FormatPythonFloat(0.1), "0.1");
+  EXPECT_EQ(FormatPythonFloat(0.3), "0.3");
+  EXPECT_EQ(FormatPythonFloat(100.0), "100.0");
+  EXPECT_EQ(FormatPythonFloat(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(FormatPythonFloat(0.0001), "0.0001");
+  EXPECT_EQ(FormatPythonFloat(1e-4 * 1.5), "0.00015000000000000001");
+  EXPECT_EQ(FormatPythonFloat(1.5e-4), "0.00015");
+  EXPECT_EQ(FormatPythonFloat(1e-05), "1e-05");
+  EXPECT_EQ(FormatPythonFloat(2.5e-07), "2.5e-07");
+  EXPECT_EQ(FormatPythonFloat(1234567890123456.0), "1234567890123456.0");
+  EXPECT_EQ(FormatPythonFloat(1e16), "1e+16");
+  EXPECT_EQ(FormatPythonFloat(1.5e16), "1.5e+16");
+  EXPECT_EQ(FormatPythonFloat(12345678901234567.0), "1.2345678901234568e+16");
+  EXPECT_EQ(FormatPythonFloat(1.7976931348623157e308), "1.7976931348623157e+308");
+  EXPECT_EQ(FormatPythonFloat(5e-324), "5e-324");
+  EXPECT_EQ(FormatPythonFloat(-0.25), "-0.25");
+  EXPECT_EQ(FormatPythonFloat(0.0), "0.0");
+  EXPECT_EQ(FormatPythonFloat(-0.0), "-0.0");
+  EXPECT_EQ(FormatPythonFloat(std::nan("")), "nan");
+  EXPECT_EQ(FormatPythonFloat(HUGE_VAL), "inf");
+  EXPECT_EQ(FormatPythonFloat(-HUGE_VAL), "-inf");
+}
+
 TEST(Format, ShortestRoundTrips) {
   EXPECT_EQ(FormatShortest(0.1), "0.1");
   EXPECT_EQ(FormatShortest(3.0), "3");
