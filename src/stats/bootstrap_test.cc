@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "stats/golden.h"
-#include "stats/random.h"
 #include "stats/stats.h"
 
 namespace verdict::stats {
@@ -80,7 +79,7 @@ TEST(BootstrapTest, MatchesOracleDrawForDraw) {
 
 TEST(BootstrapTest, BoundedDrawsMatchOracle) {
   const nlohmann::json& draws = testing::Golden().at("bounded_draws");
-  Xoshiro256StarStar rng(draws.at("seed").get<uint64_t>());
+  numeric::Generator rng(draws.at("seed").get<uint64_t>());
   std::vector<uint64_t> got;
   for (uint64_t bound : draws.at("bounds").get<std::vector<uint64_t>>()) {
     for (int i = 0; i < 5; ++i) got.push_back(rng.Below(bound));

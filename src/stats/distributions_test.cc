@@ -11,6 +11,19 @@
 namespace verdict::stats {
 namespace {
 
+// The distribution functions live in numeric/; their SciPy goldens are stats'
+// (stats_golden.json), next to the tests built on them.
+using numeric::BinomialCdf;
+using numeric::ChiSquareSf;
+using numeric::IncompleteBeta;
+using numeric::IncompleteGamma;
+using numeric::NormalCdf;
+using numeric::NormalQuantile;
+using numeric::NormalSf;
+using numeric::StudentTQuantile;
+using numeric::StudentTSf;
+using numeric::Tails;
+
 using Args = std::vector<double>;
 
 const std::map<std::string, std::function<double(const Args&)>>& Functions() {

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "stats/golden.h"
-#include "stats/random.h"
 #include "stats/stats.h"
 
 namespace verdict::stats {
@@ -17,7 +16,7 @@ struct LargeSample {
 
 // The oracle's large_dataset(): 20% positives, two correlated scores on a coarse grid (ties).
 LargeSample Regenerate(uint64_t seed, int n) {
-  Xoshiro256StarStar rng(seed);
+  numeric::Generator rng(seed);
   LargeSample sample;
   for (int i = 0; i < n; ++i) {
     const int32_t label = rng.Below(100) < 20 ? 1 : 0;

@@ -67,7 +67,8 @@ void WilcoxonNormalPValue(double n, double tie_term, WilcoxonResult& result) {
   const double mean = n * (n + 1) / 4;
   const double sd = std::sqrt((n * (n + 1) * (2 * n + 1) - tie_term / 2) / 24);
   result.z = (result.w_plus - mean) / sd;
-  result.p_value = std::isnan(result.z) ? kNaN : std::min(1.0, 2 * NormalSf(std::fabs(result.z)));
+  result.p_value =
+      std::isnan(result.z) ? kNaN : std::min(1.0, 2 * numeric::NormalSf(std::fabs(result.z)));
 }
 
 }  // namespace
@@ -92,9 +93,11 @@ Result<PairedTTestResult> PairedTTest(std::span<const double> a, std::span<const
   result.mean_difference = mean;
   result.statistic = mean / standard_error;  // 0 / 0 = NaN when every difference is zero
   result.p_value =
-      std::isnan(result.statistic) ? kNaN : 2 * StudentTSf(std::fabs(result.statistic), result.df);
+      std::isnan(result.statistic)
+          ? kNaN
+          : 2 * numeric::StudentTSf(std::fabs(result.statistic), result.df);
   const double half_width =
-      StudentTQuantile(0.5 + confidence_level / 2, result.df) * standard_error;
+      numeric::StudentTQuantile(0.5 + confidence_level / 2, result.df) * standard_error;
   result.ci_lower = mean - half_width;
   result.ci_upper = mean + half_width;
   return result;
@@ -178,8 +181,9 @@ McNemarResult McNemar(int64_t b, int64_t c) {
   if (discordant == 0) return result;  // statistic 0, both p-values 1
   const double excess = static_cast<double>(std::llabs(b - c) - 1);
   result.chi_square = excess * excess / static_cast<double>(discordant);
-  result.chi_square_p_value = ChiSquareSf(result.chi_square, 1);
-  result.exact_p_value = std::min(1.0, 2 * BinomialCdf(std::min(b, c), discordant, 0.5));
+  result.chi_square_p_value = numeric::ChiSquareSf(result.chi_square, 1);
+  result.exact_p_value =
+      std::min(1.0, 2 * numeric::BinomialCdf(std::min(b, c), discordant, 0.5));
   return result;
 }
 

@@ -2,9 +2,9 @@
 //
 // Pure numerical functions over spans: correlation (Pearson, Spearman), the paired t-test, the
 // Wilcoxon signed-rank test, McNemar's test, DeLong's test for two correlated AUCs, paired
-// stratified bootstrap intervals for any statistic, the ship decision of comparison mode, and the
-// distribution functions they rest on. No file I/O, no knowledge of metrics.json: the caller maps
-// NaN results to null. Conventions and formulas: docs/statistics.md.
+// stratified bootstrap intervals for any statistic and the ship decision of comparison mode. The
+// distribution functions, quantiles and the seeded resampler they rest on live in numeric/. No
+// file I/O, no knowledge of metrics.json: the caller maps NaN results to null. Conventions and formulas: docs/statistics.md.
 //
 // Usage:
 //   VERDICT_ASSIGN_OR_RETURN(stats::CorrelationResult r, stats::Pearson(new_scores, old_scores));
@@ -26,35 +26,9 @@
 #include <vector>
 
 #include "core/core.h"
+#include "numeric/numeric.h"
 
 namespace verdict::stats {
-
-// ---------------------------------------------------------------------------------------------
-// Distribution functions. Each tail is computed directly (never as 1 - the other tail when that
-// would cancel), so small p-values keep full relative precision.
-
-// Both tails of a distribution at one point: lower = P(X <= x), upper = P(X > x).
-struct Tails {
-  double lower = 0;
-  double upper = 0;
-};
-
-// Regularized incomplete beta I_x(a, b) and its complement, for a, b > 0 and x in [0, 1].
-// `y` must be 1 - x computed without cancellation by the caller (e.g. t^2 / (df + t^2)).
-Tails IncompleteBeta(double a, double b, double x, double y);
-// Regularized incomplete gamma P(a, x) (lower) and Q(a, x) (upper), for a > 0 and x >= 0.
-Tails IncompleteGamma(double a, double x);
-
-double NormalCdf(double z);
-double NormalSf(double z);  // 1 - Phi(z)
-// z with Phi(z) = p, for p in (0, 1); -inf / +inf at 0 / 1.
-double NormalQuantile(double p);
-double StudentTSf(double t, double df);  // P(T > t), df > 0
-// t with P(T <= t) = p for Student's t with df > 0 degrees of freedom, p in (0, 1).
-double StudentTQuantile(double p, double df);
-double ChiSquareSf(double x, double df);  // P(X > x)
-// P(X <= k) for X ~ Binomial(n, p); 0 for k < 0, 1 for k >= n.
-double BinomialCdf(int64_t k, int64_t n, double p);
 
 // ---------------------------------------------------------------------------------------------
 // Correlation (scipy.stats.pearsonr / spearmanr, two-sided p-values).
@@ -169,9 +143,9 @@ using Statistic =
     std::function<double(std::span<const int32_t> labels, std::span<const double> scores)>;
 
 struct BootstrapOptions {
-  int resamples = 2000;
-  uint64_t seed = 20261129;
-  double confidence_level = 0.95;
+  int resamples = numeric::kDefaultBootstrapResamples;
+  uint64_t seed = numeric::kDefaultSeed;
+  double confidence_level = numeric::kDefaultConfidenceLevel;
 };
 
 struct BootstrapInterval {
@@ -183,12 +157,13 @@ struct BootstrapInterval {
   int degenerate_resamples = 0;  // the statistic was NaN for either scorer
 };
 
-// Stratified by label: each resample draws, within each distinct label value, as many rows as
-// that label has, uniformly with replacement, and evaluates both scorers on the same rows. The
-// resampled rows are handed to `statistic` grouped by label in ascending label order. Random
-// numbers: xoshiro256** seeded through splitmix64 from options.seed, bounded integers by
-// Lemire's multiply-shift with rejection (docs/statistics.md), so results are reproducible
-// across platforms. Errors: lengths differ, no rows, resamples < 1, level outside (0, 1).
+// Stratified by label (numeric::StratifiedResampler with numeric::Generator seeded by
+// options.seed): each resample draws, within each distinct label value, as many rows as that
+// label has, uniformly with replacement, and evaluates both scorers on the same rows. The
+// resampled rows are handed to `statistic` grouped by label in ascending label order. Results
+// are reproducible across platforms (docs/statistics.md); the interval is
+// numeric::PercentileInterval of the valid differences. Errors: lengths differ, no rows,
+// resamples < 1, level outside (0, 1).
 Result<BootstrapInterval> PairedBootstrapDifference(std::span<const int32_t> labels,
                                                     std::span<const double> new_scores,
                                                     std::span<const double> previous_scores,

@@ -7,9 +7,9 @@
 #include <limits>
 #include <numbers>
 
-#include "stats/stats.h"
+#include "numeric/numeric.h"
 
-namespace verdict::stats {
+namespace verdict::numeric {
 namespace {
 
 constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
@@ -228,4 +228,4 @@ double BinomialCdf(int64_t k, int64_t n, double p) {
   return IncompleteBeta(static_cast<double>(n - k), static_cast<double>(k + 1), 1 - p, p).lower;
 }
 
-}  // namespace verdict::stats
+}  // namespace verdict::numeric
