@@ -1,7 +1,7 @@
 # verdict: front door. `make demo` and `make test` run whatever setup is missing first.
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build test test-cpp test-python demo format clean
+.PHONY: setup build test test-cpp test-python demo format generate clean
 
 setup:
 	@tools/setup.sh
@@ -22,6 +22,11 @@ demo: build
 
 format:
 	find src bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+# Rewrites src/<stage>/generated/ from the pinned Python packages (tests/test_generated.py checks
+# that the committed files are what this writes).
+generate: setup
+	.venv/bin/python tools/generate/all.py
 
 clean:
 	rm -rf build demo-out

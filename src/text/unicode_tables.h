@@ -1,4 +1,5 @@
-// Unicode and HTML tables generated from Python by gen_unicode_tables.py (private to src/text).
+// Unicode and HTML tables read from Python (private to src/text). The definitions are generated
+// into generated/unicode_tables.cc by tools/generate/unicode_text.py (`make generate`).
 #pragma once
 
 #include <cstddef>

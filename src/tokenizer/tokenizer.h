@@ -9,13 +9,14 @@
 // Truncation and padding settings stored in tokenizer.json are ignored: callers pass max_length.
 //
 // Unicode: the character tables (clean_text controls, whitespace, punctuation, CJK ranges, NFD,
-// combining classes, lowercase) were generated from the `tokenizers` package itself by
-// tools/gen_unicode_tables.py, so they follow its Unicode data, not this machine's.
+// combining classes, lowercase) are generated from the `tokenizers` package itself into
+// generated/unicode_data.inc by tools/generate/unicode_tokenizer.py (`make generate`), so they
+// follow its Unicode data, not this machine's.
 //
-// Invalid UTF-8: each maximal ill-formed subsequence is read as one U+FFFD, exactly like
-// Python's bytes.decode("utf-8", errors="replace"), and then tokenized as HF would tokenize that
-// decoded string (clean_text deletes U+FFFD; without clean_text it becomes [UNK] or its own id).
-// Input never makes the tokenizer fail or crash.
+// Invalid UTF-8: each maximal ill-formed subsequence is read as one U+FFFD (core's UTF-8 codec,
+// exactly like Python's bytes.decode("utf-8", errors="replace")), and then tokenized as HF would
+// tokenize that decoded string (clean_text deletes U+FFFD; without clean_text it becomes [UNK]
+// or its own id). Input never makes the tokenizer fail or crash.
 //
 // Thread safety: a WordPiece is immutable after Load; all methods are const and may be called
 // from many threads at once. Copies are cheap (they share the loaded data).

@@ -19,7 +19,7 @@ struct CharMapping {
   char32_t to[4];
 };
 
-#include "tokenizer/unicode_data.inc"
+#include "tokenizer/generated/unicode_data.inc"
 
 constexpr char32_t kCodePointCount = 0x110000;
 constexpr int kBlockBits = 7;
