@@ -14,12 +14,10 @@ constexpr char kNoNegatives[] = "no negative rows (label 0)";
 constexpr char kNotProbabilities[] = "scores outside [0, 1] are not probabilities";
 constexpr double kDefaultThreshold = 0.5;
 
-std::string AtThreshold(const std::string& prefix, double threshold) {
-  return prefix + "_at_" + PythonFloatText(threshold);
-}
+using keys::AtThreshold;
 
 std::string RecallAtPrecisionKey(double precision) {
-  return "recall_at_precision_" + PythonFloatText(precision);
+  return "recall_at_precision_" + FormatPythonFloat(precision);
 }
 
 // Counts of the 2x2 confusion matrix at one decision rule.
@@ -43,7 +41,7 @@ class BinaryMetricBuilder {
 
   BinaryEstimates Build() {
     AddRanking();
-    AddF1("f1_score", Confusion05());
+    AddF1(std::string(keys::kF1Score), Confusion05());
     for (double threshold : options_.thresholds) AddThresholdMetrics(threshold);
     AddDecisionMetrics(Confusion05());
     AddProbabilityMetrics();
@@ -91,23 +89,23 @@ class BinaryMetricBuilder {
 
   void AddRanking() {
     if (m_ == 0 || n_ == 0) {
-      Null("auc_roc", MissingClassReason());
-      AddInterval("auc_roc", std::nullopt, MissingClassReason());
+      Null(keys::kAucRoc, MissingClassReason());
+      AddInterval(keys::kAucRoc, std::nullopt, MissingClassReason());
     } else {
-      Number("auc_roc", summary_.auc);
+      Number(keys::kAucRoc, summary_.auc);
       if (std::isnan(summary_.auc_variance)) {
-        AddInterval("auc_roc", std::nullopt, "DeLong variance needs two rows of each class");
+        AddInterval(keys::kAucRoc, std::nullopt, "DeLong variance needs two rows of each class");
       } else {
-        AddInterval("auc_roc",
+        AddInterval(keys::kAucRoc,
                     NormalIntervalInUnitRange(summary_.auc, summary_.auc_variance,
                                               options_.confidence_level),
                     "");
       }
     }
     if (m_ == 0) {
-      Null("average_precision", kNoPositives);
+      Null(keys::kAveragePrecision, kNoPositives);
     } else {
-      Number("average_precision", summary_.average_precision);
+      Number(keys::kAveragePrecision, summary_.average_precision);
     }
   }
 
@@ -122,14 +120,14 @@ class BinaryMetricBuilder {
 
   void AddThresholdMetrics(double threshold) {
     const Confusion c = ConfusionOf(CountAtThreshold(sorted_, threshold, Inclusion::kInclusive));
-    AddF1(AtThreshold("f1_score", threshold), c);
+    AddF1(AtThreshold(keys::kF1Score, threshold), c);
     Rate(AtThreshold("precision", threshold), c.tp, c.tp + c.fp,
          "no row predicted positive at this threshold");
     Rate(AtThreshold("recall", threshold), c.tp, m_, kNoPositives);
   }
 
   void AddDecisionMetrics(const Confusion& c) {
-    Rate("accuracy", c.tp + c.tn, m_ + n_, "no rows");
+    Rate(keys::kAccuracy, c.tp + c.tn, m_ + n_, "no rows");
     if (m_ == 0 || n_ == 0) {
       Null("balanced_accuracy", MissingClassReason());
     } else {
@@ -220,8 +218,11 @@ BinaryEstimates EstimateBinary(const ClassSortedScores& sorted, const Options& o
 }
 
 std::vector<std::string> BootstrapMetricNames(const Options& options) {
-  std::vector<std::string> names = {"average_precision", "f1_score"};
-  for (double threshold : options.thresholds) names.push_back(AtThreshold("f1_score", threshold));
+  std::vector<std::string> names = {keys::kAveragePrecision,
+                                   std::string(keys::kF1Score)};
+  for (double threshold : options.thresholds) {
+    names.push_back(AtThreshold(keys::kF1Score, threshold));
+  }
   for (const char* name :
        {"balanced_accuracy", "mcc", "log_loss", "brier_score", "expected_calibration_error"}) {
     names.push_back(name);

@@ -1,30 +1,40 @@
 #include "metrics/bootstrap.h"
 
-#include <random>
+#include "numeric/numeric.h"
 
 namespace verdict::metrics::internal {
 namespace {
 
-// Uniform index in [0, size) from one 64-bit draw (Lemire's multiply-shift).
-size_t UniformIndex(uint64_t draw, size_t size) {
-  return static_cast<size_t>((static_cast<unsigned __int128>(draw) * size) >> 64);
+// Rows of a resample are positions in [negatives..., positives...]; the resampler's strata are
+// the two classes (label 0 first).
+std::vector<int32_t> ClassOfPositions(const ClassSortedScores& sorted) {
+  std::vector<int32_t> classes(sorted.negatives.size(), 0);
+  classes.resize(sorted.negatives.size() + sorted.positives.size(), 1);
+  return classes;
 }
 
-// Draws ascending.size() elements with replacement; the result is ascending too.
-void Resample(const std::vector<uint64_t>& ascending, std::mt19937_64& random,
-              std::vector<uint32_t>& draws, std::vector<uint64_t>& resampled) {
-  draws.assign(ascending.size(), 0);
-  for (size_t i = 0; i < ascending.size(); ++i) ++draws[UniformIndex(random(), ascending.size())];
-  resampled.clear();
-  for (size_t i = 0; i < ascending.size(); ++i)
-    resampled.insert(resampled.end(), draws[i], ascending[i]);
+// One stratified resample. Each class keeps its size and its keys stay ascending: the draws are
+// counted per position, then every position is repeated as often as it was drawn.
+void Resample(const ClassSortedScores& sorted, const std::vector<size_t>& rows,
+              std::vector<uint32_t>& draws, ClassSortedScores& resampled) {
+  const size_t negatives = sorted.negatives.size();
+  draws.assign(negatives + sorted.positives.size(), 0);
+  for (size_t row : rows) ++draws[row];
+  resampled.negatives.clear();
+  resampled.positives.clear();
+  for (size_t i = 0; i < draws.size(); ++i) {
+    if (i < negatives) {
+      resampled.negatives.insert(resampled.negatives.end(), draws[i], sorted.negatives[i]);
+    } else {
+      resampled.positives.insert(resampled.positives.end(), draws[i],
+                                 sorted.positives[i - negatives]);
+    }
+  }
 }
 
 const double* FindNumber(const std::vector<Metric>& metrics, const std::string& name) {
-  for (const Metric& metric : metrics) {
-    if (metric.name == name) return std::get_if<double>(&metric.value);
-  }
-  return nullptr;
+  const Metric* metric = Find(metrics, name);
+  return metric == nullptr ? nullptr : std::get_if<double>(&metric->value);
 }
 
 }  // namespace
@@ -33,13 +43,15 @@ std::vector<NamedInterval> BootstrapIntervals(const ClassSortedScores& sorted,
                                               const Options& options,
                                               const std::vector<std::string>& names,
                                               std::vector<std::string>& notes) {
-  std::mt19937_64 random(options.bootstrap_seed);
+  const numeric::StratifiedResampler resampler(ClassOfPositions(sorted));
+  numeric::Generator rng(options.bootstrap_seed);
   std::vector<std::vector<double>> replicates(names.size());
   ClassSortedScores resampled;
+  std::vector<size_t> rows;
   std::vector<uint32_t> draws;
   for (int b = 0; b < options.bootstrap_resamples; ++b) {
-    Resample(sorted.positives, random, draws, resampled.positives);
-    Resample(sorted.negatives, random, draws, resampled.negatives);
+    resampler.Draw(rng, rows);
+    Resample(sorted, rows, draws, resampled);
     const std::vector<Metric> metrics = EstimateBinary(resampled, options).metrics;
     for (size_t i = 0; i < names.size(); ++i) {
       if (const double* value = FindNumber(metrics, names[i])) replicates[i].push_back(*value);
@@ -57,7 +69,7 @@ std::vector<NamedInterval> BootstrapIntervals(const ClassSortedScores& sorted,
                       " of " + std::to_string(options.bootstrap_resamples) + " resamples");
     }
     intervals.push_back(
-        {names[i], PercentileInterval(replicates[i], options.confidence_level), ""});
+        {names[i], numeric::PercentileInterval(replicates[i], options.confidence_level), ""});
   }
   return intervals;
 }

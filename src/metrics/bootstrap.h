@@ -1,6 +1,6 @@
 // Private to metrics/: stratified bootstrap percentile intervals for binary metrics. Each
-// resample draws m positives and n negatives with replacement (seeded std::mt19937_64, index =
-// high 64 bits of draw * size), recomputes EstimateBinary and keeps the named metrics.
+// resample draws m positives and n negatives with replacement (numeric::StratifiedResampler and
+// the seeded numeric::Generator), recomputes EstimateBinary and keeps the named metrics.
 #pragma once
 
 #include <string>

@@ -28,10 +28,12 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "core/core.h"
+#include "numeric/numeric.h"
 
 namespace verdict::metrics {
 
@@ -53,9 +55,28 @@ struct Curve {
   std::vector<double> thresholds;  // score threshold of each point (may be empty)
 };
 
+// Default thresholds of the *_at_<T> keys (the seed's), shared by comparison, pipeline and cli.
+inline const std::vector<double> kDefaultThresholds = {0.3, 0.5, 0.7};
+
+// Names of the keys other stages read back (report headlines, comparison). The metric code
+// writes them through these names too, so a renamed key cannot leave a reader behind.
+namespace keys {
+inline constexpr char kAucRoc[] = "auc_roc";
+inline constexpr char kAveragePrecision[] = "average_precision";
+inline constexpr char kF1Score[] = "f1_score";
+inline constexpr char kAccuracy[] = "accuracy";
+inline constexpr char kAucRocMacro[] = "auc_roc_macro";
+inline constexpr char kAveragePrecisionMacro[] = "average_precision_macro";
+// "<prefix>_at_<T>", T spelled as Python's str(float): AtThreshold(kF1Score, 0.3) is
+// "f1_score_at_0.3".
+std::string AtThreshold(std::string_view prefix, double threshold);
+// "<prefix>_class_<c>", e.g. ForClass(kAucRoc, 2) is "auc_roc_class_2".
+std::string ForClass(std::string_view prefix, int class_index);
+}  // namespace keys
+
 struct Options {
   // Thresholds for f1_score_at_T, precision_at_T, recall_at_T (predicted positive iff p >= T).
-  std::vector<double> thresholds = {0.3, 0.5, 0.7};
+  std::vector<double> thresholds = kDefaultThresholds;
   // Number of equal-width bins on [0, 1] for the expected calibration error and the
   // reliability diagram.
   int calibration_bins = 10;
@@ -65,8 +86,8 @@ struct Options {
   std::vector<int> top_k = {2, 3};
   // Stratified bootstrap resamples for confidence intervals of threshold metrics (0 = off).
   int bootstrap_resamples = 0;
-  uint64_t bootstrap_seed = 20261129;
-  double confidence_level = 0.95;
+  uint64_t bootstrap_seed = numeric::kDefaultSeed;
+  double confidence_level = numeric::kDefaultConfidenceLevel;
   // Curves are computed exactly; for reports they are down-sampled to at most this many points
   // (evenly along the curve's length, first and last point kept).
   int max_curve_points = 2000;
@@ -77,6 +98,14 @@ struct Evaluation {
   std::vector<Curve> curves;       // down-sampled for reports
   std::vector<std::string> notes;  // human-readable remarks (e.g. "class 2 absent from labels")
 };
+
+// The metric called `key`, or nullptr when `metrics` has none.
+const Metric* Find(const std::vector<Metric>& metrics, std::string_view key);
+// The numeric value (a real number or a count) of the metric called `key`; NaN when it is null.
+// The key must be present: reading a key the evaluation does not write is a programming error
+// and aborts (VERDICT_CHECK), so a renamed key fails every test that reads it instead of turning
+// into a silent NaN.
+double Number(const std::vector<Metric>& metrics, std::string_view key);
 
 // Binary evaluation. `scores[i]` is P(class 1) of row i (any finite score works for the ranking
 // and threshold metrics; log loss, Brier score and ECE are null unless all lie in [0, 1]);
@@ -108,6 +137,25 @@ struct DeLongPlacements {
 };
 Result<DeLongPlacements> ComputeDeLongPlacements(std::span<const int32_t> labels,
                                                  std::span<const double> scores);
+
+// ---------------------------------------------------------------------------------------------
+// Per-metric kernels over plain label and score arrays, for callers that recompute one metric
+// many times on resampled rows (comparison's paired bootstrap). Labels are 0/1 (1 = positive).
+// Each returns NaN where the metric is undefined, and agrees with the key of the same name that
+// EvaluateBinary writes.
+
+// Dense ranks of `scores` as doubles (0 = lowest; equal scores share a rank). Ranking metrics on
+// the ranks equal those on the scores, and let AveragePrecisionOfRanks count instead of sort.
+std::vector<double> DenseRanks(std::span<const double> scores);
+// average_precision (scikit-learn's step-wise sum) of rows scored by their dense ranks; NaN
+// without positives. O(N + max rank).
+double AveragePrecisionOfRanks(std::span<const int32_t> labels, std::span<const double> ranks);
+// f1_score_at_<T>: F1 with a row predicted positive iff score >= threshold; NaN when there is no
+// positive label and no positive prediction.
+double F1AtThreshold(std::span<const int32_t> labels, std::span<const double> scores,
+                     double threshold);
+// accuracy from per-row correctness flags (1 = correct, 0 = wrong); NaN when empty.
+double AccuracyOfCorrectness(std::span<const double> correct);
 
 // The documented metric keys, one entry per key pattern (e.g. "auc_roc_class_<i>").
 struct RegistryEntry {

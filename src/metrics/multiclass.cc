@@ -56,14 +56,14 @@ class MulticlassEvaluator {
     const Averages ap = Average(classes, &OneVsRest::average_precision);
     const std::vector<std::optional<double>> argmax_f1 = ArgmaxF1PerClass();
 
-    AddOptional("auc_roc", auc.macro, "no class has both labels present");
-    AddOptional("average_precision", ap.macro, "no class is present in the labels");
-    Add(NumberMetric("f1_score", MicroF1()));
+    AddOptional(keys::kAucRoc, auc.macro, "no class has both labels present");
+    AddOptional(keys::kAveragePrecision, ap.macro, "no class is present in the labels");
+    Add(NumberMetric(keys::kF1Score, MicroF1()));
     AddPerClass(classes);
-    AddOptional("auc_roc_macro", auc.macro, "no class has both labels present");
+    AddOptional(keys::kAucRocMacro, auc.macro, "no class has both labels present");
     Add(NumberMetric("auc_roc_micro", micro_summary.auc));
     AddOptional("auc_roc_weighted", auc.weighted, "no class has both labels present");
-    AddOptional("average_precision_macro", ap.macro, "no class is present in the labels");
+    AddOptional(keys::kAveragePrecisionMacro, ap.macro, "no class is present in the labels");
     Add(NumberMetric("average_precision_micro", micro_summary.average_precision));
     AddOptional("f1_score_macro", MacroOf(argmax_f1), "no class is present or predicted");
     Add(NumberMetric("f1_score_micro", MicroF1()));
@@ -215,12 +215,12 @@ class MulticlassEvaluator {
 
   void AddPerClass(const std::vector<OneVsRest>& classes) {
     for (int c = 0; c < k_; ++c) {
-      const std::string suffix = "_class_" + std::to_string(c);
       const OneVsRest& one = classes[c];
-      AddOptional("auc_roc" + suffix, one.auc,
+      AddOptional(keys::ForClass(keys::kAucRoc, c), one.auc,
                   one.support == 0 ? "class absent from labels" : "every row has this class");
-      AddOptional("average_precision" + suffix, one.average_precision, "class absent from labels");
-      AddOptional("f1_score" + suffix, one.f1_at_half,
+      AddOptional(keys::ForClass(keys::kAveragePrecision, c), one.average_precision,
+                  "class absent from labels");
+      AddOptional(keys::ForClass(keys::kF1Score, c), one.f1_at_half,
                   "class absent from labels and never predicted (p > 0.5)");
     }
   }
@@ -228,7 +228,7 @@ class MulticlassEvaluator {
   void AddAccuracy() {
     const int64_t correct = CorrectCount();
     const int64_t rows = static_cast<int64_t>(rows_);
-    Add(NumberMetric("accuracy", static_cast<double>(correct) / static_cast<double>(rows)));
+    Add(NumberMetric(keys::kAccuracy, static_cast<double>(correct) / static_cast<double>(rows)));
     const internal::Interval interval =
         internal::WilsonInterval(correct, rows, options_.confidence_level);
     Add(NumberMetric("accuracy_ci_lower", interval.lower));

@@ -1,39 +1,40 @@
-// Unit tests of the stage's private helpers: key spelling, intervals, calibration bin edges,
-// operating points, class-sorted scores and curve down-sampling.
+// Unit tests of the stage's private helpers and of what it uses from core and numeric: key
+// spelling, intervals, calibration bin edges, operating points, class-sorted scores and curve
+// down-sampling.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
+#include "core/core.h"
 #include "metrics/calibration.h"
 #include "metrics/intervals.h"
-#include "metrics/naming.h"
 #include "metrics/ranking.h"
 
 namespace verdict::metrics::internal {
 namespace {
 
-TEST(PythonFloatTextTest, SpellsLikePythonStr) {
-  EXPECT_EQ(PythonFloatText(0.3), "0.3");
-  EXPECT_EQ(PythonFloatText(0.5), "0.5");
-  EXPECT_EQ(PythonFloatText(1.0), "1.0");
-  EXPECT_EQ(PythonFloatText(123.0), "123.0");
-  EXPECT_EQ(PythonFloatText(0.1 + 0.2), "0.30000000000000004");
-  EXPECT_EQ(PythonFloatText(0.0001), "0.0001");
-  EXPECT_EQ(PythonFloatText(1e-05), "1e-05");
-  EXPECT_EQ(PythonFloatText(2.5e-07), "2.5e-07");
-  EXPECT_EQ(PythonFloatText(1e16), "1e+16");
-  EXPECT_EQ(PythonFloatText(1.5e22), "1.5e+22");
-  EXPECT_EQ(PythonFloatText(-0.25), "-0.25");
-  EXPECT_EQ(PythonFloatText(0.0), "0.0");
+TEST(FormatPythonFloatTest, SpellsKeysLikePythonStr) {
+  EXPECT_EQ(FormatPythonFloat(0.3), "0.3");
+  EXPECT_EQ(FormatPythonFloat(0.5), "0.5");
+  EXPECT_EQ(FormatPythonFloat(1.0), "1.0");
+  EXPECT_EQ(FormatPythonFloat(123.0), "123.0");
+  EXPECT_EQ(FormatPythonFloat(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(FormatPythonFloat(0.0001), "0.0001");
+  EXPECT_EQ(FormatPythonFloat(1e-05), "1e-05");
+  EXPECT_EQ(FormatPythonFloat(2.5e-07), "2.5e-07");
+  EXPECT_EQ(FormatPythonFloat(1e16), "1e+16");
+  EXPECT_EQ(FormatPythonFloat(1.5e22), "1.5e+22");
+  EXPECT_EQ(FormatPythonFloat(-0.25), "-0.25");
+  EXPECT_EQ(FormatPythonFloat(0.0), "0.0");
 }
 
 TEST(IntervalsTest, NormalQuantileMatchesScipy) {
   // scipy.stats.norm.ppf values.
-  EXPECT_NEAR(NormalQuantile(0.975), 1.959963984540054, 1e-14);
-  EXPECT_NEAR(NormalQuantile(0.95), 1.6448536269514722, 1e-14);
-  EXPECT_NEAR(NormalQuantile(0.5), 0.0, 1e-15);
-  EXPECT_NEAR(NormalQuantile(1e-10), -6.361340902404056, 1e-12);
+  EXPECT_NEAR(numeric::NormalQuantile(0.975), 1.959963984540054, 1e-14);
+  EXPECT_NEAR(numeric::NormalQuantile(0.95), 1.6448536269514722, 1e-14);
+  EXPECT_NEAR(numeric::NormalQuantile(0.5), 0.0, 1e-15);
+  EXPECT_NEAR(numeric::NormalQuantile(1e-10), -6.361340902404056, 1e-12);
 }
 
 TEST(IntervalsTest, WilsonMatchesStatsmodels) {
@@ -48,7 +49,7 @@ TEST(IntervalsTest, WilsonMatchesStatsmodels) {
 
 TEST(IntervalsTest, PercentileIntervalInterpolatesLikeNumpy) {
   std::vector<double> values = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
-  const Interval interval = PercentileInterval(values, 0.9);  // np.percentile(.., [5, 95])
+  const Interval interval = numeric::PercentileInterval(values, 0.9);  // np.percentile(.., [5, 95])
   EXPECT_NEAR(interval.lower, 1.45, 1e-12);
   EXPECT_NEAR(interval.upper, 9.55, 1e-12);
 }
