@@ -4,13 +4,14 @@
 #include <numeric>
 
 #include "comparison/comparison.h"
-#include "comparison/internal.h"
 #include "stats/stats.h"
 
 namespace verdict::comparison {
 namespace {
 
-using internal::PythonFloatText;
+using metrics::keys::AtThreshold;
+using metrics::keys::ForClass;
+namespace metric_keys = metrics::keys;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kSignificance = 0.05;
 
@@ -44,15 +45,9 @@ class KeyWriter {
   Comparison& comparison_;
 };
 
-// A numeric metric of an Evaluation, NaN when absent or null.
-double EvaluationValue(const metrics::Evaluation& evaluation, std::string_view name) {
-  for (const metrics::Metric& m : evaluation.metrics) {
-    if (m.name != name) continue;
-    if (const double* v = std::get_if<double>(&m.value)) return *v;
-    if (const int64_t* v = std::get_if<int64_t>(&m.value)) return static_cast<double>(*v);
-    return kNaN;
-  }
-  return kNaN;
+// A numeric metric of an evaluation, NaN when null; the key must be one the evaluation writes.
+double EvaluationValue(const metrics::Evaluation& evaluation, std::string_view key) {
+  return metrics::Number(evaluation.metrics, key);
 }
 
 double LiftPercent(double new_value, double previous_value) {
@@ -251,6 +246,19 @@ stats::BootstrapOptions BootstrapOptionsOf(const Options& options) {
           .confidence_level = options.confidence_level};
 }
 
+metrics::Options MetricOptions(const Options& options) {
+  metrics::Options metric_options;
+  metric_options.thresholds = options.thresholds;
+  return metric_options;
+}
+
+// The job's evaluation of the new model when it passed one, else `evaluate()`.
+template <typename Evaluate>
+Result<metrics::Evaluation> NewEvaluation(const Input& input, Evaluate evaluate) {
+  if (input.new_evaluation != nullptr) return *input.new_evaluation;
+  return evaluate();
+}
+
 // Bootstrap interval keys <stem>_ci_lower / _ci_upper / _standard_error and the decision.
 Status BootstrapDifference(Comparison& comparison, KeyWriter& keys, const Input& input,
                            std::span<const double> new_values,
@@ -319,14 +327,15 @@ void BinaryComparisonMetrics(KeyWriter& keys, const PairedScores& s,
     keys.Null("spearman_correlation", spearman.status().message());
     keys.Null("spearman_p_value", spearman.status().message());
   }
-  WriteModelPair(keys, "auc", "auc_delta", "auc_lift_percent", EvaluationValue(new_eval, "auc_roc"),
-                 EvaluationValue(previous_eval, "auc_roc"));
+  WriteModelPair(keys, "auc", "auc_delta", "auc_lift_percent",
+                 EvaluationValue(new_eval, metric_keys::kAucRoc),
+                 EvaluationValue(previous_eval, metric_keys::kAucRoc));
   WriteModelPair(keys, "ap", "ap_delta", "ap_lift_percent",
-                 EvaluationValue(new_eval, "average_precision"),
-                 EvaluationValue(previous_eval, "average_precision"));
+                 EvaluationValue(new_eval, metric_keys::kAveragePrecision),
+                 EvaluationValue(previous_eval, metric_keys::kAveragePrecision));
   for (double t : options.thresholds) {
-    const std::string key = "f1_score_at_" + PythonFloatText(t);
-    const std::string at = "_at_" + PythonFloatText(t);
+    const std::string key = AtThreshold(metric_keys::kF1Score, t);
+    const std::string at = "_at_" + FormatPythonFloat(t);
     const double new_f1 = EvaluationValue(new_eval, key);
     const double previous_f1 = EvaluationValue(previous_eval, key);
     const std::string reason = "F1 undefined (no positive label and no positive prediction)";
@@ -344,7 +353,7 @@ void BinaryComparisonMetrics(KeyWriter& keys, const PairedScores& s,
     for (size_t i = 0; i < s.new_scores.size(); ++i) {
       agree += (s.new_scores[i] >= t) == (s.previous_scores[i] >= t);
     }
-    keys.Number("prediction_agreement_at_" + PythonFloatText(t),
+    keys.Number(AtThreshold("prediction_agreement", t),
                 static_cast<double>(agree) / static_cast<double>(s.new_scores.size()));
   }
 }
@@ -380,12 +389,6 @@ std::vector<double> AsDoubles(std::span<const T> values) {
   return std::vector<double>(values.begin(), values.end());
 }
 
-std::vector<double> PredictionsAt(std::span<const double> scores, double threshold) {
-  std::vector<double> predictions(scores.size());
-  for (size_t i = 0; i < scores.size(); ++i) predictions[i] = scores[i] >= threshold ? 1.0 : 0.0;
-  return predictions;
-}
-
 Status BinaryTests(Comparison& comparison, KeyWriter& keys, const Input& input,
                    const PairedScores& s, const Options& options) {
   PairedScoreTests(keys, s, options);
@@ -395,24 +398,28 @@ Status BinaryTests(Comparison& comparison, KeyWriter& keys, const Input& input,
                   : stats::DeLongResult{.difference = kNaN, .ci_lower = kNaN, .ci_upper = kNaN};
   keys.Flag("delong_significant", primary.p_value < kSignificance && !std::isnan(primary.ci_lower));
   VERDICT_RETURN_IF_ERROR(AddDecision(comparison, keys,
-                                      {.metric = "auc_roc",
+                                      {.metric = metric_keys::kAucRoc,
                                        .method = "delong",
                                        .estimate = primary.difference,
                                        .lower = primary.ci_lower,
                                        .upper = primary.ci_upper},
                                       "auc_decision", options.margin));
   keys.Count("bootstrap_resamples", options.bootstrap_resamples);
-  const std::vector<double> new_ranks = internal::DenseRanks(s.new_scores);
-  const std::vector<double> previous_ranks = internal::DenseRanks(s.previous_scores);
-  VERDICT_RETURN_IF_ERROR(BootstrapDifference(comparison, keys, input, new_ranks, previous_ranks,
-                                              internal::AverageOnDenseRanks, "average_precision",
-                                              "ap_delta", "ap_decision", options));
+  const std::vector<double> new_ranks = metrics::DenseRanks(s.new_scores);
+  const std::vector<double> previous_ranks = metrics::DenseRanks(s.previous_scores);
+  VERDICT_RETURN_IF_ERROR(BootstrapDifference(
+      comparison, keys, input, new_ranks, previous_ranks, metrics::AveragePrecisionOfRanks,
+      metric_keys::kAveragePrecision, "ap_delta", "ap_decision", options));
   for (double t : options.thresholds) {
-    const std::string at = "_at_" + PythonFloatText(t);
-    VERDICT_RETURN_IF_ERROR(
-        BootstrapDifference(comparison, keys, input, PredictionsAt(s.new_scores, t),
-                            PredictionsAt(s.previous_scores, t), internal::F1OfPredictions,
-                            "f1_score" + at, "f1_delta" + at, "f1_decision" + at, options));
+    const std::string at = "_at_" + FormatPythonFloat(t);
+    const stats::Statistic f1 = [t](std::span<const int32_t> labels,
+                                    std::span<const double> scores) {
+      return metrics::F1AtThreshold(labels, scores, t);
+    };
+    VERDICT_RETURN_IF_ERROR(BootstrapDifference(comparison, keys, input, s.new_scores,
+                                                s.previous_scores, f1,
+                                                AtThreshold(metric_keys::kF1Score, t),
+                                                "f1_delta" + at, "f1_decision" + at, options));
   }
   return Status::Ok();
 }
@@ -420,23 +427,25 @@ Status BinaryTests(Comparison& comparison, KeyWriter& keys, const Input& input,
 Status CompareBinary(Comparison& comparison, KeyWriter& keys, const Input& input,
                      const Options& options) {
   const PairedScores s = ClassScores(input, 1);
-  metrics::Options metric_options;
-  metric_options.thresholds = options.thresholds;
-  VERDICT_ASSIGN_OR_RETURN(metrics::Evaluation new_eval,
-                           metrics::EvaluateBinary(input.labels, s.new_scores, metric_options));
+  const metrics::Options metric_options = MetricOptions(options);
   VERDICT_ASSIGN_OR_RETURN(
-      metrics::Evaluation previous_eval,
+      const metrics::Evaluation new_eval,
+      NewEvaluation(input, [&] { return metrics::EvaluateBinary(input.labels, s.new_scores,
+                                                                metric_options); }));
+  VERDICT_ASSIGN_OR_RETURN(
+      const metrics::Evaluation previous_eval,
       metrics::EvaluateBinary(input.labels, s.previous_scores, metric_options));
-  for (metrics::Curve& curve : new_eval.curves) {
+  for (const metrics::Curve& curve : new_eval.curves) {
     if (curve.name == "roc" || curve.name == "pr") comparison.new_curves.push_back(curve);
   }
-  for (metrics::Curve& curve : previous_eval.curves) {
+  for (const metrics::Curve& curve : previous_eval.curves) {
     if (curve.name == "roc" || curve.name == "pr") comparison.previous_curves.push_back(curve);
   }
-  comparison.summary = {.new_auc = EvaluationValue(new_eval, "auc_roc"),
-                        .previous_auc = EvaluationValue(previous_eval, "auc_roc"),
-                        .new_ap = EvaluationValue(new_eval, "average_precision"),
-                        .previous_ap = EvaluationValue(previous_eval, "average_precision"),
+  comparison.summary = {.new_auc = EvaluationValue(new_eval, metric_keys::kAucRoc),
+                        .previous_auc = EvaluationValue(previous_eval, metric_keys::kAucRoc),
+                        .new_ap = EvaluationValue(new_eval, metric_keys::kAveragePrecision),
+                        .previous_ap =
+                            EvaluationValue(previous_eval, metric_keys::kAveragePrecision),
                         .positive_rate = Mean(AsDoubles<int32_t>(input.labels)),
                         .pearson_r = kNaN};
   if (const auto r = stats::Pearson(s.new_scores, s.previous_scores); r.ok()) {
@@ -462,19 +471,21 @@ void MulticlassMetrics(KeyWriter& keys, const Input& input, const Correctness& c
                        const metrics::Evaluation& new_eval,
                        const metrics::Evaluation& previous_eval) {
   WriteModelPair(keys, "auc_macro", "auc_macro_delta", "auc_macro_lift_percent",
-                 EvaluationValue(new_eval, "auc_roc_macro"),
-                 EvaluationValue(previous_eval, "auc_roc_macro"));
+                 EvaluationValue(new_eval, metric_keys::kAucRocMacro),
+                 EvaluationValue(previous_eval, metric_keys::kAucRocMacro));
   WriteModelPair(keys, "ap_macro", "ap_macro_delta", "ap_macro_lift_percent",
-                 EvaluationValue(new_eval, "average_precision_macro"),
-                 EvaluationValue(previous_eval, "average_precision_macro"));
+                 EvaluationValue(new_eval, metric_keys::kAveragePrecisionMacro),
+                 EvaluationValue(previous_eval, metric_keys::kAveragePrecisionMacro));
   const std::vector<double> new_correct = AsDoubles<uint8_t>(correctness.new_correct);
   const std::vector<double> previous_correct = AsDoubles<uint8_t>(correctness.previous_correct);
-  WriteModelPair(keys, "accuracy", "accuracy_delta", "", Mean(new_correct), Mean(previous_correct));
+  WriteModelPair(keys, "accuracy", "accuracy_delta", "",
+                 metrics::AccuracyOfCorrectness(new_correct),
+                 metrics::AccuracyOfCorrectness(previous_correct));
   for (int c = 0; c < input.num_classes; ++c) {
     const std::string suffix = "_class_" + std::to_string(c);
     WriteModelPair(keys, "auc" + suffix, "auc_delta" + suffix, "",
-                   EvaluationValue(new_eval, "auc_roc" + suffix),
-                   EvaluationValue(previous_eval, "auc_roc" + suffix));
+                   EvaluationValue(new_eval, ForClass(metric_keys::kAucRoc, c)),
+                   EvaluationValue(previous_eval, ForClass(metric_keys::kAucRoc, c)));
   }
   const size_t n = input.labels.size();
   const size_t k = static_cast<size_t>(input.num_classes);
@@ -491,8 +502,11 @@ Status MulticlassTests(Comparison& comparison, KeyWriter& keys, const Input& inp
   const std::vector<double> new_correct = AsDoubles<uint8_t>(correctness.new_correct);
   const std::vector<double> previous_correct = AsDoubles<uint8_t>(correctness.previous_correct);
   keys.Count("bootstrap_resamples", options.bootstrap_resamples);
+  const stats::Statistic accuracy = [](std::span<const int32_t>, std::span<const double> correct) {
+    return metrics::AccuracyOfCorrectness(correct);
+  };
   VERDICT_RETURN_IF_ERROR(BootstrapDifference(comparison, keys, input, new_correct,
-                                              previous_correct, internal::MeanOf, "accuracy",
+                                              previous_correct, accuracy, metric_keys::kAccuracy,
                                               "accuracy_delta", "accuracy_decision", options));
   std::vector<double> p_values;
   for (int c = 0; c < input.num_classes; ++c) {
@@ -515,12 +529,14 @@ Status CompareMulticlass(Comparison& comparison, KeyWriter& keys, const Input& i
   for (int c = static_cast<int>(names.size()); c < input.num_classes; ++c) {
     names.push_back(std::to_string(c));
   }
-  metrics::Options metric_options;
-  metric_options.thresholds = options.thresholds;
-  VERDICT_ASSIGN_OR_RETURN(metrics::Evaluation new_eval,
-                           metrics::EvaluateMulticlass(input.labels, input.new_probabilities,
-                                                       input.num_classes, names, metric_options));
-  VERDICT_ASSIGN_OR_RETURN(metrics::Evaluation previous_eval,
+  const metrics::Options metric_options = MetricOptions(options);
+  VERDICT_ASSIGN_OR_RETURN(const metrics::Evaluation new_eval, NewEvaluation(input, [&] {
+                             return metrics::EvaluateMulticlass(input.labels,
+                                                                input.new_probabilities,
+                                                                input.num_classes, names,
+                                                                metric_options);
+                           }));
+  VERDICT_ASSIGN_OR_RETURN(const metrics::Evaluation previous_eval,
                            metrics::EvaluateMulticlass(input.labels, input.previous_scores,
                                                        input.num_classes, names, metric_options));
   const Correctness correctness = RowCorrectness(input, {}, /*multiclass=*/true);

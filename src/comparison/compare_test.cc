@@ -36,6 +36,34 @@ double Number(const Comparison& c, std::string_view name) {
   return std::nan("");
 }
 
+// The job's own evaluation of the new model, when passed, is used as is: the keys and curves are
+// those of Compare evaluating the model itself.
+TEST(CompareTest, ReusesTheJobsEvaluationOfTheNewModel) {
+  const BinaryRows rows({0, 1, 0, 1, 1, 0, 1, 0}, {0.2, 0.8, 0.6, 0.7, 0.4, 0.1, 0.9, 0.3},
+                        {0.3, 0.6, 0.4, 0.8, 0.5, 0.2, 0.7, 0.6});
+  Options options;
+  options.bootstrap_resamples = 40;
+  std::vector<double> new_scores;
+  for (size_t i = 1; i < rows.probabilities.size(); i += 2) {
+    new_scores.push_back(rows.probabilities[i]);
+  }
+  const Result<metrics::Evaluation> job = metrics::EvaluateBinary(rows.labels, new_scores, {});
+  ASSERT_TRUE(job.ok());
+  Input with_evaluation = rows.AsInput();
+  with_evaluation.new_evaluation = &job.value();
+  const Result<Comparison> reused = Compare(with_evaluation, options);
+  const Result<Comparison> computed = Compare(rows.AsInput(), options);
+  ASSERT_TRUE(reused.ok() && computed.ok());
+  ASSERT_EQ(reused->metrics.size(), computed->metrics.size());
+  for (size_t i = 0; i < reused->metrics.size(); ++i) {
+    EXPECT_EQ(reused->metrics[i].name, computed->metrics[i].name);
+    EXPECT_EQ(reused->metrics[i].value, computed->metrics[i].value) << reused->metrics[i].name;
+  }
+  ASSERT_EQ(reused->new_curves.size(), computed->new_curves.size());
+  EXPECT_EQ(reused->new_curves[0].x, computed->new_curves[0].x);
+  EXPECT_EQ(reused->summary.new_auc, computed->summary.new_auc);
+}
+
 TEST(CompareTest, HandCheckedBinaryKeys) {
   // new: perfect ranking; previous: one inverted pair.
   const BinaryRows rows({0, 0, 1, 1}, {0.1, 0.4, 0.75, 0.9}, {0.2, 0.7, 0.3, 0.8});

@@ -30,6 +30,7 @@
 
 #include "core/core.h"
 #include "metrics/metrics.h"
+#include "numeric/numeric.h"
 
 namespace verdict::comparison {
 
@@ -39,13 +40,14 @@ struct Options {
   bool comparison_metrics = true;
   bool statistical_tests = true;  // STATISTICAL_TESTS: McNemar, t-test, Wilcoxon, DeLong, bootstrap
   bool plots = true;              // COMPARISON_PLOTS
-  std::vector<double> thresholds = {0.3, 0.5, 0.7};  // F1 and agreement thresholds (p >= t)
+  // F1 and agreement thresholds (p >= t).
+  std::vector<double> thresholds = metrics::kDefaultThresholds;
   double margin = 0;  // non-inferiority margin of the decision (>= 0, in metric units)
   // Paired bootstrap size for the AP/F1 (binary) and accuracy (multiclass) intervals. Binary
   // runs 1 + thresholds.size() bootstraps, each drawing `resamples` times all N rows.
-  int bootstrap_resamples = 1000;
-  uint64_t seed = 20261129;
-  double confidence_level = 0.95;  // of the DeLong and bootstrap intervals
+  int bootstrap_resamples = numeric::kDefaultBootstrapResamples;
+  uint64_t seed = numeric::kDefaultSeed;
+  double confidence_level = numeric::kDefaultConfidenceLevel;  // of DeLong and bootstrap intervals
   int top_flips = 50;              // most confident flips kept in Comparison::flips
 };
 
@@ -61,6 +63,10 @@ struct Input {
   std::vector<std::string> class_names;       // label value of each class (may be empty)
   std::vector<std::string> ids;               // per row, for the flips file (empty: row numbers)
   int64_t rows_without_previous = 0;          // reported, not compared
+  // The new model's evaluation over exactly these rows, as the job already computed it (with
+  // Options::thresholds among its thresholds), or nullptr: Compare then evaluates the new model
+  // itself. The job passes it when no row was left out for a missing previous score.
+  const metrics::Evaluation* new_evaluation = nullptr;
 };
 
 // A string-valued key for metrics.json, e.g. {"comparison_decision", "better"}.

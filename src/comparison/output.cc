@@ -5,7 +5,6 @@
 #include <string>
 
 #include "comparison/comparison.h"
-#include "comparison/internal.h"
 #include "plot/plot.h"
 
 namespace verdict::comparison {
@@ -74,8 +73,8 @@ std::string PerformanceSummary(const Comparison& c, const Options& options) {
     s += Line("AP Delta " + level + " CI (bootstrap, " + b + "): ", Interval(c, "ap_delta"));
     s += "\n";
     for (double t : options.thresholds) {
-      const std::string at = "_at_" + internal::PythonFloatText(t);
-      s += Line("F1 Delta at " + internal::PythonFloatText(t) + ": ",
+      const std::string at = "_at_" + FormatPythonFloat(t);
+      s += Line("F1 Delta at " + FormatPythonFloat(t) + ": ",
                 Fixed(ValueOf(c, "f1_delta" + at), 4, true) + "  " + level + " CI " +
                     Interval(c, "f1_delta" + at));
     }
@@ -265,8 +264,8 @@ std::string FlipsCsv(const Input& input, const Comparison& comparison) {
     const std::string label = static_cast<size_t>(f.label) < input.class_names.size()
                                   ? input.class_names[f.label]
                                   : std::to_string(f.label);
-    csv += CsvField(f.id) + "," + CsvField(label) + "," + internal::PythonFloatText(f.new_score) +
-           "," + internal::PythonFloatText(f.previous_score) + "," +
+    csv += CsvField(f.id) + "," + CsvField(label) + "," + FormatPythonFloat(f.new_score) +
+           "," + FormatPythonFloat(f.previous_score) + "," +
            (f.new_correct ? "new" : "previous") + "\n";
   }
   return csv;
