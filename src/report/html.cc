@@ -12,7 +12,7 @@
 namespace verdict::report {
 namespace {
 
-using internal::FindMetric;
+using metrics::Find;
 using internal::MetricNumber;
 
 constexpr char kStyle[] = R"css(
@@ -128,7 +128,7 @@ void HeadlineSection(Page& page, const Predictions& predictions,
                      const metrics::Evaluation& evaluation) {
   page.Raw("<section id=\"metrics\"><h2>Headline metrics</h2>\n<div class=\"cards\">\n");
   for (const std::string& key : HeadlineKeys(predictions.binary)) {
-    const metrics::Metric* metric = FindMetric(evaluation.metrics, key);
+    const metrics::Metric* metric = Find(evaluation.metrics, key);
     if (metric == nullptr) continue;
     const std::string interval = IntervalHtml(evaluation.metrics, key);
     page.Raw("<div class=\"card\"><div class=\"name\">" + HtmlEscape(key) +
@@ -155,7 +155,7 @@ void ThresholdTable(Page& page, const metrics::Evaluation& evaluation) {
     std::vector<std::string> cells = {HtmlEscape(t)};
     for (const std::string& key : {"precision_at_" + t, "recall_at_" + t, "f1_score_at_" + t}) {
       const std::string interval = IntervalHtml(evaluation.metrics, key);
-      cells.push_back(ValueHtml(FindMetric(evaluation.metrics, key)) +
+      cells.push_back(ValueHtml(Find(evaluation.metrics, key)) +
                       (interval.empty() ? "" : " <span class=\"null\">" + interval + "</span>"));
     }
     page.Row(cells, {true, true, true, true});
@@ -241,7 +241,7 @@ void PerClassSection(Page& page, const Predictions& predictions,
                                       WithThousands(counts[c]), Percent(counts[c] / rows)};
     for (const std::string& column : columns) {
       cells.push_back(
-          ValueHtml(FindMetric(evaluation.metrics, column + "_class_" + std::to_string(c))));
+          ValueHtml(Find(evaluation.metrics, column + "_class_" + std::to_string(c))));
     }
     page.Row(cells, numeric);
   }

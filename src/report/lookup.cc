@@ -4,17 +4,9 @@
 
 namespace verdict::report::internal {
 
-const metrics::Metric* FindMetric(const std::vector<metrics::Metric>& metrics,
-                                  const std::string& name) {
-  for (const metrics::Metric& metric : metrics) {
-    if (metric.name == name) return &metric;
-  }
-  return nullptr;
-}
-
 std::optional<double> MetricNumber(const std::vector<metrics::Metric>& metrics,
                                    const std::string& name) {
-  const metrics::Metric* metric = FindMetric(metrics, name);
+  const metrics::Metric* metric = metrics::Find(metrics, name);
   if (metric == nullptr) return std::nullopt;
   if (const double* x = std::get_if<double>(&metric->value)) return *x;
   if (const int64_t* n = std::get_if<int64_t>(&metric->value)) return static_cast<double>(*n);

@@ -12,9 +12,6 @@
 
 namespace verdict::report::internal {
 
-// The metric called `name`, or nullptr.
-const metrics::Metric* FindMetric(const std::vector<metrics::Metric>& metrics,
-                                  const std::string& name);
 // A numeric metric (double or count) as double; nullopt when absent, null or a flag.
 std::optional<double> MetricNumber(const std::vector<metrics::Metric>& metrics,
                                    const std::string& name);

@@ -54,16 +54,16 @@ std::string MetricsSummary(const std::vector<metrics::Metric>& metrics, bool bin
   out << "PYTORCH MODEL EVALUATION METRICS\n" << rule << "\n\n";
   std::vector<std::pair<std::string, std::string>> headlines;
   if (binary) {
-    headlines = {{"AUC-ROC:           ", "auc_roc"},
-                 {"Average Precision: ", "average_precision"},
-                 {"F1 Score:          ", "f1_score"}};
+    headlines = {{"AUC-ROC:           ", metrics::keys::kAucRoc},
+                 {"Average Precision: ", metrics::keys::kAveragePrecision},
+                 {"F1 Score:          ", metrics::keys::kF1Score}};
   } else {
-    headlines = {{"AUC-ROC (Macro):   ", "auc_roc_macro"},
+    headlines = {{"AUC-ROC (Macro):   ", metrics::keys::kAucRocMacro},
                  {"AUC-ROC (Micro):   ", "auc_roc_micro"},
                  {"F1 Score (Macro):  ", "f1_score_macro"}};
   }
   for (const auto& [label, key] : headlines)
-    out << label << HeadlineValue(internal::FindMetric(metrics, key)) << "\n";
+    out << label << HeadlineValue(metrics::Find(metrics, key)) << "\n";
   out << "\n" << rule << "\n\nALL METRICS\n" << rule << "\n";
   std::vector<const metrics::Metric*> sorted;
   for (const metrics::Metric& metric : metrics) sorted.push_back(&metric);
