@@ -35,10 +35,10 @@ THRESHOLDS = (0.3, 0.5, 0.7)
 
 
 def build(out_dir):
-    sources = [str(p) for stage in ("core", "metrics", "stats")
+    sources = [str(p) for stage in ("core", "numeric", "metrics", "stats")
                for p in sorted((ROOT / "src" / stage).glob("*.cc"))
                if not p.name.endswith("_test.cc") and p.name != "golden.cc"]
-    sources += [str(ROOT / "src" / "comparison" / name) for name in ("compare.cc", "helpers.cc")]
+    sources += [str(ROOT / "src" / "comparison" / name) for name in ("compare.cc",)]
     binary = out_dir / "comparison_bench"
     command = ["g++", "-std=c++20", "-O3", "-DNDEBUG", "-I", str(ROOT / "src"),
                str(ROOT / "bench" / "comparison" / "comparison_bench.cc"), *sources, "-o",

@@ -35,7 +35,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def build(out_dir):
-    sources = [str(p) for stage in ("core", "metrics", "stats")
+    sources = [str(p) for stage in ("core", "numeric", "metrics", "stats")
                for p in sorted((ROOT / "src" / stage).glob("*.cc"))
                if not p.name.endswith("_test.cc") and p.name != "golden.cc"]
     binary = out_dir / "stats_bench"
