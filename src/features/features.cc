@@ -35,7 +35,7 @@ std::vector<std::string> NumericSpellings(std::string_view cell) {
   if (*value == std::floor(*value) && std::fabs(*value) < 1e18) {
     spellings.push_back(std::to_string(static_cast<int64_t>(*value)));
   }
-  spellings.push_back(table::PythonFloatRepr(*value));
+  spellings.push_back(FormatPythonFloat(*value));
   return spellings;
 }
 
@@ -86,16 +86,7 @@ std::optional<double> LookupRisk(const bundle::RiskTable& table,
 }
 
 int32_t ClassIndex(const std::vector<std::string>& class_labels, std::string_view cell) {
-  for (size_t c = 0; c < class_labels.size(); ++c) {
-    if (class_labels[c] == cell) return static_cast<int32_t>(c);
-  }
-  std::optional<double> value = ParseDouble(cell);
-  if (!value || !std::isfinite(*value)) return -1;
-  for (size_t c = 0; c < class_labels.size(); ++c) {
-    std::optional<double> label = ParseDouble(class_labels[c]);
-    if (label && *label == *value) return static_cast<int32_t>(c);
-  }
-  return -1;
+  return table::ClassIndexOfCell(class_labels, cell);
 }
 
 namespace {
@@ -243,21 +234,20 @@ void FeatureBatch::DropFront(int64_t count) {
 
 Result<std::vector<int32_t>> Encoder::EncodeLabels(const table::Batch& batch,
                                                    const std::string& name) const {
+  VERDICT_ASSIGN_OR_RETURN(std::vector<int32_t> labels,
+                           batch.ClassIndices(name, manifest_.class_labels));
+  const auto unknown = std::find(labels.begin(), labels.end(), -1);
+  if (unknown == labels.end()) return labels;
+  // The first row without a class, described from its text.
+  const int64_t row = unknown - labels.begin();
   VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(name));
-  std::vector<int32_t> labels(cells.size());
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (!cells[i])
-      return InvalidData(batch.Where(name, static_cast<int64_t>(i)) + ": label is missing");
-    labels[i] = ClassIndex(manifest_.class_labels, *cells[i]);
-    if (labels[i] < 0) {
-      std::string known;
-      for (const std::string& label : manifest_.class_labels)
-        known += (known.empty() ? "" : ", ") + label;
-      return InvalidData(batch.Where(name, static_cast<int64_t>(i)) + ": label " +
-                         Quote(*cells[i]) + " is not one of the model's classes (" + known + ")");
-    }
+  if (!cells[row]) return InvalidData(batch.Where(name, row) + ": label is missing");
+  std::string known;
+  for (const std::string& label : manifest_.class_labels) {
+    known += (known.empty() ? "" : ", ") + label;
   }
-  return labels;
+  return InvalidData(batch.Where(name, row) + ": label " + Quote(*cells[row]) +
+                     " is not one of the model's classes (" + known + ")");
 }
 
 }  // namespace verdict::features

@@ -18,6 +18,8 @@
 #include <set>
 #include <system_error>
 
+#include "table/class_index.h"
+#include "table/internal.h"
 #include "table/text_format.h"
 
 namespace verdict::table {
@@ -89,12 +91,32 @@ Result<DataSource> ResolveDataSource(const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // Cells
 
+namespace internal {
+
+bool IsMissingSpelling(std::string_view cell) {
+  // pandas.read_csv's default NA spellings.
+  static const std::set<std::string, std::less<>> kMissingSpellings = {
+      "",     "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+      "<NA>", "N/A",  "NA",       "NULL", "NaN",    "None",     "n/a",  "nan",  "null"};
+  return cell.size() <= 8 && kMissingSpellings.count(cell) > 0;
+}
+
+Result<std::shared_ptr<arrow::Array>> CastTo(const std::shared_ptr<arrow::Array>& array,
+                                             const std::shared_ptr<arrow::DataType>& type) {
+  // Since Arrow 21 most compute kernels live in libarrow_compute and must be registered once.
+  static const arrow::Status registered = arrow::compute::Initialize();
+  if (!registered.ok()) return Internal("Arrow compute: " + registered.message());
+  arrow::Result<arrow::Datum> cast = arrow::compute::Cast(arrow::Datum(array), type);
+  if (!cast.ok()) return InvalidData(cast.status().message());
+  return cast->make_array();
+}
+
+}  // namespace internal
+
 namespace {
 
-// pandas.read_csv's default NA spellings: a CSV/TSV cell equal to one of these is missing.
-const std::set<std::string, std::less<>> kMissingSpellings = {
-    "",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
+using internal::CastTo;
+using internal::IsMissingSpelling;
 
 Status FromArrow(const arrow::Status& status, std::string_view context) {
   if (status.ok()) return Status::Ok();
@@ -124,17 +146,6 @@ bool IsNumericType(arrow::Type::type id) {
 bool IsIntegerType(arrow::Type::type id) {
   return IsNumericType(id) && id != arrow::Type::BOOL && id != arrow::Type::HALF_FLOAT &&
          id != arrow::Type::FLOAT && id != arrow::Type::DOUBLE;
-}
-
-// Numeric arrays as double (and integer arrays exactly as int64 for text), via Arrow's cast.
-Result<std::shared_ptr<arrow::Array>> CastTo(const std::shared_ptr<arrow::Array>& array,
-                                             const std::shared_ptr<arrow::DataType>& type) {
-  // Since Arrow 21 most compute kernels live in libarrow_compute and must be registered once.
-  static const arrow::Status registered = arrow::compute::Initialize();
-  if (!registered.ok()) return Internal("Arrow compute: " + registered.message());
-  arrow::Result<arrow::Datum> cast = arrow::compute::Cast(arrow::Datum(array), type);
-  if (!cast.ok()) return InvalidData(cast.status().message());
-  return cast->make_array();
 }
 
 }  // namespace
@@ -171,20 +182,49 @@ Result<std::shared_ptr<arrow::Array>> ColumnArray(const Batch& batch, const std:
 
 }  // namespace
 
+namespace {
+
+// Floating-point cells copied as they are, NaN where missing.
+template <typename ArrowType>
+void CopyFloating(const arrow::Array& array, std::span<double> out, size_t stride) {
+  const auto* values = static_cast<const arrow::NumericArray<ArrowType>&>(array).raw_values();
+  const int64_t n = array.length();
+  for (int64_t i = 0; i < n; ++i) out[i * stride] = static_cast<double>(values[i]);
+  if (array.null_count() == 0) return;
+  for (int64_t i = 0; i < n; ++i) {
+    if (array.IsNull(i)) out[i * stride] = std::nan("");
+  }
+}
+
+}  // namespace
+
 Result<std::vector<double>> Batch::Numbers(const std::string& column) const {
+  std::vector<double> values(num_rows());
+  VERDICT_RETURN_IF_ERROR(NumbersInto(column, values));
+  return values;
+}
+
+Status Batch::NumbersInto(const std::string& column, std::span<double> out, size_t stride) const {
   VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> array, ColumnArray(*this, column));
   const int64_t n = array->length();
-  std::vector<double> values(n, std::nan(""));
+  VERDICT_CHECK(n == 0 || out.size() > static_cast<size_t>(n - 1) * stride);
   arrow::Type::type id = array->type_id();
-  if (id == arrow::Type::NA) return values;
+  if (id == arrow::Type::DOUBLE) {
+    CopyFloating<arrow::DoubleType>(*array, out, stride);
+    return Status::Ok();
+  }
+  if (id == arrow::Type::FLOAT) {
+    CopyFloating<arrow::FloatType>(*array, out, stride);
+    return Status::Ok();
+  }
+  for (int64_t i = 0; i < n; ++i) out[i * stride] = std::nan("");
+  if (id == arrow::Type::NA) return Status::Ok();
   if (IsNumericType(id)) {
+    // Other numbers through Arrow's safe cast (an integer too large for a double is an error).
     VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> doubles,
                              CastTo(array, arrow::float64()));
-    const auto& typed = static_cast<const arrow::DoubleArray&>(*doubles);
-    for (int64_t i = 0; i < n; ++i) {
-      if (typed.IsValid(i)) values[i] = typed.Value(i);
-    }
-    return values;
+    CopyFloating<arrow::DoubleType>(*doubles, out, stride);
+    return Status::Ok();
   }
   std::shared_ptr<arrow::Array> text = array;
   if (id != arrow::Type::STRING) {
@@ -199,12 +239,36 @@ Result<std::vector<double>> Batch::Numbers(const std::string& column) const {
   for (int64_t i = 0; i < n; ++i) {
     if (strings.IsNull(i)) continue;
     std::string_view cell = strings.GetView(i);
-    if (kMissingSpellings.count(cell)) continue;
-    std::optional<double> parsed = ParseDouble(cell);
+    if (IsMissingSpelling(cell)) continue;
+    std::optional<double> parsed = internal::ParseFiniteNumber(cell);  // no allocation
+    if (!parsed) parsed = ParseDouble(cell);                          // inf, nan, or not a number
     if (!parsed) return InvalidData(Where(column, i) + ": " + Quote(cell) + " is not a number");
-    values[i] = *parsed;
+    out[i * stride] = *parsed;
   }
-  return values;
+  return Status::Ok();
+}
+
+Result<std::vector<int32_t>> Batch::ClassIndices(
+    const std::string& column, const std::vector<std::string>& class_labels) const {
+  std::vector<int32_t> indices(num_rows());
+  VERDICT_RETURN_IF_ERROR(ClassIndicesInto(column, class_labels, indices));
+  return indices;
+}
+
+Status Batch::ClassIndicesInto(const std::string& column,
+                               const std::vector<std::string>& class_labels,
+                               std::span<int32_t> out) const {
+  VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> array, ColumnArray(*this, column));
+  VERDICT_CHECK(out.size() >= static_cast<size_t>(array->length()));
+  const internal::ClassMatcher matcher(class_labels);
+  Status status = internal::ClassIndicesOfArray(array, matcher,
+                                                impl_->format != Format::kParquet, out);
+  if (!status.ok()) return InvalidData(Where(column, 0) + ": " + status.message());
+  return Status::Ok();
+}
+
+int32_t ClassIndexOfCell(const std::vector<std::string>& class_labels, std::string_view cell) {
+  return internal::ClassMatcher(class_labels).OfText(cell);
 }
 
 Result<std::vector<std::optional<std::string>>> Batch::Strings(const std::string& column) const {
@@ -220,7 +284,7 @@ Result<std::vector<std::optional<std::string>>> Batch::Strings(const std::string
     for (int64_t i = 0; i < n; ++i) {
       if (typed.IsValid(i)) {
         cells[i] = id == arrow::Type::BOOL ? (typed.Value(i) != 0 ? "True" : "False")
-                                           : PythonFloatRepr(typed.Value(i));
+                                           : FormatPythonFloat(typed.Value(i));
       }
     }
     return cells;
@@ -239,7 +303,7 @@ Result<std::vector<std::optional<std::string>>> Batch::Strings(const std::string
   for (int64_t i = 0; i < n; ++i) {
     if (strings.IsNull(i)) continue;
     std::string_view cell = strings.GetView(i);
-    if (csv && kMissingSpellings.count(cell)) continue;
+    if (csv && IsMissingSpelling(cell)) continue;
     if (!arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(cell.data()),
                                    static_cast<int64_t>(cell.size()))) {
       return InvalidData(Where(column, i) + ": text is not valid UTF-8");
@@ -337,6 +401,8 @@ Status OpenParquet(Reader::State& state, const std::string& file) {
     return InvalidData("cannot read Parquet file '" + file + "': " + opened.message());
   parquet::ArrowReaderProperties properties;
   properties.set_batch_size(state.options.parquet_batch_rows);
+  properties.set_use_threads(true);  // columns decoded in parallel
+  properties.set_pre_buffer(true);   // a row group's column chunks fetched in one read
   builder.properties(properties);
   auto reader = builder.Build();
   if (!reader.ok())
@@ -426,6 +492,11 @@ Result<Reader> Reader::Open(const DataSource& source, const ReadOptions& options
 }
 
 const std::vector<std::string>& Reader::column_names() const { return state_->column_names; }
+
+std::optional<int64_t> Reader::RowCount() const {
+  if (state_->source.format != Format::kParquet) return std::nullopt;
+  return state_->total_size;
+}
 
 double Reader::Fraction() const {
   const State& s = *state_;
@@ -548,7 +619,7 @@ Status WriteText(Writer::State& s, const Batch& input, const std::vector<OutputC
       } else if (column.single_precision) {
         line += ShortestFloat(static_cast<float>(column.values[row]));
       } else {
-        line += PythonFloatRepr(column.values[row]);
+        line += FormatPythonFloat(column.values[row]);
       }
     }
     line += '\n';
@@ -622,6 +693,5 @@ Status Writer::Commit() {
   return Status::Ok();
 }
 
-std::string PythonFloatRepr(double value) { return PythonRepr(value); }
 
 }  // namespace verdict::table

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,16 @@ class Batch {
 
   // Each cell as a double; missing -> NaN. Errors name the file, column and row.
   Result<std::vector<double>> Numbers(const std::string& column) const;
+  // The same into a caller's buffer: row i goes to out[i * stride] (out must be large enough),
+  // so several columns can be gathered row-major without a vector per column.
+  Status NumbersInto(const std::string& column, std::span<double> out, size_t stride = 1) const;
+  // The class index of each row's cell by ClassIndexOfCell's rule; -1 when the cell is missing
+  // or matches no class. Computed on the typed values, without text per row (integer and
+  // dictionary columns: the rule runs once per distinct value). On -1, Strings() gives the cell.
+  Result<std::vector<int32_t>> ClassIndices(const std::string& column,
+                                            const std::vector<std::string>& class_labels) const;
+  Status ClassIndicesInto(const std::string& column, const std::vector<std::string>& class_labels,
+                          std::span<int32_t> out) const;
   // Each cell as text; missing -> std::nullopt. Text must be valid UTF-8 (error otherwise).
   Result<std::vector<std::optional<std::string>>> Strings(const std::string& column) const;
 
@@ -84,6 +95,8 @@ class Batch {
 struct ReadOptions {
   // Bytes per CSV block (one record batch); Parquet batches hold this many rows at most.
   int64_t csv_block_bytes = 4 << 20;
+  // Parquet columns are decoded in parallel (Arrow's CPU pool) and each row group's column
+  // chunks are fetched in one read; memory stays bounded by a row group.
   int64_t parquet_batch_rows = 65536;
   // Only these columns are read (all when empty). Missing ones are an error at Open().
   std::vector<std::string> columns;
@@ -102,6 +115,8 @@ class Reader {
   bool HasColumn(const std::string& column) const;
   // The next batch, or std::nullopt when every file has been read.
   Result<std::optional<Batch>> Next();
+  // Rows of every file when the format records them (Parquet footers); std::nullopt for CSV/TSV.
+  std::optional<int64_t> RowCount() const;
   // How much of the data has been read, in [0, 1]: bytes for CSV/TSV (file sizes), rows for
   // Parquet (file metadata). For progress reports.
   double Fraction() const;
@@ -144,7 +159,9 @@ class Writer {
   std::unique_ptr<State> state_;
 };
 
-// Python's repr()/str() of a float: "5.0", "0.1", "1e-05", "1.5e+16", "nan", "inf".
-std::string PythonFloatRepr(double value);
+// The class index of a label cell's text: the first class label equal to it, else the first
+// class label that parses as a number equal to the cell's finite number ("1.0" matches "1");
+// -1 when none matches. A cell's text is as Strings() spells it.
+int32_t ClassIndexOfCell(const std::vector<std::string>& class_labels, std::string_view cell);
 
 }  // namespace verdict::table

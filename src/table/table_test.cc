@@ -1,6 +1,9 @@
 #include "table/table.h"
 
+#include <arrow/api.h>
+#include <arrow/io/api.h>
 #include <gtest/gtest.h>
+#include <parquet/arrow/writer.h>
 
 #include <cmath>
 #include <filesystem>
@@ -45,17 +48,18 @@ TEST(Format, FromPathAndName) {
   EXPECT_FALSE(ParseFormat("xlsx").ok());
 }
 
-TEST(PythonFloatRepr, MatchesPython) {
-  EXPECT_EQ(PythonFloatRepr(5.0), "5.0");
-  EXPECT_EQ(PythonFloatRepr(0.1), "0.1");
-  EXPECT_EQ(PythonFloatRepr(1e-05), "1e-05");
-  EXPECT_EQ(PythonFloatRepr(0.0001), "0.0001");
-  EXPECT_EQ(PythonFloatRepr(1.5e16), "1.5e+16");
-  EXPECT_EQ(PythonFloatRepr(1e16), "1e+16");
-  EXPECT_EQ(PythonFloatRepr(123456789012345.0), "123456789012345.0");
-  EXPECT_EQ(PythonFloatRepr(-2.5), "-2.5");
-  EXPECT_EQ(PythonFloatRepr(0.0), "0.0");
-  EXPECT_EQ(PythonFloatRepr(std::nan("")), "nan");
+// Strings() spells Parquet floats with core's FormatPythonFloat (Python's repr).
+TEST(FormatPythonFloat, MatchesPython) {
+  EXPECT_EQ(FormatPythonFloat(5.0), "5.0");
+  EXPECT_EQ(FormatPythonFloat(0.1), "0.1");
+  EXPECT_EQ(FormatPythonFloat(1e-05), "1e-05");
+  EXPECT_EQ(FormatPythonFloat(0.0001), "0.0001");
+  EXPECT_EQ(FormatPythonFloat(1.5e16), "1.5e+16");
+  EXPECT_EQ(FormatPythonFloat(1e16), "1e+16");
+  EXPECT_EQ(FormatPythonFloat(123456789012345.0), "123456789012345.0");
+  EXPECT_EQ(FormatPythonFloat(-2.5), "-2.5");
+  EXPECT_EQ(FormatPythonFloat(0.0), "0.0");
+  EXPECT_EQ(FormatPythonFloat(std::nan("")), "nan");
 }
 
 TEST(Csv, QuotedFieldsNewlinesBomAndMissing) {
@@ -187,6 +191,134 @@ TEST(Writer, ParquetKeepsTypesAndReadsBack) {
   EXPECT_EQ(*back[0].Strings("id")->at(1), "y");
   EXPECT_EQ(back[0].Numbers("p")->at(1), 0.125);
   EXPECT_EQ(*back[0].Strings("p")->at(0), "0.5");
+}
+
+TEST(ClassIndexOfCell, ExactTextFirstThenNumericEquality) {
+  const std::vector<std::string> labels = {"0", "1"};
+  EXPECT_EQ(ClassIndexOfCell(labels, "1"), 1);
+  EXPECT_EQ(ClassIndexOfCell(labels, "1.0"), 1);
+  EXPECT_EQ(ClassIndexOfCell(labels, " 1e0 "), 1);
+  EXPECT_EQ(ClassIndexOfCell(labels, "-0.0"), 0);
+  EXPECT_EQ(ClassIndexOfCell(labels, "2"), -1);
+  EXPECT_EQ(ClassIndexOfCell(labels, "nan"), -1);
+  EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.0"), 1);  // the exact spelling wins
+  EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.00"), 0);  // else the first equal number
+  EXPECT_EQ(ClassIndexOfCell({"cat", "nan"}, "nan"), 1);
+  EXPECT_EQ(ClassIndexOfCell({"cat", "dog"}, "Dog"), -1);
+}
+
+template <typename Builder, typename Value>
+std::shared_ptr<arrow::Array> MakeArray(const std::vector<std::optional<Value>>& cells,
+                                        Builder builder = Builder()) {
+  for (const std::optional<Value>& cell : cells) {
+    EXPECT_TRUE((cell ? builder.Append(*cell) : builder.AppendNull()).ok());
+  }
+  std::shared_ptr<arrow::Array> array;
+  EXPECT_TRUE(builder.Finish(&array).ok());
+  return array;
+}
+
+// A Parquet file with a label column of every kind Arrow may hand the reader.
+std::string WriteLabelKinds(const std::string& dir) {
+  using Text = std::optional<std::string>;
+  const double nan = std::nan("");
+  std::vector<std::shared_ptr<arrow::Array>> arrays = {
+      MakeArray<arrow::Int64Builder, int64_t>({0, 1, std::nullopt, 1, -3, 0, 2, 1, 0}),
+      MakeArray<arrow::Int64Builder, int64_t>({0, 1, 5000000000, 1, -3, 0, std::nullopt, 1, 0}),
+      MakeArray<arrow::Int8Builder, int8_t>({0, 1, -128, 127, std::nullopt, 0, 2, 1, 0}),
+      MakeArray<arrow::UInt64Builder, uint64_t>({0, 1, ~uint64_t{0}, 1, 3, 0, 2, 1, 0}),
+      MakeArray<arrow::DoubleBuilder, double>({0.0, 1.0, -0.0, nan, 2.5, 1e-05, std::nullopt,
+                                               HUGE_VAL, 1.0}),
+      MakeArray<arrow::FloatBuilder, float>({0.0f, 1.0f, 0.5f, std::nullopt, 1.0f, 0.0f, 2.0f,
+                                             -1.0f, 1.0f}),
+      MakeArray<arrow::BooleanBuilder, bool>({true, false, std::nullopt, true, true, false, true,
+                                              false, true}),
+      MakeArray<arrow::StringBuilder, std::string>(
+          std::vector<Text>{"0", "1", "1.0", " 1", "abc", std::nullopt, "nan", "True", ""}),
+      MakeArray<arrow::LargeStringBuilder, std::string>(
+          std::vector<Text>{"1", "0", "x", std::nullopt, "1e0", "1.0", "0", "", "-0"}),
+      MakeArray<arrow::StringDictionaryBuilder, std::string>(
+          std::vector<Text>{"1", "0", "1", std::nullopt, "0.0", "cat", "1", "1", "0"}),
+  };
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    fields.push_back(arrow::field("c" + std::to_string(i), arrays[i]->type()));
+  }
+  auto table = arrow::Table::Make(arrow::schema(fields), arrays);
+  const std::string path = dir + "/labels.parquet";
+  auto sink = *arrow::io::FileOutputStream::Open(path);
+  // The Arrow schema is stored so that large_string and dictionary columns read back as such.
+  auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+  EXPECT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 4,
+                                         parquet::default_writer_properties(), arrow_properties)
+                  .ok());
+  EXPECT_TRUE(sink->Close().ok());
+  return path;
+}
+
+// ClassIndices must be exactly ClassIndexOfCell on the text Strings() reads, for every type.
+void ExpectIndicesMatchText(const Batch& batch, const std::string& column,
+                            const std::vector<std::string>& labels) {
+  auto indices = batch.ClassIndices(column, labels);
+  ASSERT_TRUE(indices.ok()) << indices.status().ToString();
+  auto cells = batch.Strings(column);
+  ASSERT_TRUE(cells.ok()) << cells.status().ToString();
+  for (size_t i = 0; i < cells->size(); ++i) {
+    const int32_t expected = (*cells)[i] ? ClassIndexOfCell(labels, *(*cells)[i]) : -1;
+    EXPECT_EQ((*indices)[i], expected)
+        << column << " row " << i << " '" << (*cells)[i].value_or("(missing)") << "'";
+  }
+}
+
+const std::vector<std::vector<std::string>> kLabelSets = {
+    {"0", "1"},      {"1", "1.0"},  {"1.0", "1"},    {"0.0", "0", "-0.0"}, {"cat", "nan", "x"},
+    {"True", "False"}, {"-3", "2.5"}, {"1e-05", "inf"}, {"5000000000", "127", "-128"},
+    {"18446744073709551615", "0"}};
+
+TEST(ClassIndices, SameAsTheRuleOnTheTextForEveryParquetType) {
+  const std::string dir = TempDir("label_kinds");
+  ReadOptions options;
+  options.parquet_batch_rows = 4;  // batches of one row group, and a partial last batch
+  auto batches = ReadAll(WriteLabelKinds(dir), options);
+  ASSERT_EQ(batches.size(), 3u);
+  for (const Batch& batch : batches) {
+    for (int c = 0; c < 10; ++c) {
+      for (const auto& labels : kLabelSets) {
+        ExpectIndicesMatchText(batch, "c" + std::to_string(c), labels);
+      }
+    }
+  }
+}
+
+TEST(ClassIndices, CsvCellsSpelledAsMissingHaveNoClass) {
+  const std::string dir = TempDir("label_csv");
+  WriteText(dir + "/d.csv", "label\n1\nNA\n0.0\n\"\"\nnan\n 1\ncat\n-0\n1e0\n");
+  auto batches = ReadAll(dir + "/d.csv");
+  ASSERT_EQ(batches.size(), 1u);
+  for (const auto& labels : kLabelSets) ExpectIndicesMatchText(batches[0], "label", labels);
+  EXPECT_EQ(*batches[0].ClassIndices("label", {"0", "1"}),
+            (std::vector<int32_t>{1, -1, 0, -1, -1, 1, -1, 0, 1}));
+}
+
+TEST(NumbersInto, GathersColumnsRowMajor) {
+  const std::string dir = TempDir("numbers_into");
+  WriteText(dir + "/d.csv", "a,b\n1,2\nNA,4.5\n-inf,6\n");
+  auto batches = ReadAll(dir + "/d.csv");
+  std::vector<double> rows(6, -1.0);
+  ASSERT_TRUE(batches[0].NumbersInto("a", rows, 2).ok());
+  ASSERT_TRUE(batches[0].NumbersInto("b", std::span<double>(rows).subspan(1), 2).ok());
+  EXPECT_EQ(rows[0], 1.0);
+  EXPECT_TRUE(std::isnan(rows[2]));
+  EXPECT_EQ(rows[4], -HUGE_VAL);
+  EXPECT_EQ((std::vector<double>{rows[1], rows[3], rows[5]}), (std::vector<double>{2, 4.5, 6}));
+}
+
+TEST(Reader, RowCountFromParquetFootersOnly) {
+  const std::string dir = TempDir("row_count");
+  const std::string parquet = WriteLabelKinds(dir);
+  EXPECT_EQ(Reader::Open(*ResolveDataSource(parquet))->RowCount(), 9);
+  WriteText(dir + "/d.csv", "a\n1\n");
+  EXPECT_FALSE(Reader::Open(*ResolveDataSource(dir + "/d.csv"))->RowCount().has_value());
 }
 
 }  // namespace

@@ -63,6 +63,5 @@ std::string ReprOf(Float value) {
 }  // namespace
 
 std::string ShortestFloat(float value) { return ReprOf(value); }
-std::string PythonRepr(double value) { return ReprOf(value); }
 
 }  // namespace verdict::table

@@ -13,7 +13,4 @@ std::string QuoteField(std::string_view field, char delimiter);
 // Shortest text that reads back as the same float32 (what numpy prints for a float32).
 std::string ShortestFloat(float value);
 
-// Python's repr() of a float.
-std::string PythonRepr(double value);
-
 }  // namespace verdict::table

@@ -1,0 +1,20 @@
+// Private to table/: helpers shared by the stage's sources.
+#pragma once
+
+#include <arrow/api.h>
+
+#include <memory>
+#include <string_view>
+
+#include "core/core.h"
+
+namespace verdict::table::internal {
+
+// A CSV/TSV cell spelled like one of pandas.read_csv's default NA values ("", "NA", "nan", ...).
+bool IsMissingSpelling(std::string_view cell);
+
+// `array` cast to `type` with Arrow's compute kernels (numbers to float64, anything to utf8).
+Result<std::shared_ptr<arrow::Array>> CastTo(const std::shared_ptr<arrow::Array>& array,
+                                             const std::shared_ptr<arrow::DataType>& type);
+
+}  // namespace verdict::table::internal
