@@ -68,7 +68,7 @@ Result<std::vector<double>> ParseThresholdsValue(std::string_view text) {
   std::vector<double> thresholds;
   for (const std::string& piece : Split(text, ',')) {
     Result<double> value = ParseNumberValue(piece, 0, 1);
-    if (!value.ok()) return value.status().WithContext("threshold");
+    if (!value.ok()) return InvalidArgument("threshold " + value.status().message());
     thresholds.push_back(*value);
   }
   return thresholds;

@@ -77,7 +77,7 @@ TEST(ValueParsers, Thresholds) {
   EXPECT_EQ(*ParseThresholdsValue("0.25,0.45"), (std::vector<double>{0.25, 0.45}));
   Result<std::vector<double>> bad = ParseThresholdsValue("0.5,2");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "threshold: '2' is not a number in [0, 1]");
+  EXPECT_EQ(bad.status().message(), "threshold '2' is not a number in [0, 1]");
   EXPECT_FALSE(ParseThresholdsValue("").ok());
 }
 

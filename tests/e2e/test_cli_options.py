@@ -55,7 +55,7 @@ EVAL_CASES = [
     ([], {"BATCH_SIZE": "abc"}, f"BATCH_SIZE: 'abc' is not an integer in {INT_RANGE}"),
     (["--batch-size", "4294967297"], {}, f"--batch-size: '4294967297' is not an integer in {INT_RANGE}"),
     ([], {"BATCH_SIZE": "9" * 309}, f"BATCH_SIZE: '{'9' * 60}...' is not an integer in {INT_RANGE}"),
-    ([], {"VERDICT_THRESHOLDS": "2"}, "VERDICT_THRESHOLDS: threshold: '2' is not a number in [0, 1]"),
+    ([], {"VERDICT_THRESHOLDS": "2"}, "VERDICT_THRESHOLDS: threshold '2' is not a number in [0, 1]"),
     ([], {"COMPARISON_MODE": "maybe"},
      "COMPARISON_MODE: 'maybe' is not a boolean (true/false, 1/0, yes/no, on/off)"),
     (["--margin", "-1"], {}, "--margin: '-1' is not a number in [0, 1.7976931348623157e+308]"),
@@ -72,8 +72,8 @@ def test_eval_bad_option_after_a_successful_run(job, extra, env, expected):
 
 
 METRICS_CASES = [
-    ([], {"VERDICT_THRESHOLDS": "2"}, "VERDICT_THRESHOLDS: threshold: '2' is not a number in [0, 1]"),
-    (["--thresholds", "0.5,abc"], {}, "--thresholds: threshold: 'abc' is not a number in [0, 1]"),
+    ([], {"VERDICT_THRESHOLDS": "2"}, "VERDICT_THRESHOLDS: threshold '2' is not a number in [0, 1]"),
+    (["--thresholds", "0.5,abc"], {}, "--thresholds: threshold 'abc' is not a number in [0, 1]"),
     ([], {"STATISTICAL_TESTS": "maybe"},
      "STATISTICAL_TESTS: 'maybe' is not a boolean (true/false, 1/0, yes/no, on/off)"),
     (["--bootstrap-resamples", "-5"], {}, f"--bootstrap-resamples: '-5' is not an integer in {INT_RANGE}"),
