@@ -1,7 +1,16 @@
 // pipeline: the evaluation job, wiring every stage; the only place that knows all of them.
 //
-//   bundle -> table reader -> features -> infer -> predictions writer
-//                                               -> metrics -> report
+// Every job is two halves joined by the scored rows (ids, labels as class indices,
+// probabilities exactly as the predictions file holds them, previous scores):
+//
+//   predict:  bundle -> table reader -> features -> infer -> predictions writer => scored rows
+//   assess:   scored rows -> metrics -> comparison -> plots + report.html -> markers
+//
+//   verdict eval    = predict + assess                       (RunEval)
+//   verdict metrics = read scored rows from a file + assess  (RunMetrics)
+//
+// Assess computes on the probabilities as written (docs/outputs.md), so `verdict metrics` on
+// eval's own predictions file reproduces eval's metrics.json bit for bit.
 //
 // Usage:
 //   pipeline::EvalConfig config;            // filled by the CLI from flags, env and defaults
@@ -14,7 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "comparison/comparison.h"
 #include "core/core.h"
+#include "metrics/metrics.h"
 
 namespace verdict::pipeline {
 
@@ -26,15 +37,17 @@ struct ComparisonConfig {
   std::string comparison_metrics = "all";  // all | basic; other values skip the comparison keys
   bool statistical_tests = true;
   bool plots = true;
-  double margin = 0;            // non-inferiority margin of the decision
-  int bootstrap_resamples = 0;  // 0: the comparison stage's default
+  double margin = comparison::Options{}.margin;  // non-inferiority margin of the decision
+  // Paired bootstrap resamples; 0 also means the comparison stage's default.
+  int bootstrap_resamples = comparison::Options{}.bootstrap_resamples;
 };
 
+// Defaults follow the seed's container layout (SageMaker Processing).
 struct EvalConfig {
-  std::string model_dir;
-  std::string data;        // a data file or a folder of shards
-  std::string output_dir;  // eval_predictions.<ext>
-  std::string metrics_dir;
+  std::string model_dir = "/opt/ml/processing/input/model";
+  std::string data = "/opt/ml/processing/input/eval_data";  // a data file or a folder of shards
+  std::string output_dir = "/opt/ml/processing/output/eval";  // eval_predictions.<ext>
+  std::string metrics_dir = "/opt/ml/processing/output/metrics";
   std::string id_field;     // empty: the bundle's
   std::string label_field;  // empty: the bundle's
   std::string device = "auto";
@@ -43,7 +56,8 @@ struct EvalConfig {
   int threads = 0;                   // 0: LibTorch's default
   int num_workers = 0;               // text preprocessing threads; 0: one per core
   std::string output_format;         // empty: the input's
-  std::vector<double> thresholds = {0.3, 0.5, 0.7};
+  // f1/precision/recall_at_T and the comparison's F1 and agreement keys.
+  std::vector<double> thresholds = metrics::kDefaultThresholds;
   bool plots = true;  // JPG plots and charts in report.html
   std::string job_type;
   // COMPARISON_MODE: on only when the previous score columns exist in the data and it has labels;
@@ -66,7 +80,7 @@ struct MetricsConfig {
   std::vector<std::string> score_columns;  // empty: every prob_class_<i> column, in order of i
   std::vector<std::string> class_labels;   // label value of class i; empty: "0".."K-1"
   std::string output_dir = ".";
-  std::vector<double> thresholds = {0.3, 0.5, 0.7};
+  std::vector<double> thresholds = metrics::kDefaultThresholds;
   bool plots = true;
   ComparisonConfig comparison;  // previous_score_columns non-empty: comparison mode
 };

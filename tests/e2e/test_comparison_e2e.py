@@ -195,3 +195,55 @@ def test_multiclass_comparison_on_the_tiny_bundle(tmp_path):
     assert metrics["comparison_rows"] == n
     assert metrics["comparison_decision"] in {"better", "not_worse", "worse", "inconclusive"}
     assert (tmp_path / "metrics" / "comparison_report.txt").exists()
+
+
+# The predictions file is the record (docs/outputs.md): `verdict metrics` on eval's own file, in
+# every format and in both modes, reproduces eval's metrics.json exactly (equality, no tolerance:
+# both compute on the numbers the file holds).
+RECORD_OPTIONS = ["--margin", "0.01", "--thresholds", "0.25,0.45"]  # evaluate() adds the resamples
+
+
+@pytest.mark.parametrize("output_format", ["csv", "tsv", "parquet"])
+@pytest.mark.parametrize("comparing", [False, True], ids=["standard", "comparison"])
+def test_metrics_on_eval_predictions_reproduce_metrics_json(binary_run, tmp_path, output_format, comparing):
+    env = {"COMPARISON_MODE": "true", "PREVIOUS_SCORE_FIELD": "prev_score"} if comparing else {}
+    done = evaluate(binary_run.bundle, binary_run.data, tmp_path, "--output-format", output_format,
+                    *RECORD_OPTIONS, env=env)
+    assert done.returncode == 0, done.stderr
+    if comparing:
+        name = "eval_predictions_with_comparison"
+        columns = ["--id-col", "customer_id", "--score-cols", "new_model_prob_class_0,new_model_prob_class_1",
+                   "--previous-score-col", "previous_model_score"]
+    else:
+        name, columns = "eval_predictions", []
+    predictions = tmp_path / "eval" / f"{name}.{output_format}"
+    again = run_engine("metrics", "--predictions", str(predictions), "--label-col", "label", *columns,
+                       "--bootstrap-resamples", "200", *RECORD_OPTIONS, "--output-dir", str(tmp_path / "again"))
+    assert again.returncode == 0, again.stderr
+    from_eval = json.loads((tmp_path / "metrics" / "metrics.json").read_text())
+    from_file = json.loads((tmp_path / "again" / "metrics.json").read_text())
+    assert from_file == from_eval
+    assert "f1_score_at_0.25" in from_eval and "f1_score_at_0.3" not in from_eval
+    if comparing:
+        for key in ["new_model_f1_at_0.25", "f1_delta_at_0.45", "prediction_agreement_at_0.25"]:
+            assert key in from_eval, f"--thresholds reaches comparison mode: {key}"
+        assert not any(key.endswith("_at_0.3") for key in from_eval), "no comparison key at the old 0.3"
+        assert (tmp_path / "metrics" / "comparison_report.txt").read_text().split("Generated")[0] == \
+            (tmp_path / "again" / "comparison_report.txt").read_text().split("Generated")[0]
+
+
+@pytest.mark.parametrize("output_format", ["csv", "tsv", "parquet"])
+def test_multiclass_metrics_on_eval_predictions_reproduce_metrics_json(tmp_path, output_format):
+    bundle = ROOT / "tests" / "golden" / "bundle" / "tiny"
+    rng = np.random.default_rng(9)
+    n = 90
+    data = pd.DataFrame({"id": np.arange(n), "a": rng.normal(size=n), "b": rng.choice(["p", "q"], size=n),
+                         "label": rng.choice(["x", "y", "z"], size=n)})
+    path = write_table(data, tmp_path / f"data.{output_format}")
+    done = evaluate(bundle, path, tmp_path)
+    assert done.returncode == 0, done.stderr
+    again = run_engine("metrics", "--predictions", str(tmp_path / "eval" / f"eval_predictions.{output_format}"),
+                       "--label-col", "label", "--class-labels", "x,y,z", "--output-dir", str(tmp_path / "again"))
+    assert again.returncode == 0, again.stderr
+    assert json.loads((tmp_path / "again" / "metrics.json").read_text()) == \
+        json.loads((tmp_path / "metrics" / "metrics.json").read_text())

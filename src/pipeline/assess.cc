@@ -1,0 +1,162 @@
+#include "pipeline/assess.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <span>
+
+#include "comparison/comparison.h"
+#include "metrics/metrics.h"
+
+namespace verdict::pipeline::internal {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Result<metrics::Evaluation> Evaluate(const ScoredRows& rows, const AssessConfig& config) {
+  metrics::Options options;
+  options.thresholds = config.thresholds;
+  Result<metrics::Evaluation> evaluation =
+      rows.binary ? metrics::EvaluateBinary(rows.labels, rows.scores, options)
+                  : metrics::EvaluateMulticlass(rows.labels, rows.scores, rows.num_classes,
+                                                rows.class_names, options);
+  if (evaluation.ok() || config.error_context.empty()) return evaluation;
+  return evaluation.status().WithContext(config.error_context);
+}
+
+comparison::Options MakeComparisonOptions(const AssessConfig& config) {
+  comparison::Options options;
+  options.comparison_metrics =
+      comparison::ComparisonMetricsEnabled(config.comparison.comparison_metrics);
+  options.statistical_tests = config.comparison.statistical_tests;
+  options.plots = config.plots && config.comparison.plots;
+  options.thresholds = config.thresholds;
+  options.margin = config.comparison.margin;
+  if (config.comparison.bootstrap_resamples > 0) {
+    options.bootstrap_resamples = config.comparison.bootstrap_resamples;
+  }
+  return options;
+}
+
+// The rows of the comparison: those with a previous score (the others are counted).
+struct ComparedRows {
+  std::vector<int32_t> labels;
+  std::vector<double> new_probabilities;  // [N, K]
+  std::vector<double> previous;           // [N] (binary) or [N, K]
+  std::vector<std::string> ids;
+  int64_t without_previous = 0;
+};
+
+ComparedRows SelectComparedRows(const ScoredRows& rows) {
+  const int k = rows.num_classes;
+  const size_t p = rows.binary ? 1 : static_cast<size_t>(k);
+  const std::span<const double> previous_scores(rows.previous);
+  ComparedRows compared;
+  for (size_t i = 0; i < rows.labels.size(); ++i) {
+    std::span<const double> scores = previous_scores.subspan(i * p, p);
+    if (std::any_of(scores.begin(), scores.end(), [](double x) { return std::isnan(x); })) {
+      ++compared.without_previous;
+      continue;
+    }
+    compared.labels.push_back(rows.labels[i]);
+    compared.previous.insert(compared.previous.end(), scores.begin(), scores.end());
+    if (rows.binary) {
+      compared.new_probabilities.insert(compared.new_probabilities.end(),
+                                        {1 - rows.scores[i], rows.scores[i]});
+    } else {
+      compared.new_probabilities.insert(compared.new_probabilities.end(),
+                                        rows.scores.begin() + i * k,
+                                        rows.scores.begin() + (i + 1) * k);
+    }
+    if (!rows.ids.empty()) compared.ids.push_back(rows.ids[i]);
+  }
+  return compared;
+}
+
+// Compares the rows that have a previous score, writes the comparison files into the metrics
+// directory, appends the numeric keys to `evaluation` and returns the string keys and the
+// report.html section.
+Result<report::ReportExtras> CompareWithPrevious(const ScoredRows& rows,
+                                                 const AssessConfig& config,
+                                                 metrics::Evaluation& evaluation) {
+  ComparedRows compared = SelectComparedRows(rows);
+  if (compared.without_previous > 0) {
+    LogWarning(std::to_string(compared.without_previous) +
+               " row(s) have no previous score and are left out of the comparison");
+  }
+  if (compared.labels.empty()) {
+    LogWarning("no row has a previous score: comparison skipped");
+    return report::ReportExtras{};
+  }
+  comparison::Input input{.labels = compared.labels,
+                          .new_probabilities = compared.new_probabilities,
+                          .previous_scores = compared.previous,
+                          .num_classes = rows.num_classes,
+                          .class_names = rows.class_names,
+                          .ids = std::move(compared.ids),
+                          .rows_without_previous = compared.without_previous};
+  // The job already evaluated the new model; on the same rows comparison reuses it.
+  if (compared.without_previous == 0) input.new_evaluation = &evaluation;
+  const comparison::Options options = MakeComparisonOptions(config);
+  VERDICT_ASSIGN_OR_RETURN(comparison::Comparison result, comparison::Compare(input, options));
+  for (const std::string& note : result.notes) LogWarning(note);
+  VERDICT_RETURN_IF_ERROR(comparison::WriteOutputs(config.metrics_dir, input, result, options));
+  report::ReportExtras extras;
+  VERDICT_ASSIGN_OR_RETURN(extras.html_section, comparison::HtmlSection(input, result, options));
+  evaluation.metrics.insert(evaluation.metrics.end(), result.metrics.begin(), result.metrics.end());
+  for (const comparison::TextValue& text : result.text_values) {
+    extras.text_metrics.emplace_back(text.name, text.value);
+  }
+  LogInfo("compared " + std::to_string(result.rows) + " rows with the previous model" +
+          (result.decision.empty() ? std::string() : ": " + result.decision));
+  return extras;
+}
+
+std::string SkippedMetricsSummary(const std::string& note) {
+  return "PYTORCH MODEL EVALUATION METRICS\n" + std::string(50, '=') + "\n\nMetrics skipped: " +
+         note + "\n";
+}
+
+}  // namespace
+
+Status CheckPreviousColumnCount(const std::vector<std::string>& columns, bool binary,
+                                int num_classes) {
+  const size_t expected = binary ? 1 : static_cast<size_t>(num_classes);
+  if (columns.size() == expected) return Status::Ok();
+  std::string names;
+  for (const std::string& column : columns) names += (names.empty() ? "" : ",") + column;
+  return InvalidArgument("the previous score field names " + std::to_string(columns.size()) +
+                         " column(s) (" + names + "); a " +
+                         (binary ? std::string("binary model needs 1, P(class 1)")
+                                 : std::to_string(num_classes) + "-class model needs " +
+                                       std::to_string(num_classes) + ", one per class"));
+}
+
+Status Assess(const ScoredRows& rows, const AssessConfig& config, report::RunInfo run) {
+  if (rows.labels.empty()) {
+    LogWarning("no label column: predictions only, metrics skipped");
+    return WriteFileAtomic(config.metrics_dir + "/metrics_summary.txt",
+                           SkippedMetricsSummary(config.without_labels_note));
+  }
+  const Clock::time_point start = Clock::now();
+  VERDICT_ASSIGN_OR_RETURN(metrics::Evaluation evaluation, Evaluate(rows, config));
+  for (const std::string& note : evaluation.notes) LogWarning(note);
+  report::ReportExtras extras;
+  if (!rows.previous.empty()) {
+    VERDICT_ASSIGN_OR_RETURN(extras, CompareWithPrevious(rows, config, evaluation));
+  }
+  run.stage_seconds.emplace_back("metrics",
+                                 std::chrono::duration<double>(Clock::now() - start).count());
+  report::Predictions predictions{rows.binary, rows.num_classes, rows.labels, rows.scores};
+  report::DataSummary summary;
+  summary.class_names = rows.class_names;
+  summary.missing_per_field = rows.missing_per_field;
+  summary.text_lengths = rows.text_lengths;
+  report::ReportOptions options;
+  options.plots = config.plots;
+  return report::WriteReports(config.metrics_dir, predictions, evaluation, summary, run, options,
+                              extras);
+}
+
+}  // namespace verdict::pipeline::internal

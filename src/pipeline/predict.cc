@@ -1,0 +1,372 @@
+#include "pipeline/predict.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+
+#include "bundle/bundle.h"
+#include "features/features.h"
+#include "infer/infer.h"
+#include "pipeline/assess.h"
+#include "pipeline/progress.h"
+
+namespace verdict::pipeline::internal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Everything decided before the first row is read.
+struct Plan {
+  bundle::Manifest manifest;
+  table::DataSource source;
+  table::Format output_format = table::Format::kCsv;
+  std::string predictions_path;
+  std::string id_column;             // empty: no id column in the data
+  std::string label_column;          // empty: no label column (scoring only)
+  std::vector<std::string> columns;  // columns to read
+  // Comparison mode: the previous model's score columns (binary: P(class 1); multiclass: one per
+  // class). Empty: standard mode.
+  std::vector<std::string> previous_columns;
+  bundle::Device device;
+  int batch_size = 64;
+
+  bool binary() const { return manifest.task == bundle::Task::kBinary; }
+};
+
+Result<bundle::Device> ChooseDevice(const EvalConfig& config) {
+  std::string accelerator = AsciiLower(TrimAscii(config.accelerator));
+  std::string device = AsciiLower(TrimAscii(config.device));
+  if (accelerator.empty() || accelerator == "auto") return infer::ResolveDevice(device);
+  if (accelerator == "cpu") {
+    VERDICT_ASSIGN_OR_RETURN(bundle::Device resolved,
+                             infer::ResolveDevice(device == "auto" ? "cpu" : device));
+    if (resolved.cuda) {
+      return InvalidArgument("DEVICE " + Quote(config.device) + " conflicts with ACCELERATOR=cpu");
+    }
+    return resolved;
+  }
+  if (accelerator == "gpu" || accelerator == "cuda") {
+    return infer::ResolveDevice(device == "auto" ? "cuda" : device);
+  }
+  return InvalidArgument("ACCELERATOR " + Quote(config.accelerator) +
+                         " is not one of auto, cpu, gpu");
+}
+
+// The column named by a flag/env value (must exist) or by the bundle (may be absent).
+Result<std::string> ChooseColumn(const table::Reader& probe, const std::string& requested,
+                                 const std::string& from_bundle, const char* what) {
+  if (!requested.empty()) {
+    if (!probe.HasColumn(requested)) {
+      return NotFound("the data has no " + std::string(what) + " column '" + requested + "'");
+    }
+    return requested;
+  }
+  if (!from_bundle.empty() && probe.HasColumn(from_bundle)) return from_bundle;
+  if (!from_bundle.empty()) {
+    LogWarning("the data has no " + std::string(what) + " column '" + from_bundle + "'");
+  }
+  return std::string();
+}
+
+// Comparison mode is on only when asked for, its columns exist and the data has labels (seed
+// §10.1); otherwise a warning and standard mode.
+Result<std::vector<std::string>> ChoosePreviousColumns(const EvalConfig& config,
+                                                       const table::Reader& probe,
+                                                       const Plan& plan) {
+  const std::vector<std::string> standard_mode;
+  if (!config.comparison_mode) return standard_mode;
+  const std::vector<std::string>& columns = config.comparison.previous_score_columns;
+  if (columns.empty()) {
+    LogWarning("COMPARISON_MODE is true but PREVIOUS_SCORE_FIELD is empty: standard mode");
+    return standard_mode;
+  }
+  for (const std::string& column : columns) {
+    if (!probe.HasColumn(column)) {
+      LogWarning("the data has no previous score column '" + column + "': standard mode");
+      return standard_mode;
+    }
+  }
+  if (plan.label_column.empty()) {
+    LogWarning("comparison mode needs a label column: standard mode");
+    return standard_mode;
+  }
+  VERDICT_RETURN_IF_ERROR(
+      CheckPreviousColumnCount(columns, plan.binary(), plan.manifest.num_classes));
+  return columns;
+}
+
+Result<Plan> MakePlan(const EvalConfig& config, const features::Encoder& encoder,
+                      bundle::Manifest manifest) {
+  Plan plan;
+  plan.manifest = std::move(manifest);
+  VERDICT_ASSIGN_OR_RETURN(plan.source, table::ResolveDataSource(config.data));
+  VERDICT_ASSIGN_OR_RETURN(table::Reader probe, table::Reader::Open(plan.source));
+  for (const std::string& column : encoder.RequiredColumns()) {
+    if (!probe.HasColumn(column)) {
+      return NotFound("file '" + plan.source.files.front() + "' has no column '" + column +
+                      "', which the model needs");
+    }
+  }
+  VERDICT_ASSIGN_OR_RETURN(plan.id_column,
+                           ChooseColumn(probe, config.id_field, plan.manifest.id_field, "id"));
+  VERDICT_ASSIGN_OR_RETURN(plan.label_column, ChooseColumn(probe, config.label_field,
+                                                           plan.manifest.label_field, "label"));
+  VERDICT_ASSIGN_OR_RETURN(plan.previous_columns, ChoosePreviousColumns(config, probe, plan));
+  plan.columns = encoder.RequiredColumns();
+  std::vector<std::string> extras = {plan.id_column, plan.label_column};
+  extras.insert(extras.end(), plan.previous_columns.begin(), plan.previous_columns.end());
+  for (const std::string& extra : extras) {
+    if (!extra.empty() &&
+        std::find(plan.columns.begin(), plan.columns.end(), extra) == plan.columns.end()) {
+      plan.columns.push_back(extra);
+    }
+  }
+  plan.output_format = plan.source.format;
+  if (!config.output_format.empty()) {
+    VERDICT_ASSIGN_OR_RETURN(plan.output_format, table::ParseFormat(config.output_format));
+  }
+  plan.predictions_path = (fs::path(config.output_dir) /
+                           ((plan.previous_columns.empty() ? "eval_predictions."
+                                                           : "eval_predictions_with_comparison.") +
+                            std::string(table::FormatName(plan.output_format))))
+                              .string();
+  VERDICT_ASSIGN_OR_RETURN(plan.device, ChooseDevice(config));
+  plan.batch_size = config.batch_size > 0 ? config.batch_size : plan.manifest.batch_size;
+  return plan;
+}
+
+// The data summary for the report: missing cells per model field, tokens per row per text field.
+void Summarize(const bundle::Manifest& manifest, const features::FeatureBatch& batch,
+               ScoredRows& rows) {
+  if (rows.missing_per_field.empty()) {
+    for (const bundle::InputSpec& input : manifest.inputs) {
+      if (input.kind == bundle::InputKind::kAttentionMask) continue;
+      rows.missing_per_field.emplace_back(input.field, 0);
+      if (input.kind == bundle::InputKind::kTextIds)
+        rows.text_lengths.emplace_back(input.field, std::vector<int64_t>());
+    }
+  }
+  size_t field = 0, text = 0;
+  for (size_t i = 0; i < manifest.inputs.size(); ++i) {
+    if (manifest.inputs[i].kind == bundle::InputKind::kAttentionMask) continue;
+    rows.missing_per_field[field++].second += batch.columns[i].missing;
+    if (manifest.inputs[i].kind != bundle::InputKind::kTextIds) continue;
+    std::vector<int64_t>& lengths = rows.text_lengths[text++].second;
+    for (const features::ChunkIds& row : batch.columns[i].chunks) {
+      int64_t tokens = 0;
+      for (const std::vector<int32_t>& chunk : row) tokens += static_cast<int64_t>(chunk.size());
+      lengths.push_back(tokens);
+    }
+  }
+}
+
+// Keeps what assess needs of the next rows' probabilities ([rows, K], as written): binary
+// tasks keep P(class 1) alone, multiclass tasks every column; nothing without labels.
+void KeepScores(std::span<const double> probabilities, int k, bool keep, ScoredRows& rows) {
+  const size_t n = probabilities.size() / static_cast<size_t>(k);
+  rows.rows += static_cast<int64_t>(n);
+  if (!keep) return;
+  if (!rows.binary) {
+    rows.scores.insert(rows.scores.end(), probabilities.begin(), probabilities.end());
+    return;
+  }
+  for (size_t r = 0; r < n; ++r) rows.scores.push_back(probabilities[r * k + 1]);
+}
+
+// Labels as class indices and, in comparison mode, the previous scores and ids of one batch.
+Status KeepRowFacts(const Plan& plan, const features::Encoder& encoder, const table::Batch& batch,
+                    ScoredRows& rows) {
+  if (plan.label_column.empty()) return Status::Ok();
+  VERDICT_ASSIGN_OR_RETURN(std::vector<int32_t> labels,
+                           encoder.EncodeLabels(batch, plan.label_column));
+  rows.labels.insert(rows.labels.end(), labels.begin(), labels.end());
+  const size_t p = plan.previous_columns.size();
+  if (p == 0) return Status::Ok();
+  const size_t base = rows.previous.size();
+  rows.previous.resize(base + static_cast<size_t>(batch.num_rows()) * p);
+  for (size_t c = 0; c < p; ++c) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<double> values, batch.Numbers(plan.previous_columns[c]));
+    for (size_t i = 0; i < values.size(); ++i) rows.previous[base + i * p + c] = values[i];
+  }
+  if (plan.id_column.empty()) return Status::Ok();
+  VERDICT_ASSIGN_OR_RETURN(auto ids, batch.Strings(plan.id_column));
+  for (const std::optional<std::string>& id : ids) rows.ids.push_back(id.value_or(""));
+  return Status::Ok();
+}
+
+// Comparison mode (seed §10.2): the previous score(s) as numbers (NaN where missing) and, binary,
+// new P(class 1) minus the previous score.
+Status AppendPreviousColumns(const Plan& plan, const table::Batch& batch,
+                             std::span<const double> probs, int64_t rows,
+                             std::vector<table::OutputColumn>& columns) {
+  const bool binary = plan.previous_columns.size() == 1;
+  for (size_t c = 0; c < plan.previous_columns.size(); ++c) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<double> previous, batch.Numbers(plan.previous_columns[c]));
+    columns.push_back(
+        {binary ? "previous_model_score" : "previous_model_prob_class_" + std::to_string(c), "",
+         std::move(previous), false});
+  }
+  if (!binary) return Status::Ok();
+  table::OutputColumn difference{"score_difference", "", std::vector<double>(rows), false};
+  const std::vector<double>& previous = columns.back().values;
+  for (int64_t r = 0; r < rows; ++r) difference.values[r] = probs[r * 2 + 1] - previous[r];
+  columns.push_back(std::move(difference));
+  return Status::Ok();
+}
+
+Result<std::vector<table::OutputColumn>> PredictionColumns(const Plan& plan,
+                                                           const table::Batch& batch,
+                                                           std::span<const double> probs) {
+  const int64_t rows = batch.num_rows();
+  std::vector<table::OutputColumn> columns;
+  if (!plan.id_column.empty()) columns.push_back({plan.id_column, plan.id_column, {}, false});
+  if (!plan.label_column.empty())
+    columns.push_back({plan.label_column, plan.label_column, {}, false});
+  const bool comparing = !plan.previous_columns.empty();
+  const std::string prefix = comparing ? "new_model_prob_class_" : "prob_class_";
+  const int k = plan.manifest.num_classes;
+  for (int c = 0; c < k; ++c) {
+    table::OutputColumn column{prefix + std::to_string(c), "", std::vector<double>(rows), false};
+    for (int64_t r = 0; r < rows; ++r) column.values[r] = probs[r * k + c];
+    columns.push_back(std::move(column));
+  }
+  if (comparing) VERDICT_RETURN_IF_ERROR(AppendPreviousColumns(plan, batch, probs, rows, columns));
+  return columns;
+}
+
+// Table batches read but not yet written, and the probabilities of their leading rows. Model
+// batches span table batches (infer::Stream), so a table batch is written once every one of its
+// rows has its probabilities.
+class PendingWrites {
+ public:
+  PendingWrites(const Plan& plan, table::Writer& writer) : plan_(plan), writer_(writer) {}
+
+  void Add(table::Batch batch) { batches_.push_back(std::move(batch)); }
+
+  // Takes the probabilities of the next rows in order and writes every table batch now complete.
+  Status Ready(std::span<const double> probabilities) {
+    ready_.insert(ready_.end(), probabilities.begin(), probabilities.end());
+    const size_t k = static_cast<size_t>(plan_.manifest.num_classes);
+    size_t used = 0;
+    while (!batches_.empty()) {
+      const auto rows = static_cast<size_t>(batches_.front().num_rows());
+      if (ready_.size() - used < rows * k) break;
+      std::span<const double> probs(ready_.data() + used, rows * k);
+      VERDICT_ASSIGN_OR_RETURN(std::vector<table::OutputColumn> columns,
+                               PredictionColumns(plan_, batches_.front(), probs));
+      VERDICT_RETURN_IF_ERROR(writer_.Write(batches_.front(), columns));
+      used += rows * k;
+      batches_.erase(batches_.begin());
+    }
+    ready_.erase(ready_.begin(), ready_.begin() + used);
+    return Status::Ok();
+  }
+
+ private:
+  const Plan& plan_;
+  table::Writer& writer_;
+  std::vector<table::Batch> batches_;
+  std::vector<double> ready_;
+};
+
+Status PredictAll(const Plan& plan, const features::Encoder& encoder, const infer::Runner& runner,
+                  table::Writer& writer, ScoredRows& rows) {
+  table::ReadOptions read_options;
+  read_options.columns = plan.columns;
+  VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(plan.source, read_options));
+  const bool keep_scores = !plan.label_column.empty();
+  const int k = plan.manifest.num_classes;
+  Progress progress(StderrIsTerminal());
+  infer::Stream stream(runner);
+  PendingWrites pending(plan, writer);
+  std::vector<double> written;
+  auto take = [&](const std::vector<float>& probs) -> Status {
+    written.resize(probs.size());
+    std::transform(probs.begin(), probs.end(), written.begin(), AsWritten);
+    KeepScores(written, k, keep_scores, rows);
+    progress.Update(rows.rows, reader.Fraction());
+    return pending.Ready(written);
+  };
+  while (true) {
+    VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
+    if (!batch) break;
+    VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch features, encoder.Encode(*batch));
+    Summarize(plan.manifest, features, rows);
+    VERDICT_RETURN_IF_ERROR(KeepRowFacts(plan, encoder, *batch, rows));
+    pending.Add(std::move(*batch));
+    VERDICT_ASSIGN_OR_RETURN(std::vector<float> probs, stream.Add(std::move(features)));
+    VERDICT_RETURN_IF_ERROR(take(probs));
+  }
+  VERDICT_ASSIGN_OR_RETURN(std::vector<float> rest, stream.Finish());
+  VERDICT_RETURN_IF_ERROR(take(rest));
+  progress.Finish(rows.rows);
+  if (rows.rows == 0) {
+    return InvalidData("the data at '" + plan.source.files.front() + "' has no rows");
+  }
+  return Status::Ok();
+}
+
+report::RunInfo MakeRunInfo(const EvalConfig& config, const Plan& plan,
+                            const std::string& started_at) {
+  report::RunInfo run;
+  run.bundle_dir = config.model_dir;
+  run.model_file = plan.manifest.model_file;
+  run.created_by = plan.manifest.created_by;
+  run.device = plan.device.ToString();
+  run.data_files = plan.source.files;
+  run.started_at = started_at;
+  run.verdict_version = VERDICT_VERSION;
+  return run;
+}
+
+}  // namespace
+
+double AsWritten(float probability) {
+  char text[32];
+  const auto written = std::to_chars(text, text + sizeof(text), probability);
+  VERDICT_CHECK(written.ec == std::errc());
+  double value = 0;
+  const auto parsed = std::from_chars(text, written.ptr, value);
+  VERDICT_CHECK(parsed.ec == std::errc());
+  return value;
+}
+
+Result<PredictedRows> Predict(const EvalConfig& config) {
+  const Clock::time_point start = Clock::now();
+  const std::string started_at = IsoTimestampMicros();
+  VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(config.model_dir));
+  VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder,
+                           features::Encoder::Create(manifest, {.threads = config.num_workers}));
+  VERDICT_ASSIGN_OR_RETURN(Plan plan, MakePlan(config, encoder, std::move(manifest)));
+  infer::Options infer_options{plan.batch_size, config.threads};
+  VERDICT_ASSIGN_OR_RETURN(infer::Runner runner,
+                           infer::Runner::Create(plan.manifest, plan.device, infer_options));
+  LogInfo("model " + plan.manifest.model_file + " on " + plan.device.ToString() + ", batch size " +
+          std::to_string(plan.batch_size) + "; data: " + std::to_string(plan.source.files.size()) +
+          " " + std::string(table::FormatName(plan.source.format)) + " file(s) at " + config.data);
+  VERDICT_ASSIGN_OR_RETURN(table::Writer writer,
+                           table::Writer::Open(plan.predictions_path, plan.output_format));
+  ScoredRows rows;
+  rows.num_classes = plan.manifest.num_classes;
+  rows.binary = plan.binary();
+  rows.class_names = plan.manifest.class_labels;
+  VERDICT_RETURN_IF_ERROR(PredictAll(plan, encoder, runner, writer, rows));
+  report::RunInfo run = MakeRunInfo(config, plan, started_at);
+  run.stage_seconds = {{"read, preprocess, predict", SecondsSince(start)}};
+  return PredictedRows{.rows = std::move(rows),
+                       .previous_columns = plan.previous_columns,
+                       .predictions_path = plan.predictions_path,
+                       .label_field = plan.manifest.label_field,
+                       .writer = std::move(writer),
+                       .run = std::move(run)};
+}
+
+}  // namespace verdict::pipeline::internal

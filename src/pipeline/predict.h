@@ -1,0 +1,40 @@
+// Private to the pipeline stage: the predict half of `verdict eval`.
+//
+//   bundle + data -> table reader -> features -> infer -> predictions writer  => ScoredRows
+//
+// The predictions file is written to "<path>.partial" and moved into place only by
+// PredictedRows::Commit(), after assess has succeeded, so a failed run never leaves a
+// complete-looking file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/scored_rows.h"
+#include "report/report.h"
+#include "table/table.h"
+
+namespace verdict::pipeline::internal {
+
+struct PredictedRows {
+  ScoredRows rows;
+  // Comparison mode is on (rows.previous is filled) only when asked for, its columns exist and
+  // the data has labels (seed §10.1); otherwise predict warns and runs in standard mode.
+  std::vector<std::string> previous_columns;
+  std::string predictions_path;
+  std::string label_field;  // the bundle's, for the "no label column" note
+  table::Writer writer;     // holds the uncommitted predictions file
+  report::RunInfo run;      // bundle, model, device, data files, start time, predict seconds
+};
+
+// Reads the data, runs the model and writes the predictions (uncommitted). Probabilities in the
+// returned rows are exactly the numbers the file holds (docs/outputs.md: "Probabilities").
+Result<PredictedRows> Predict(const EvalConfig& config);
+
+// The double that the predictions file holds for a float32 model output: its shortest
+// round-trip text read back as a double (so "0.1", not 0.100000001490116...).
+double AsWritten(float probability);
+
+}  // namespace verdict::pipeline::internal
