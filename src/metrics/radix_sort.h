@@ -2,6 +2,10 @@
 // keys and an LSD radix sort (11-bit digits). Digits that are equal in every key are skipped.
 // Scores that are all float32 values (the usual model output) are sorted as 32-bit keys: three
 // passes over half the bytes. No allocation per element.
+//
+// Large inputs are sorted on several threads: each takes a contiguous slice, counts its digits,
+// and scatters into the places that the counts of the slices before it leave free. A stable sort
+// has one result, so the output is the same whatever the thread count.
 #pragma once
 
 #include <bit>
@@ -49,16 +53,24 @@ struct KeyedRow {
   int64_t row;
 };
 
+// Threads a sort uses by default: the machine's cores, at most 4 (the passes are bound by memory
+// bandwidth). Inputs below 2^16 keys per thread are sorted on the calling thread alone.
+int DefaultSortThreads();
+
 // Stable ascending sort by key of keys[0..size) using scratch[0..size) as the other buffer.
 // Returns whichever of the two holds the result; the other is left unspecified.
-uint32_t* RadixSort(uint32_t* keys, uint32_t* scratch, size_t size);
+uint32_t* RadixSort(uint32_t* keys, uint32_t* scratch, size_t size,
+                    int threads = DefaultSortThreads());
 
 // Stable ascending sort by key. `scratch` is resized to the input's size and left unspecified.
-void RadixSort(std::vector<uint64_t>& keys, std::vector<uint64_t>& scratch);
-void RadixSort(std::vector<KeyedRow>& records, std::vector<KeyedRow>& scratch);
+void RadixSort(std::vector<uint64_t>& keys, std::vector<uint64_t>& scratch,
+               int threads = DefaultSortThreads());
+void RadixSort(std::vector<KeyedRow>& records, std::vector<KeyedRow>& scratch,
+               int threads = DefaultSortThreads());
 
 // Stable ascending sort of 64-bit records by their high 32 bits alone (e.g. a float32 key
 // above a row index: three passes instead of six over 8-byte records).
-void RadixSortByHighHalf(std::vector<uint64_t>& records, std::vector<uint64_t>& scratch);
+void RadixSortByHighHalf(std::vector<uint64_t>& records, std::vector<uint64_t>& scratch,
+                         int threads = DefaultSortThreads());
 
 }  // namespace verdict::metrics::internal

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
@@ -74,6 +75,52 @@ TEST(RadixSortTest, HandlesEmptyAndConstantInput) {
   std::vector<uint64_t> constant(10, OrderedKey(0.25));
   RadixSort(constant, scratch);
   EXPECT_EQ(constant, std::vector<uint64_t>(10, OrderedKey(0.25)));
+}
+
+// Enough keys for several threads (2^16 per thread at least), with many ties.
+std::vector<float> ManyScores(size_t count) {
+  std::mt19937_64 random(9);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> scores(count);
+  for (float& score : scores) score = std::round(normal(random) * 1000.0f) / 1000.0f;
+  return scores;
+}
+
+TEST(RadixSortTest, ThreadCountDoesNotChangeTheResult) {
+  const std::vector<float> scores = ManyScores(300000);
+  std::vector<KeyedRow> rows;
+  std::vector<uint32_t> keys32;
+  std::vector<uint64_t> packed;  // float32 key above the row index
+  for (size_t i = 0; i < scores.size(); ++i) {
+    rows.push_back({OrderedKey(scores[i]), static_cast<int64_t>(i)});
+    keys32.push_back(OrderedKey32(scores[i]));
+    packed.push_back(uint64_t{OrderedKey32(scores[i])} << 32 | (i & 0xFFFFFFFF));
+  }
+  std::vector<KeyedRow> expected = rows;
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const KeyedRow& a, const KeyedRow& b) { return a.key < b.key; });
+  for (int threads : {1, 2, 3}) {
+    SCOPED_TRACE(threads);
+    std::vector<KeyedRow> sorted = rows, scratch;
+    RadixSort(sorted, scratch, threads);
+    ASSERT_EQ(sorted.size(), expected.size());
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      ASSERT_EQ(sorted[i].key, expected[i].key) << i;
+      ASSERT_EQ(sorted[i].row, expected[i].row) << i;
+    }
+    std::vector<uint64_t> keys, key_scratch;
+    for (const KeyedRow& row : rows) keys.push_back(row.key);
+    RadixSort(keys, key_scratch, threads);
+    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(keys[i], expected[i].key) << i;
+    std::vector<uint32_t> narrow = keys32, narrow_scratch(keys32.size());
+    const uint32_t* result = RadixSort(narrow.data(), narrow_scratch.data(), narrow.size(), threads);
+    for (size_t i = 0; i < narrow.size(); ++i) ASSERT_EQ(WidenKey(result[i]), expected[i].key);
+    std::vector<uint64_t> halves = packed, half_scratch;
+    RadixSortByHighHalf(halves, half_scratch, threads);
+    for (size_t i = 0; i < halves.size(); ++i) {
+      ASSERT_EQ(halves[i] & 0xFFFFFFFF, static_cast<uint64_t>(expected[i].row)) << i;
+    }
+  }
 }
 
 }  // namespace
