@@ -148,8 +148,8 @@ std::vector<size_t> SplitBuckets(const size_t* counts, size_t size, int parts) {
 }
 
 // Several threads: one stable pass on the highest digit that differs (all threads) cuts the keys
-// into runs of whole buckets, and each thread then sorts its runs on the digits below, alone.
-// Stable passes on ever lower digits within a run give the single-threaded order.
+// into runs of whole buckets, and each thread then sorts its run alone (a run of one bucket skips
+// that digit). Runs are in key order and each is sorted stably: the single-threaded order.
 template <typename Record>
 Record* SortInParts(Record* records, Record* scratch, const Slices& slices, KeyBits bits) {
   const std::vector<size_t> counts = CountDigits(records, slices, bits);
@@ -159,11 +159,10 @@ Record* SortInParts(Record* records, Record* scratch, const Slices& slices, KeyB
   const size_t* top_counts = counts.data() + top * kBuckets;
   ScatterByDigit(records, scratch, slices, bits.Shift(top), top_counts);
   const std::vector<size_t> bounds = SplitBuckets(top_counts, slices.size, slices.count);
-  const KeyBits lower{bits.first_bit, bits.Shift(top)};
   RunOnThreads(static_cast<int>(bounds.size()) - 1, [&](int part) {
     const size_t begin = bounds[part];
     const size_t size = bounds[part + 1] - begin;
-    const Record* sorted = SortByKey(scratch + begin, records + begin, size, lower, 1);
+    const Record* sorted = SortByKey(scratch + begin, records + begin, size, bits, 1);
     if (sorted != scratch + begin) std::copy(sorted, sorted + size, scratch + begin);
   });
   return scratch;
