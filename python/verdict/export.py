@@ -3,7 +3,14 @@
 A bundle is a directory with verdict.json (docs/bundle-format.md), a TorchScript model.pt and the
 preprocessing artifacts. The exported model takes the bundle's inputs as positional tensors, in
 the order of verdict.json's "inputs", and returns what the user's model returns for the batch
-dict {input name: tensor}: logits [B, K].
+dict {input name: tensor}: logits [B, K] (or probabilities with `--output probabilities`; a binary
+model may return one column, [B] or [B, 1], for class 1).
+
+Before exporting, the exporter refuses what would silently corrupt every later number
+(docs/bundle-format.md, "Exporter checks"): a forward that does not take the batch dict, an output
+width other than the classes, values that are not finite, outputs that already are probabilities
+while `--output` says logits, and declared probabilities outside [0, 1] or not summing to 1.
+verdict.json, written last, records the sha256 of every other file of the bundle.
 
 Example inputs are computed by the engine itself (`verdict features`), so the bundle is checked
 against exactly the preprocessing `verdict eval` will apply: the exporter runs the eager model and
@@ -32,8 +39,10 @@ In Python, right after training:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import importlib.util
+import inspect
 import json
 import math
 import os
@@ -56,10 +65,18 @@ MANIFEST = "verdict.json"
 MODEL_FILE = "model.pt"
 TOLERANCE = 1e-5
 SAMPLE_ROWS = 512
+# How far from 1 a row of probabilities may sum (float32 softmax is within ~1e-6).
+PROBABILITY_TOLERANCE = 1e-4
 
 
 class ExportError(Exception):
     """Raised for anything that prevents writing a correct bundle; the message says what."""
+
+
+def _first_line(error: BaseException) -> str:
+    """The first non-empty line of an exception's message, or its type when it has none."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,6 +275,106 @@ def _first_tensor(out: Any) -> torch.Tensor:
     raise ExportError(f"the model returned {type(out).__name__}, not a tensor of logits")
 
 
+# ---------------------------------------------------------------------------------------------
+# Checks of the user's model before export
+
+FORWARD_SIGNATURE = "forward(self, batch: dict[str, Tensor])"
+
+
+def check_forward_signature(model: torch.nn.Module, names: list[str]) -> None:
+    """Refuses a forward that cannot be called with the one batch dict {input name: tensor}, the
+    only call the exporter (and the seed's models) make; the message names what it found."""
+    try:
+        signature = inspect.signature(model.forward)
+    except (TypeError, ValueError):  # some compiled modules have no Python signature
+        return
+    params = list(signature.parameters.values())
+    kinds = inspect.Parameter
+    positional = [p for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is kinds.empty]
+    required += [p for p in params if p.kind == kinds.KEYWORD_ONLY and p.default is kinds.empty]
+    accepts_one = bool(positional) or any(p.kind == kinds.VAR_POSITIONAL for p in params)
+    if accepts_one and len(required) <= 1:
+        return
+    found = str(signature.replace(return_annotation=inspect.Signature.empty))[1:-1]
+    raise ExportError(
+        f"the model's forward is forward(self{', ' if found else ''}{found}); verdict calls {FORWARD_SIGNATURE} with the batch "
+        f"dict {{input name: tensor}} (inputs: {', '.join(names)}) and needs logits [B, K] back; "
+        "wrap the model in a module whose forward takes that dict")
+
+
+def eager_output(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str]) -> torch.Tensor:
+    """The eager model's raw output for the batch dict; a failing call names the required forward."""
+    try:
+        with torch.inference_mode():
+            return _first_tensor(model({n: batch[n] for n in names}))
+    except ExportError:
+        raise
+    except Exception as error:
+        raise ExportError(f"the model fails on the sample rows ({_first_line(error)}); verdict calls "
+                          f"{FORWARD_SIGNATURE} with the inputs {', '.join(names)}") from None
+
+
+def _output_width(raw: torch.Tensor, rows: int) -> int:
+    if raw.dim() not in (1, 2) or raw.shape[0] != rows:
+        raise ExportError(f"the model returned shape {list(raw.shape)} for {rows} rows; verdict needs "
+                          "[B, K] (or [B] or [B, 1] for a binary task: class 1 alone)")
+    return 1 if raw.dim() == 1 else int(raw.shape[1])
+
+
+def _first_row(bad: torch.Tensor) -> int:
+    return int(bad.nonzero()[0, 0])
+
+
+def _looks_like_probabilities(values: torch.Tensor) -> bool:
+    """One column: every value in [0, 1]. K columns: every row non-negative and summing to 1."""
+    if values.shape[1] == 1:
+        return bool(((values >= 0) & (values <= 1)).all())
+    sums = values.sum(dim=1)
+    return bool((values >= 0).all() and ((sums - 1).abs() <= PROBABILITY_TOLERANCE).all())
+
+
+def _check_declared_probabilities(values: torch.Tensor) -> None:
+    outside = ((values < 0) | (values > 1)).any(dim=1)
+    if outside.any():
+        row = _first_row(outside)
+        raise ExportError(f"--output probabilities, but sample row {row} has {values[row].tolist()}, "
+                          "outside [0, 1]; if forward returns logits, export with --output logits")
+    if values.shape[1] > 1:
+        off = (values.sum(dim=1) - 1).abs() > PROBABILITY_TOLERANCE
+        if off.any():
+            row = _first_row(off)
+            raise ExportError(f"--output probabilities, but sample row {row} sums to "
+                              f"{float(values[row].sum()):.6g}, not 1 (tolerance {PROBABILITY_TOLERANCE}); "
+                              "if forward returns logits, export with --output logits")
+
+
+def check_output(raw: torch.Tensor, rows: int, task: str, num_classes: int, output: str) -> None:
+    """Refuses a raw model output (the eager model on `rows` sample rows) that the engine would turn
+    into wrong probabilities without a word: a width other than the classes (a binary model may
+    return one column, class 1), values that are not finite, outputs that already are
+    probabilities while `output` says logits (softmax or sigmoid would be applied twice), and
+    declared probabilities outside [0, 1] or rows not summing to 1 within PROBABILITY_TOLERANCE."""
+    width = _output_width(raw, rows)
+    if width != num_classes and not (task == "binary" and width == 1):
+        raise ExportError(f"the model returns {width} outputs per row but the hyperparameters give "
+                          f"{num_classes} classes ({task}); they must be equal (a binary model may also "
+                          "return 1: the logit or probability of class 1)")
+    values = raw.detach().to(torch.float64).reshape(rows, width)
+    not_finite = ~torch.isfinite(values).all(dim=1)
+    if not_finite.any():
+        row = _first_row(not_finite)
+        raise ExportError(f"the model returned {values[row].tolist()} for sample row {row}: not finite")
+    if output == "probabilities":
+        _check_declared_probabilities(values)
+    elif _looks_like_probabilities(values):
+        shape = ("lie in [0, 1]; the engine would apply sigmoid to them again" if width == 1 else
+                 "are non-negative and sum to 1; the engine would apply softmax to them again")
+        raise ExportError(f"the model's outputs look like probabilities already: on all {rows} sample rows "
+                          f"they {shape}. If forward returns probabilities, export with --output "
+                          "probabilities; if it should return logits, remove its final softmax or sigmoid")
+
+
 class PositionalModel(torch.nn.Module):
     """Calls a dict-batch model with positional tensors (the bundle's input order)."""
 
@@ -273,7 +390,8 @@ class PositionalModel(torch.nn.Module):
 def _script_wrapper(model: torch.nn.Module, names: list[str]) -> torch.jit.ScriptModule:
     """Scripted alternative to tracing, for models with data-dependent control flow.
 
-    TorchScript needs real source with named arguments, so the wrapper is written to a file.
+    TorchScript needs real source with named arguments, so the wrapper is written to a file in a
+    temporary folder that is gone once scripting has read it.
     """
     args = [f"x{i}" for i in range(len(names))]
     entries = ", ".join(f"{name!r}: {arg}" for name, arg in zip(names, args))
@@ -284,14 +402,14 @@ def _script_wrapper(model: torch.nn.Module, names: list[str]) -> torch.jit.Scrip
         f"    def forward(self, {', '.join(a + ': torch.Tensor' for a in args)}) -> torch.Tensor:\n"
         f"        batch: Dict[str, torch.Tensor] = {{{entries}}}\n"
         "        return self.model(batch)\n")
-    folder = tempfile.mkdtemp(prefix="verdict-script-")
-    path = os.path.join(folder, "verdict_scripted_wrapper.py")
-    with open(path, "w") as f:
-        f.write(source)
-    spec = importlib.util.spec_from_file_location("verdict_scripted_wrapper", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return torch.jit.script(module.Wrapper(model))
+    with tempfile.TemporaryDirectory(prefix="verdict-script-") as folder:
+        path = os.path.join(folder, "verdict_scripted_wrapper.py")
+        with open(path, "w") as f:
+            f.write(source)
+        spec = importlib.util.spec_from_file_location("verdict_scripted_wrapper", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return torch.jit.script(module.Wrapper(model))
 
 
 def _max_difference(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -417,13 +535,12 @@ def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], nam
             return traced, "trace", difference, notes
         notes.append(f"tracing differs from eager by {difference:.3g}; trying torch.jit.script")
     except Exception as error:  # tracing failures come in many types
-        notes.append(f"tracing failed ({type(error).__name__}: {str(error).splitlines()[0]}); "
-                     "trying torch.jit.script")
+        notes.append(f"tracing failed ({_first_line(error)}); trying torch.jit.script")
     try:
         scripted = _script_wrapper(model, names)
     except Exception as error:
         raise ExportError("the model can be neither traced faithfully nor scripted: "
-                          f"{'; '.join(notes)}; scripting: {str(error).splitlines()[0]}") from None
+                          f"{'; '.join(notes)}; scripting: {_first_line(error)}") from None
     difference = _check(scripted, model, batch, names, task, output, pairs)
     if difference > TOLERANCE:
         raise ExportError(f"the scripted model differs from the eager one by {difference:.3g} "
@@ -458,6 +575,30 @@ def tokenizer_file(path: str | os.PathLike) -> pathlib.Path:
     return candidate
 
 
+def write_json_atomically(path: pathlib.Path, data: Any) -> None:
+    """Writes `data` as JSON to `path` through a temporary file beside it and one rename, so a
+    reader sees the old file or the whole new one, never a part."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+def file_digests(bundle_dir: pathlib.Path) -> dict[str, str]:
+    """sha256 (64 lowercase hex digits) of every file under `bundle_dir` except verdict.json, keyed
+    by its path relative to the bundle with '/' separators: the manifest's "sha256" key."""
+    digests = {}
+    for path in sorted(p for p in bundle_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(bundle_dir).as_posix()
+        if relative == MANIFEST:
+            continue
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        digests[relative] = digest.hexdigest()
+    return digests
+
+
 def write_manifest(hyperparameters: Mapping[str, Any], bundle_dir: str | os.PathLike,
                    tokenizer: str | os.PathLike | None = None, **manifest_options: Any) -> dict:
     """Writes verdict.json (and tokenizer.json for text models) into `bundle_dir`: enough for
@@ -469,7 +610,7 @@ def write_manifest(hyperparameters: Mapping[str, Any], bundle_dir: str | os.Path
         if tokenizer is None:
             raise ExportError("the model has text fields: give the training's tokenizer (--tokenizer)")
         shutil.copyfile(tokenizer_file(tokenizer), folder / TOKENIZER_FILE)
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    write_json_atomically(folder / MANIFEST, manifest)
     return manifest
 
 
@@ -479,11 +620,13 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
                   output: str = "logits", engine: str | None = None,
                   tokenizer: str | os.PathLike | None = None) -> ExportReport:
     """Exports `model` (an nn.Module or LightningModule whose forward takes the batch dict and
-    returns logits [B, K]) into the bundle directory `out_dir`, checked on `sample_data`.
+    returns logits [B, K], or what `output` says) into the bundle directory `out_dir`, checked on
+    `sample_data` (check_forward_signature, check_output, then eager against exported).
     `tokenizer` (a tokenizer.json or a folder holding one) is needed when the model has text fields.
 
     The bundle is assembled in a temporary folder beside `out_dir` and moved into place only
-    when every check passed; an existing `out_dir` is replaced.
+    when every check passed; an existing `out_dir` is replaced. verdict.json is written last,
+    with the sha256 of every other file.
     """
     if not os.path.exists(sample_data):
         raise ExportError(f"sample data '{sample_data}' does not exist")
@@ -496,14 +639,17 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
         names = [i["name"] for i in manifest["inputs"]]
         pairs = _text_pairs(manifest)
         batch = engine_features(find_engine(engine), str(staging), sample_data, names)
+        rows = len(batch[names[0]])
         model = model.eval()
+        check_forward_signature(model, names)
+        check_output(eager_output(model, batch, names), rows, manifest["task"], manifest["num_classes"],
+                     output)
         exported, method, difference, notes = _export_module(model, batch, names, manifest["task"], output,
                                                              pairs)
         padding = None
         if pairs:
             padding = padding_difference(model, batch, names, manifest["task"], output, pairs)
             manifest["padding_invariant"] = padding <= TOLERANCE
-            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
             notes.append(f"output moves by {padding:.3g} with token padding: padding_invariant is "
                          f"{str(manifest['padding_invariant']).lower()}")
         exported.save(str(staging / MODEL_FILE))
@@ -512,10 +658,11 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
             (staging / "impute_dict.json").write_text(json.dumps(dict(impute_dict), indent=2) + "\n")
         if risk_table_map:
             (staging / "risk_table_map.json").write_text(json.dumps(dict(risk_table_map), indent=2) + "\n")
-        rows = len(batch[names[0]])
         (staging / "export_check.json").write_text(json.dumps(
             {"method": method, "rows_checked": rows, "max_abs_difference": difference,
              "padding_difference": padding, "tolerance": TOLERANCE, "notes": notes}, indent=2) + "\n")
+        manifest["sha256"] = file_digests(staging)
+        write_json_atomically(staging / MANIFEST, manifest)
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -525,26 +672,43 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
     return ExportReport(str(out), method, rows, difference, notes)
 
 
+def _module_from_file(path: pathlib.Path) -> Any:
+    """Runs a .py file as a module. Its folder is on sys.path while it runs, so that it can import
+    its sibling modules, and sys.path is restored afterwards."""
+    if not path.is_file():
+        raise ExportError(f"model factory file '{path}' does not exist")
+    saved = list(sys.path)
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        loader_spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(loader_spec)
+        loader_spec.loader.exec_module(module)
+    except Exception as error:
+        raise ExportError(f"cannot run model factory file '{path}': {_first_line(error)}") from None
+    finally:
+        sys.path[:] = saved
+    return module
+
+
+def _import_module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except Exception as error:
+        raise ExportError(
+            f"cannot import '{name}' ({_first_line(error)}); give the file instead "
+            f"(--model-factory path/to/{name.replace('.', '/')}.py:FUNC) or make the package "
+            "importable (pip install -e, or PYTHONPATH)") from None
+
+
 def load_factory(spec: str) -> Callable[[dict], torch.nn.Module]:
     """MODULE:FUNC, where MODULE is an importable module name or a path to a .py file."""
     module_name, sep, func_name = spec.rpartition(":")
     if not sep or not module_name or not func_name:
         raise ExportError(f"--model-factory must be MODULE:FUNC, not {spec!r}")
-    try:
-        if module_name.endswith(".py") or os.sep in module_name:
-            path = pathlib.Path(module_name)
-            if not path.exists():
-                raise ExportError(f"model factory file '{path}' does not exist")
-            sys.path.insert(0, str(path.resolve().parent))
-            loader_spec = importlib.util.spec_from_file_location(path.stem, path)
-            module = importlib.util.module_from_spec(loader_spec)
-            loader_spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(module_name)
-    except ExportError:
-        raise
-    except Exception as error:
-        raise ExportError(f"cannot import '{module_name}': {type(error).__name__}: {error}") from None
+    if module_name.endswith(".py") or os.sep in module_name:
+        module = _module_from_file(pathlib.Path(module_name))
+    else:
+        module = _import_module(module_name)
     factory = getattr(module, func_name, None)
     if not callable(factory):
         raise ExportError(f"'{module_name}' has no function '{func_name}'")
@@ -561,8 +725,7 @@ def load_state_dict(path: str) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ExportError(f"cannot load '{path}' as weights only ({first}); save it with "
+        raise ExportError(f"cannot load '{path}' as weights only ({_first_line(error)}); save it with "
                           "torch.save(model.state_dict(), path)") from None
     if isinstance(loaded, Mapping) and "state_dict" in loaded and isinstance(loaded["state_dict"], Mapping):
         loaded = loaded["state_dict"]
