@@ -1,7 +1,11 @@
+// Reads a predictions file into scored rows in one pass, with no text per row: labels become
+// class indices on the typed cells (table::Batch::ClassIndicesInto), scores and previous scores
+// go straight into the row-major buffers (NumbersInto), reserved up front when the file says how
+// many rows it holds (Parquet). Ids are read only in comparison mode.
 #include <algorithm>
 #include <cmath>
+#include <span>
 
-#include "features/features.h"
 #include "pipeline/scored_rows.h"
 
 namespace verdict::pipeline::internal {
@@ -21,17 +25,38 @@ std::vector<std::string> ColumnsToRead(const ScoredFileColumns& columns) {
   return unique;
 }
 
+// Grows `values` by `count` items and returns them.
+template <typename T>
+std::span<T> AppendSpace(std::vector<T>& values, size_t count) {
+  const size_t base = values.size();
+  values.resize(base + count);
+  return std::span<T>(values).subspan(base);
+}
+
 Status ReadLabels(const table::Batch& batch, const std::string& column,
                   const std::vector<std::string>& class_names, ScoredRows& rows) {
-  VERDICT_ASSIGN_OR_RETURN(auto labels, batch.Strings(column));
-  for (size_t i = 0; i < labels.size(); ++i) {
-    int32_t index = labels[i] ? features::ClassIndex(class_names, *labels[i]) : -1;
-    if (index < 0) {
-      return InvalidData(batch.Where(column, static_cast<int64_t>(i)) + ": label " +
-                         (labels[i] ? Quote(*labels[i]) : std::string("(missing)")) +
-                         " is not one of the classes");
-    }
-    rows.labels.push_back(index);
+  std::span<int32_t> labels = AppendSpace(rows.labels, static_cast<size_t>(batch.num_rows()));
+  VERDICT_RETURN_IF_ERROR(batch.ClassIndicesInto(column, class_names, labels));
+  const auto unknown = std::find(labels.begin(), labels.end(), -1);
+  if (unknown == labels.end()) return Status::Ok();
+  // The first row without a class, described from its text.
+  const int64_t row = unknown - labels.begin();
+  VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(column));
+  return InvalidData(batch.Where(column, row) + ": label " +
+                     (cells[row] ? Quote(*cells[row]) : std::string("(missing)")) +
+                     " is not one of the classes");
+}
+
+// Columns gathered row-major into `values`: [rows, columns.size()]. check(c, column c's values
+// at stride k) runs after each column is read.
+template <typename Check>
+Status ReadRowMajor(const table::Batch& batch, const std::vector<std::string>& columns,
+                    std::vector<double>& values, Check check) {
+  const size_t k = columns.size();
+  std::span<double> added = AppendSpace(values, static_cast<size_t>(batch.num_rows()) * k);
+  for (size_t c = 0; c < k; ++c) {
+    VERDICT_RETURN_IF_ERROR(batch.NumbersInto(columns[c], added.subspan(c), k));
+    VERDICT_RETURN_IF_ERROR(check(c, added));
   }
   return Status::Ok();
 }
@@ -39,34 +64,36 @@ Status ReadLabels(const table::Batch& batch, const std::string& column,
 Status ReadScores(const table::Batch& batch, const std::vector<std::string>& columns,
                   ScoredRows& rows) {
   const size_t k = columns.size();
-  const size_t base = rows.scores.size();
-  rows.scores.resize(base + static_cast<size_t>(batch.num_rows()) * k);
-  for (size_t c = 0; c < k; ++c) {
-    VERDICT_ASSIGN_OR_RETURN(std::vector<double> values, batch.Numbers(columns[c]));
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (!std::isfinite(values[i])) {
-        return InvalidData(batch.Where(columns[c], static_cast<int64_t>(i)) +
+  return ReadRowMajor(batch, columns, rows.scores, [&](size_t c, std::span<const double> added) {
+    for (size_t i = c; i < added.size(); i += k) {
+      if (!std::isfinite(added[i])) {
+        return InvalidData(batch.Where(columns[c], static_cast<int64_t>(i / k)) +
                            ": score is missing or not finite");
       }
-      rows.scores[base + i * k + c] = values[i];
     }
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status ReadPrevious(const table::Batch& batch, const ScoredFileColumns& columns,
                     ScoredRows& rows) {
-  const size_t p = columns.previous.size();
-  const size_t base = rows.previous.size();
-  rows.previous.resize(base + static_cast<size_t>(batch.num_rows()) * p);
-  for (size_t c = 0; c < p; ++c) {
-    VERDICT_ASSIGN_OR_RETURN(std::vector<double> values, batch.Numbers(columns.previous[c]));
-    for (size_t i = 0; i < values.size(); ++i) rows.previous[base + i * p + c] = values[i];
-  }
+  VERDICT_RETURN_IF_ERROR(ReadRowMajor(batch, columns.previous, rows.previous,
+                                       [](size_t, std::span<const double>) { return Status::Ok(); }));
   if (columns.id.empty()) return Status::Ok();
   VERDICT_ASSIGN_OR_RETURN(auto ids, batch.Strings(columns.id));
   for (const std::optional<std::string>& id : ids) rows.ids.push_back(id.value_or(""));
   return Status::Ok();
+}
+
+// Reserves the buffers for every row when the file's footer says how many there are.
+void Reserve(const table::Reader& reader, const ScoredFileColumns& columns, ScoredRows& rows) {
+  const std::optional<int64_t> count = reader.RowCount();
+  if (!count) return;
+  const size_t n = static_cast<size_t>(*count);
+  rows.labels.reserve(n);
+  rows.scores.reserve(n * columns.scores.size());
+  rows.previous.reserve(n * columns.previous.size());
+  if (!columns.previous.empty() && !columns.id.empty()) rows.ids.reserve(n);
 }
 
 }  // namespace
@@ -81,6 +108,7 @@ Result<ScoredRows> ReadScoredRows(const table::DataSource& source, const ScoredF
   rows.num_classes = num_classes;
   rows.binary = binary;
   rows.class_names = class_names;
+  Reserve(reader, columns, rows);
   while (true) {
     VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
     if (!batch) break;
