@@ -296,11 +296,13 @@ def check_forward_signature(model: torch.nn.Module, names: list[str]) -> None:
     accepts_one = bool(positional) or any(p.kind == kinds.VAR_POSITIONAL for p in params)
     if accepts_one and len(required) <= 1:
         return
-    found = str(signature.replace(return_annotation=inspect.Signature.empty))[1:-1]
+    # str() of the signature keeps the markers of keyword-only (*) and positional-only (/) ones
+    listed = str(signature.replace(return_annotation=inspect.Signature.empty))[1:-1]
+    found = f"self, {listed}" if listed else "self"
     raise ExportError(
-        f"the model's forward is forward(self{', ' if found else ''}{found}); verdict calls {FORWARD_SIGNATURE} with the batch "
-        f"dict {{input name: tensor}} (inputs: {', '.join(names)}) and needs logits [B, K] back; "
-        "wrap the model in a module whose forward takes that dict")
+        f"the model's forward is forward({found}); verdict calls {FORWARD_SIGNATURE} with the "
+        f"batch dict {{input name: tensor}} (inputs: {', '.join(names)}) and needs logits [B, K] "
+        "back; wrap the model in a module whose forward takes that dict")
 
 
 def eager_output(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str]) -> torch.Tensor:
