@@ -244,6 +244,16 @@ def test_forward_that_fails_on_the_batch_names_the_required_signature():
         eager_output(Broken(), sample_batch(), ["a", "b"])
 
 
+def test_positional_forward_with_defaults_names_what_it_found():
+    class Defaults(nn.Module):
+        def forward(self, a, b=None):
+            return torch.stack([a, b], dim=1)
+
+    with pytest.raises(ExportError, match=r"TypeError.*its forward is forward\(self, a, b=None\); "
+                                          r"verdict calls forward\(self, batch: dict"):
+        eager_output(Defaults(), sample_batch(), ["a", "b"])
+
+
 # ---------------------------------------------------------------------------------------------
 # Bundle integrity and leftovers
 

@@ -281,12 +281,25 @@ def _first_tensor(out: Any) -> torch.Tensor:
 FORWARD_SIGNATURE = "forward(self, batch: dict[str, Tensor])"
 
 
+def _forward_signature(model: torch.nn.Module) -> inspect.Signature | None:
+    try:
+        return inspect.signature(model.forward)
+    except (TypeError, ValueError):  # some compiled modules have no Python signature
+        return None
+
+
+def _forward_text(signature: inspect.Signature) -> str:
+    """'forward(self, a, b)'; str() of the signature keeps the keyword-only (*) and positional-only
+    (/) markers."""
+    listed = str(signature.replace(return_annotation=inspect.Signature.empty))[1:-1]
+    return f"forward(self, {listed})" if listed else "forward(self)"
+
+
 def check_forward_signature(model: torch.nn.Module, names: list[str]) -> None:
     """Refuses a forward that cannot be called with the one batch dict {input name: tensor}, the
     only call the exporter (and the seed's models) make; the message names what it found."""
-    try:
-        signature = inspect.signature(model.forward)
-    except (TypeError, ValueError):  # some compiled modules have no Python signature
+    signature = _forward_signature(model)
+    if signature is None:
         return
     params = list(signature.parameters.values())
     kinds = inspect.Parameter
@@ -296,11 +309,8 @@ def check_forward_signature(model: torch.nn.Module, names: list[str]) -> None:
     accepts_one = bool(positional) or any(p.kind == kinds.VAR_POSITIONAL for p in params)
     if accepts_one and len(required) <= 1:
         return
-    # str() of the signature keeps the markers of keyword-only (*) and positional-only (/) ones
-    listed = str(signature.replace(return_annotation=inspect.Signature.empty))[1:-1]
-    found = f"self, {listed}" if listed else "self"
     raise ExportError(
-        f"the model's forward is forward({found}); verdict calls {FORWARD_SIGNATURE} with the "
+        f"the model's forward is {_forward_text(signature)}; verdict calls {FORWARD_SIGNATURE} with the "
         f"batch dict {{input name: tensor}} (inputs: {', '.join(names)}) and needs logits [B, K] "
         "back; wrap the model in a module whose forward takes that dict")
 
@@ -313,8 +323,10 @@ def eager_output(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: 
     except ExportError:
         raise
     except Exception as error:
-        raise ExportError(f"the model fails on the sample rows ({_first_line(error)}); verdict calls "
-                          f"{FORWARD_SIGNATURE} with the inputs {', '.join(names)}") from None
+        signature = _forward_signature(model)
+        found = f"its forward is {_forward_text(signature)}; " if signature else ""
+        raise ExportError(f"the model fails on the sample rows ({_first_line(error)}); {found}verdict "
+                          f"calls {FORWARD_SIGNATURE} with the inputs {', '.join(names)}") from None
 
 
 def _output_width(raw: torch.Tensor, rows: int) -> int:
@@ -326,6 +338,10 @@ def _output_width(raw: torch.Tensor, rows: int) -> int:
 
 def _first_row(bad: torch.Tensor) -> int:
     return int(bad.nonzero()[0, 0])
+
+
+def _row_text(values: torch.Tensor) -> str:
+    return "[" + ", ".join(f"{float(v):.6g}" for v in values) + "]"
 
 
 def _looks_like_probabilities(values: torch.Tensor) -> bool:
@@ -340,7 +356,7 @@ def _check_declared_probabilities(values: torch.Tensor) -> None:
     outside = ((values < 0) | (values > 1)).any(dim=1)
     if outside.any():
         row = _first_row(outside)
-        raise ExportError(f"--output probabilities, but sample row {row} has {values[row].tolist()}, "
+        raise ExportError(f"--output probabilities, but sample row {row} has {_row_text(values[row])}, "
                           "outside [0, 1]; if forward returns logits, export with --output logits")
     if values.shape[1] > 1:
         off = (values.sum(dim=1) - 1).abs() > PROBABILITY_TOLERANCE
@@ -366,12 +382,13 @@ def check_output(raw: torch.Tensor, rows: int, task: str, num_classes: int, outp
     not_finite = ~torch.isfinite(values).all(dim=1)
     if not_finite.any():
         row = _first_row(not_finite)
-        raise ExportError(f"the model returned {values[row].tolist()} for sample row {row}: not finite")
+        raise ExportError(f"the model returned {_row_text(values[row])} for sample row {row}: not finite")
     if output == "probabilities":
         _check_declared_probabilities(values)
     elif _looks_like_probabilities(values):
         shape = ("lie in [0, 1]; the engine would apply sigmoid to them again" if width == 1 else
-                 "are non-negative and sum to 1; the engine would apply softmax to them again")
+                 f"are non-negative and sum to 1 (within {PROBABILITY_TOLERANCE}); the engine would "
+                 "apply softmax to them again")
         raise ExportError(f"the model's outputs look like probabilities already: on all {rows} sample rows "
                           f"they {shape}. If forward returns probabilities, export with --output "
                           "probabilities; if it should return logits, remove its final softmax or sigmoid")
