@@ -15,6 +15,13 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using ImplPtr = std::shared_ptr<WordPiece::Impl>;
 
+// The files a tokenizer is read from.
+struct TokenizerFiles {
+  std::string main;    // tokenizer.json or vocab.txt
+  bool vocab_txt = false;
+  std::string config;  // tokenizer_config.json beside a vocab.txt; empty when there is none
+};
+
 Result<json> ReadJson(const std::string& path) {
   VERDICT_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -39,9 +46,16 @@ void SetToken(WordPiece::Impl* impl, int32_t id, const std::string& token) {
   impl->id_to_token[id] = token;
 }
 
-Status AddVocabToken(WordPiece::Impl* impl, const std::string& token, int64_t id) {
-  if (id < 0 || id > INT32_MAX)
-    return InvalidData("token " + Quote(token) + " has id out of range");
+// `id_bound`: the number of ids the file can define (its entry count), so a stray huge id is
+// refused before id_to_token grows to it.
+Status AddVocabToken(WordPiece::Impl* impl, const std::string& token, int64_t id,
+                     const std::string& key, size_t id_bound) {
+  if (id < 0 || static_cast<uint64_t>(id) >= id_bound) {
+    return InvalidData("key '" + key + "': token " + Quote(token) + " has id " +
+                       std::to_string(id) + ", outside 0.." + std::to_string(id_bound - 1) +
+                       " (ids must be below the number of entries, " + std::to_string(id_bound) +
+                       ")");
+  }
   impl->vocab[token] = static_cast<int32_t>(id);
   SetToken(impl, static_cast<int32_t>(id), token);
   return Status::Ok();
@@ -126,8 +140,15 @@ Status ParseModel(const json& model, WordPiece::Impl* impl) {
   if (type != "WordPiece") return Unsupported("model type " + Quote(type) + " (WordPiece only)");
   impl->continuing_prefix = model.value("continuing_subword_prefix", "##");
   impl->max_input_chars_per_word = model.value("max_input_chars_per_word", size_t{100});
-  for (const auto& [token, id] : model.at("vocab").items()) {
-    VERDICT_RETURN_IF_ERROR(AddVocabToken(impl, token, id.get<int64_t>()));
+  const json& vocab = model.at("vocab");
+  if (!vocab.is_object()) return InvalidData("key 'model.vocab' must be an object of token -> id");
+  for (const auto& [token, id] : vocab.items()) {
+    if (!id.is_number_integer()) {
+      return InvalidData("key 'model.vocab': the id of token " + Quote(token) +
+                         " is not an integer");
+    }
+    VERDICT_RETURN_IF_ERROR(
+        AddVocabToken(impl, token, id.get<int64_t>(), "model.vocab", vocab.size()));
   }
   const std::string unk = model.value("unk_token", "[UNK]");
   impl->unk = VocabId(*impl, unk);
@@ -160,7 +181,33 @@ Status ParsePreTokenizer(const json& pre_tokenizer) {
   return Status::Ok();
 }
 
-Result<std::vector<internal::TemplateItem>> ParseTemplate(const json& processor) {
+// The id `value` at `key` gives a special token: an entry of the vocabulary or the added tokens
+// (an id beyond them would index past the model's embedding table).
+Result<int32_t> SpecialTokenId(const WordPiece::Impl& impl, const json& value,
+                               const std::string& key) {
+  if (!value.is_number_integer()) return InvalidData("key '" + key + "' must be an integer id");
+  const auto id = value.get<int64_t>();
+  const size_t size = impl.id_to_token.size();
+  if (id < 0 || static_cast<uint64_t>(id) >= size) {
+    return InvalidData("key '" + key + "': id " + std::to_string(id) +
+                       " is outside the vocabulary (ids 0.." + std::to_string(size - 1) + ")");
+  }
+  return static_cast<int32_t>(id);
+}
+
+Result<std::vector<int32_t>> SpecialTokenIds(const WordPiece::Impl& impl, const json& values,
+                                             const std::string& key) {
+  if (!values.is_array()) return InvalidData("key '" + key + "' must be a list of ids");
+  std::vector<int32_t> ids;
+  for (const json& value : values) {
+    VERDICT_ASSIGN_OR_RETURN(int32_t id, SpecialTokenId(impl, value, key));
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+Result<std::vector<internal::TemplateItem>> ParseTemplate(const json& processor,
+                                                          const WordPiece::Impl& impl) {
   std::vector<internal::TemplateItem> items;
   for (const json& piece : processor.at("single")) {
     if (piece.contains("Sequence")) {
@@ -170,7 +217,11 @@ Result<std::vector<internal::TemplateItem>> ParseTemplate(const json& processor)
     const std::string name = piece.at("SpecialToken").at("id").get<std::string>();
     const json& special = processor.at("special_tokens");
     if (!special.contains(name)) return InvalidData("template token " + Quote(name) + " undefined");
-    items.push_back(SpecialItem(special.at(name).at("ids").get<std::vector<int32_t>>()));
+    VERDICT_ASSIGN_OR_RETURN(
+        std::vector<int32_t> ids,
+        SpecialTokenIds(impl, special.at(name).at("ids"),
+                        "post_processor.special_tokens[\"" + name + "\"].ids"));
+    items.push_back(SpecialItem(std::move(ids)));
   }
   return items;
 }
@@ -182,14 +233,16 @@ Status ParsePostProcessor(const json& processor, WordPiece::Impl* impl) {
   }
   const std::string type = processor.value("type", "");
   if (type == "TemplateProcessing") {
-    VERDICT_ASSIGN_OR_RETURN(auto items, ParseTemplate(processor));
+    VERDICT_ASSIGN_OR_RETURN(auto items, ParseTemplate(processor, *impl));
     SetTemplate(impl, std::move(items));
     return Status::Ok();
   }
   if (type == "BertProcessing") {
-    SetTemplate(impl, {SpecialItem({processor.at("cls").at(1).get<int32_t>()}),
-                       internal::TemplateItem{true, {}},
-                       SpecialItem({processor.at("sep").at(1).get<int32_t>()})});
+    VERDICT_ASSIGN_OR_RETURN(int32_t cls,
+                             SpecialTokenId(*impl, processor.at("cls").at(1), "post_processor.cls"));
+    VERDICT_ASSIGN_OR_RETURN(int32_t sep,
+                             SpecialTokenId(*impl, processor.at("sep").at(1), "post_processor.sep"));
+    SetTemplate(impl, {SpecialItem({cls}), internal::TemplateItem{true, {}}, SpecialItem({sep})});
     return Status::Ok();
   }
   return Unsupported("post_processor type " + Quote(type) +
@@ -221,7 +274,11 @@ Status ParseTokenizerJson(const json& root, WordPiece::Impl* impl) {
   if (impl->cls < 0) impl->cls = IdOf(*impl, "[CLS]");
   if (impl->sep < 0) impl->sep = IdOf(*impl, "[SEP]");
   const json padding = root.value("padding", json());
-  impl->pad = padding.is_object() ? padding.value("pad_id", -1) : IdOf(*impl, "[PAD]");
+  if (!padding.is_object()) {
+    impl->pad = IdOf(*impl, "[PAD]");
+  } else if (padding.contains("pad_id")) {
+    VERDICT_ASSIGN_OR_RETURN(impl->pad, SpecialTokenId(*impl, padding["pad_id"], "padding.pad_id"));
+  }
   return Status::Ok();
 }
 
@@ -236,7 +293,8 @@ std::vector<std::string> VocabLines(const std::string& text) {
 Status ParseVocabTxt(const std::string& vocab_text, const json& config, WordPiece::Impl* impl) {
   const std::vector<std::string> lines = VocabLines(vocab_text);
   for (size_t i = 0; i < lines.size(); ++i) {
-    VERDICT_RETURN_IF_ERROR(AddVocabToken(impl, lines[i], static_cast<int64_t>(i)));
+    VERDICT_RETURN_IF_ERROR(
+        AddVocabToken(impl, lines[i], static_cast<int64_t>(i), "vocab.txt", lines.size()));
   }
   internal::NormalizerOptions& options = impl->normalizer;
   options.enabled = true;
@@ -246,9 +304,18 @@ Status ParseVocabTxt(const std::string& vocab_text, const json& config, WordPiec
   options.strip_accents = strip.is_null() ? options.lowercase : strip.get<bool>();
 
   if (config.contains("added_tokens_decoder")) {
-    for (const auto& [id, entry] : config.at("added_tokens_decoder").items()) {
+    const json& decoder = config.at("added_tokens_decoder");
+    const size_t id_bound = lines.size() + decoder.size();
+    for (const auto& [id, entry] : decoder.items()) {
       const std::optional<int64_t> parsed = ParseInt(id);
       if (!parsed) return InvalidData("added_tokens_decoder key " + Quote(id) + " is not an id");
+      if (*parsed < 0 || static_cast<uint64_t>(*parsed) >= id_bound) {
+        return InvalidData("tokenizer_config.json key 'added_tokens_decoder': id " + id +
+                           " is outside 0.." +
+                           std::to_string(id_bound - 1) +
+                           " (the vocabulary and the added tokens have " +
+                           std::to_string(id_bound) + " entries)");
+      }
       AddAddedToken(impl, ParseAddedToken(entry, *parsed));
     }
   }
@@ -287,35 +354,69 @@ Result<ImplPtr> LoadTokenizerJson(const std::string& path) {
   return impl;
 }
 
-Result<ImplPtr> LoadVocabTxt(const std::string& vocab_path) {
-  VERDICT_ASSIGN_OR_RETURN(std::string vocab_text, ReadFile(vocab_path));
-  const fs::path config_path = fs::path(vocab_path).parent_path() / "tokenizer_config.json";
+Result<ImplPtr> LoadVocabTxt(const TokenizerFiles& files) {
+  VERDICT_ASSIGN_OR_RETURN(std::string vocab_text, ReadFile(files.main));
   json config = json::object();
-  if (fs::exists(config_path)) {
-    VERDICT_ASSIGN_OR_RETURN(config, ReadJson(config_path.string()));
+  if (!files.config.empty()) {
+    VERDICT_ASSIGN_OR_RETURN(config, ReadJson(files.config));
   }
   auto impl = std::make_shared<WordPiece::Impl>();
   try {
-    VERDICT_RETURN_IF_ERROR(ParseVocabTxt(vocab_text, config, impl.get()).WithContext(vocab_path));
+    VERDICT_RETURN_IF_ERROR(ParseVocabTxt(vocab_text, config, impl.get()).WithContext(files.main));
   } catch (const json::exception& e) {
-    return InvalidData(config_path.string() + ": " + e.what());
+    return InvalidData(files.config + ": " + e.what());
   }
   return impl;
 }
 
-Result<ImplPtr> LoadImpl(const std::string& path) {
-  const fs::path p(path);
-  if (fs::is_directory(p)) {
-    if (fs::exists(p / "tokenizer.json")) return LoadTokenizerJson((p / "tokenizer.json").string());
-    if (fs::exists(p / "vocab.txt")) return LoadVocabTxt((p / "vocab.txt").string());
-    return NotFound(path + ": no tokenizer.json or vocab.txt in this directory");
+// Whether `path` exists; errors other than "does not exist" (a name component over 255 bytes,
+// no permission) are errors naming the path, never exceptions.
+Result<bool> Exists(const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+    return IoError(path.string() + ": cannot read the tokenizer: " + ec.message());
   }
-  if (!fs::exists(p)) return NotFound(path + ": no such tokenizer file");
-  if (p.extension() == ".txt") return LoadVocabTxt(path);
-  return LoadTokenizerJson(path);
+  return fs::exists(status);
+}
+
+// The files Load(path) reads; see WordPiece::Files.
+Result<TokenizerFiles> ResolveFiles(const std::string& path) {
+  const fs::path p(path);
+  VERDICT_ASSIGN_OR_RETURN(bool exists, Exists(p));
+  if (!exists) return NotFound(path + ": no such tokenizer file");
+  std::error_code ec;
+  fs::path main = p;
+  if (fs::is_directory(p, ec)) {
+    VERDICT_ASSIGN_OR_RETURN(bool has_json, Exists(p / "tokenizer.json"));
+    VERDICT_ASSIGN_OR_RETURN(bool has_vocab, Exists(p / "vocab.txt"));
+    if (!has_json && !has_vocab) {
+      return NotFound(path + ": no tokenizer.json or vocab.txt in this directory");
+    }
+    main = p / (has_json ? "tokenizer.json" : "vocab.txt");
+  }
+  TokenizerFiles files{.main = main.string(), .vocab_txt = main.extension() == ".txt", .config = ""};
+  if (files.vocab_txt) {
+    const fs::path config = main.parent_path() / "tokenizer_config.json";
+    VERDICT_ASSIGN_OR_RETURN(bool has_config, Exists(config));
+    if (has_config) files.config = config.string();
+  }
+  return files;
+}
+
+Result<ImplPtr> LoadImpl(const std::string& path) {
+  VERDICT_ASSIGN_OR_RETURN(TokenizerFiles files, ResolveFiles(path));
+  return files.vocab_txt ? LoadVocabTxt(files) : LoadTokenizerJson(files.main);
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> WordPiece::Files(const std::string& path) {
+  VERDICT_ASSIGN_OR_RETURN(TokenizerFiles files, ResolveFiles(path));
+  std::vector<std::string> paths = {files.main};
+  if (!files.config.empty()) paths.push_back(files.config);
+  return paths;
+}
 
 Result<WordPiece> WordPiece::Load(const std::string& path) {
   VERDICT_ASSIGN_OR_RETURN(ImplPtr impl, LoadImpl(path));

@@ -8,6 +8,11 @@
 // added_tokens_decoder), which gives what transformers' BertTokenizerFast builds from them.
 // Truncation and padding settings stored in tokenizer.json are ignored: callers pass max_length.
 //
+// Hostile files: every id the file gives (vocabulary entries, added tokens, the post-processor's
+// special tokens, padding.pad_id) must lie below the number of entries that define ids, so a
+// stray id like 10^8 is an error naming the file and the key before anything is allocated for it.
+// Loading reports bad paths (a name over 255 bytes, no permission) as errors, never exceptions.
+//
 // Unicode: the character tables (clean_text controls, whitespace, punctuation, CJK ranges, NFD,
 // combining classes, lowercase) are generated from the `tokenizers` package itself into
 // generated/unicode_data.inc by tools/generate/unicode_tokenizer.py (`make generate`), so they
@@ -46,6 +51,9 @@ class WordPiece {
   // vocab.txt, or a vocab.txt file; a tokenizer_config.json beside a vocab.txt supplies its
   // settings. Errors name the file and what is wrong or unsupported in it.
   static Result<WordPiece> Load(const std::string& path);
+  // The files Load(path) reads: the tokenizer.json or vocab.txt, and the tokenizer_config.json
+  // beside a vocab.txt when there is one (the bundle's integrity check covers each of them).
+  static Result<std::vector<std::string>> Files(const std::string& path);
 
   // Token ids of `text`, without special tokens and without truncation.
   std::vector<int32_t> EncodeNoSpecial(std::string_view text) const;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -180,6 +181,123 @@ TEST_F(WordPieceLoadErrors, WrongFieldTypeNamesFile) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidData);
   EXPECT_NE(r.status().message().find("badid.json"), std::string::npos);
+}
+
+// A small valid tokenizer.json: ids 0..4, [CLS] hello [SEP] = 2 4 3.
+json SmallTokenizer() {
+  json vocab = {{"[PAD]", 0}, {"[UNK]", 1}, {"[CLS]", 2}, {"[SEP]", 3}, {"hello", 4}};
+  json special = {
+      {"[CLS]", {{"id", "[CLS]"}, {"ids", json::array({2})}, {"tokens", json::array({"[CLS]"})}}},
+      {"[SEP]", {{"id", "[SEP]"}, {"ids", json::array({3})}, {"tokens", json::array({"[SEP]"})}}}};
+  json single = json::array({{{"SpecialToken", {{"id", "[CLS]"}, {"type_id", 0}}}},
+                             {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                             {{"SpecialToken", {{"id", "[SEP]"}, {"type_id", 0}}}}});
+  return {{"model", {{"type", "WordPiece"}, {"unk_token", "[UNK]"}, {"vocab", vocab}}},
+          {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
+          {"post_processor",
+           {{"type", "TemplateProcessing"}, {"single", single}, {"special_tokens", special}}}};
+}
+
+// Loads SmallTokenizer() changed by `edit` and expects one line of InvalidData that names the
+// file and `key`.
+void ExpectIdError(const std::string& name, const std::function<void(json&)>& edit,
+                   const std::string& key) {
+  SCOPED_TRACE(name);
+  json tokenizer = SmallTokenizer();
+  edit(tokenizer);
+  const std::string path = ::testing::TempDir() + "/" + name + ".json";
+  std::ofstream(path) << tokenizer.dump();
+  Result<WordPiece> r = WordPiece::Load(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidData);
+  EXPECT_NE(r.status().message().find(path), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(key), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+}
+
+TEST_F(WordPieceLoadErrors, SmallTokenizerLoads) {
+  const std::string path = WriteTemp("small.json", SmallTokenizer().dump());
+  Result<WordPiece> loaded = WordPiece::Load(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const WordPiece& wp = *loaded;
+  EXPECT_EQ(wp.Encode("hello"), (std::vector<int32_t>{2, 4, 3}));
+  EXPECT_EQ(wp.vocab_size(), 5u);
+}
+
+// Special token ids beyond the vocabulary would index past the model's embedding table.
+TEST_F(WordPieceLoadErrors, SpecialTokenIdsOutsideTheVocabulary) {
+  const std::string cls_key = "post_processor.special_tokens[\"[CLS]\"].ids";
+  for (const json& bad : {json(999999999), json(5), json(-1), json(int64_t{1} << 40),
+                          json(uint64_t{18446744073709551615u}), json("2"), json(2.5)}) {
+    ExpectIdError("cls_" + bad.dump(),
+                  [&](json& t) { t["post_processor"]["special_tokens"]["[CLS]"]["ids"] = {bad}; },
+                  cls_key);
+  }
+  ExpectIdError(
+      "sep_second_id",
+      [](json& t) { t["post_processor"]["special_tokens"]["[SEP]"]["ids"] = {3, 2147483647}; },
+      "post_processor.special_tokens[\"[SEP]\"].ids");
+  ExpectIdError("pad_id", [](json& t) { t["padding"] = {{"pad_id", 100000000}}; },
+                "padding.pad_id");
+  ExpectIdError(
+      "bert_processing",
+      [](json& t) {
+        t["post_processor"] = {{"type", "BertProcessing"},
+                               {"cls", {"[CLS]", 2}},
+                               {"sep", {"[SEP]", 999999999}}};
+      },
+      "post_processor.sep");
+}
+
+// Vocabulary ids must lie below the number of entries: a stray huge id is refused before
+// anything is allocated for it.
+TEST_F(WordPieceLoadErrors, VocabularyIdsBeyondTheEntryCount) {
+  for (const json& bad : {json(2147483647), json(100000000), json(5), json(-1)}) {
+    ExpectIdError("vocab_" + bad.dump(), [&](json& t) { t["model"]["vocab"]["[UNK]"] = bad; },
+                  "model.vocab");
+  }
+  ExpectIdError("vocab_text_id", [](json& t) { t["model"]["vocab"]["hello"] = "4"; },
+                "model.vocab");
+  ExpectIdError("vocab_array", [](json& t) { t["model"]["vocab"] = json::array({"a"}); },
+                "model.vocab");
+}
+
+TEST_F(WordPieceLoadErrors, AddedTokenDecoderIdBeyondTheEntryCount) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "vocab_bad_ids";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "vocab.txt") << "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n";
+  std::ofstream(dir / "tokenizer_config.json")
+      << R"({"added_tokens_decoder": {"100000000": {"content": "[X]", "special": true}}})";
+  Result<WordPiece> r = WordPiece::Load(dir.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidData);
+  EXPECT_NE(r.status().message().find("added_tokens_decoder"), std::string::npos);
+  EXPECT_NE(r.status().message().find("vocab.txt"), std::string::npos);
+}
+
+// A path component over 255 bytes (ENAMETOOLONG) is an error naming the path, not an exception.
+TEST_F(WordPieceLoadErrors, OverlongPathComponent) {
+  const std::string long_name(300, 'a');
+  for (const std::string& path :
+       {::testing::TempDir() + "/" + long_name, ::testing::TempDir() + "/" + long_name + "/x.json",
+        ::testing::TempDir() + "/" + long_name + ".txt"}) {
+    Result<WordPiece> r = WordPiece::Load(path);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find(long_name), std::string::npos);
+    EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+    EXPECT_FALSE(WordPiece::Files(path).ok());
+  }
+}
+
+TEST(WordPieceFiles, ListsWhatLoadReads) {
+  auto json_files = WordPiece::Files(std::string(kGoldenDir) + "uncased");
+  ASSERT_TRUE(json_files.ok()) << json_files.status().ToString();
+  EXPECT_EQ(*json_files, std::vector<std::string>{std::string(kGoldenDir) + "uncased/tokenizer.json"});
+  auto vocab_files = WordPiece::Files(std::string(kGoldenDir) + "vocab_dir/vocab.txt");
+  ASSERT_TRUE(vocab_files.ok()) << vocab_files.status().ToString();
+  EXPECT_EQ(*vocab_files,
+            (std::vector<std::string>{std::string(kGoldenDir) + "vocab_dir/vocab.txt",
+                                      std::string(kGoldenDir) + "vocab_dir/tokenizer_config.json"}));
 }
 
 }  // namespace
