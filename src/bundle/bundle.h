@@ -83,11 +83,23 @@ struct Manifest {
   bool padding_invariant = false;  // output unchanged by extra pad tokens (checked at export)
   int batch_size = 64;
   std::string created_by;  // exporter and torch versions, for `inspect`
+  // Verified SHA-256 digests (64 hex digits) by path relative to the bundle; empty when the
+  // bundle records none (older exporters) or the model file was not required.
+  std::map<std::string, std::string> sha256;
 };
 
 // Reads `dir`/verdict.json and checks it: version, files present, inputs consistent with fields.
-// Errors name the bundle file and the key at fault. `require_model_file` = false accepts a bundle
-// whose model file is not written yet (the exporter computes example inputs before it traces).
+// Errors name the bundle file and the key at fault.
+//
+// Every path in verdict.json must stay inside the bundle: relative, without '..', and not a
+// symlink that resolves outside `dir`. When verdict.json has the "sha256" key (path relative to
+// the bundle -> digest), every listed file must exist in the bundle with that digest, and every
+// file the manifest uses (the model file, each text field's tokenizer files) must be listed; a
+// bundle without the key (older exporters) loads with one warning. Files are hashed in blocks.
+//
+// `require_model_file` = false accepts a bundle under construction: the model file need not be
+// written yet (the exporter computes example inputs before it traces) and the digests are not
+// checked.
 Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file = true);
 
 // Human-readable description of a bundle, for `verdict inspect`.

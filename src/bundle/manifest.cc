@@ -1,10 +1,13 @@
 // Reading and validating verdict.json.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "bundle/bundle.h"
+#include "bundle/sha256.h"
+#include "tokenizer/tokenizer.h"
 
 namespace verdict::bundle {
 
@@ -70,11 +73,41 @@ Result<json> ParseJsonFile(const std::string& path) {
   }
 }
 
-Result<std::string> ExistingFile(const Keys& keys, const std::string& key, const std::string& dir) {
+// Lexically: `name` is relative and has no '..'; then, after symlinks, the path lies inside the
+// bundle directory. A bundle never reads a file outside its own directory.
+Status CheckInBundle(const Keys& keys, const std::string& key, const std::string& name,
+                     const std::string& dir) {
+  const fs::path relative(name);
+  if (name.empty()) return keys.Error(key, "is empty; it must name a file inside the bundle");
+  if (relative.has_root_path()) {
+    return keys.Error(key, "names " + Quote(name) +
+                               ", an absolute path; paths in a bundle are relative to its directory");
+  }
+  for (const fs::path& part : relative) {
+    if (part == "..") {
+      return keys.Error(key, "names " + Quote(name) + ", which leaves the bundle directory ('..')");
+    }
+  }
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(dir, ec);
+  const fs::path resolved = ec ? fs::path() : fs::weakly_canonical(root / relative, ec);
+  if (ec) return keys.Error(key, "names " + Quote(name) + ", which cannot be resolved: " + ec.message());
+  const auto [root_end, unused] = std::mismatch(root.begin(), root.end(), resolved.begin(), resolved.end());
+  if (root_end != root.end()) {
+    return keys.Error(key, "names " + Quote(name) + ", a symlink to '" + resolved.string() +
+                               "' outside the bundle directory");
+  }
+  return Status::Ok();
+}
+
+// The path of the file that `key` names, inside the bundle; `must_exist`: it is a regular file.
+Result<std::string> BundleFile(const Keys& keys, const std::string& key, const std::string& dir,
+                               bool must_exist = true) {
   VERDICT_ASSIGN_OR_RETURN(std::string name, keys.Get<std::string>(key));
+  VERDICT_RETURN_IF_ERROR(CheckInBundle(keys, key, name, dir));
   fs::path path = fs::path(dir) / name;
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec))
+  if (must_exist && !fs::is_regular_file(path, ec))
     return keys.Error(key, "names '" + path.string() + "', which does not exist");
   return path.string();
 }
@@ -145,7 +178,7 @@ Status ParseTextFields(const Keys& top, Manifest& m) {
     VERDICT_ASSIGN_OR_RETURN(field.max_sen_len, keys.GetOr<int>("max_sen_len", 512));
     VERDICT_ASSIGN_OR_RETURN(field.chunk_truncate, keys.GetOr<bool>("chunk_truncate", false));
     VERDICT_ASSIGN_OR_RETURN(field.max_total_chunks, keys.GetOr<int>("max_total_chunks", 5));
-    VERDICT_ASSIGN_OR_RETURN(field.tokenizer, ExistingFile(keys, "tokenizer", m.dir));
+    VERDICT_ASSIGN_OR_RETURN(field.tokenizer, BundleFile(keys, "tokenizer", m.dir));
     if (field.max_sen_len < 2) return keys.Error("max_sen_len", "must be at least 2");
     m.text_fields.push_back(std::move(field));
   }
@@ -216,6 +249,67 @@ Status CheckInputsMatchFields(const Manifest& m, const std::string& where) {
   return Status::Ok();
 }
 
+bool IsSha256Hex(const std::string& digest) {
+  return digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// The bundle-relative names of the files the manifest uses: the model file and the files each
+// text field's tokenizer is read from.
+Result<std::vector<std::string>> UsedFiles(const Manifest& m) {
+  std::vector<std::string> paths = {m.model_file};
+  for (const TextField& field : m.text_fields) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<std::string> files,
+                             tokenizer::WordPiece::Files(field.tokenizer));
+    paths.insert(paths.end(), files.begin(), files.end());
+  }
+  for (std::string& path : paths) {
+    path = fs::path(path).lexically_relative(m.dir).lexically_normal().generic_string();
+  }
+  return paths;
+}
+
+// The "sha256" key: every listed file is in the bundle with its digest, and every used file is
+// listed. Without the key (older exporters) the bundle loads unverified, with one warning.
+Status VerifyDigests(const Keys& top, Manifest& m) {
+  if (!top.Has("sha256")) {
+    LogWarning(top.where() + " has no 'sha256' key: its files are not verified (exported by an "
+               "older verdict-export; export it again to record their digests)");
+    return Status::Ok();
+  }
+  const json& listed = top.Raw("sha256");
+  if (!listed.is_object()) return top.Error("sha256", "must be an object of path -> digest");
+  std::map<std::string, std::string> verified;
+  for (const auto& [name, value] : listed.items()) {
+    if (!value.is_string() || !IsSha256Hex(value.get<std::string>())) {
+      return top.Error("sha256", "gives " + Quote(name) + " a digest that is not 64 lowercase hex "
+                                 "digits");
+    }
+    VERDICT_RETURN_IF_ERROR(CheckInBundle(top, "sha256", name, m.dir));
+    const std::string path = (fs::path(m.dir) / name).string();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+      return top.Error("sha256", "lists '" + path + "', which does not exist");
+    }
+    VERDICT_ASSIGN_OR_RETURN(std::string digest, internal::Sha256OfFile(path));
+    if (digest != value.get<std::string>()) {
+      return top.Error("sha256", "does not match '" + path +
+                                     "' (the file changed after export; export the bundle again)");
+    }
+    verified[fs::path(name).lexically_normal().generic_string()] = digest;
+  }
+  VERDICT_ASSIGN_OR_RETURN(std::vector<std::string> used, UsedFiles(m));
+  for (const std::string& name : used) {
+    if (!verified.contains(name)) {
+      return top.Error("sha256", "does not list " + Quote(name) +
+                                     ", which the bundle uses (every file needs its digest)");
+    }
+  }
+  m.sha256 = std::move(verified);
+  return Status::Ok();
+}
+
 }  // namespace
 
 const char* TaskName(Task task) { return task == Task::kBinary ? "binary" : "multiclass"; }
@@ -245,12 +339,7 @@ Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file) {
   }
   if (m.backend != "torchscript")
     return top.Error("backend", "must be 'torchscript', not " + Quote(m.backend));
-  if (require_model_file) {
-    VERDICT_ASSIGN_OR_RETURN(m.model_file, ExistingFile(top, "model_file", dir));
-  } else {
-    VERDICT_ASSIGN_OR_RETURN(std::string name, top.Get<std::string>("model_file"));
-    m.model_file = (fs::path(dir) / name).string();
-  }
+  VERDICT_ASSIGN_OR_RETURN(m.model_file, BundleFile(top, "model_file", dir, require_model_file));
   VERDICT_RETURN_IF_ERROR(ParseTask(top, m));
   VERDICT_ASSIGN_OR_RETURN(m.id_field, top.GetOr<std::string>("id_field", ""));
   VERDICT_ASSIGN_OR_RETURN(m.label_field, top.GetOr<std::string>("label_field", ""));
@@ -262,6 +351,7 @@ Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file) {
   VERDICT_RETURN_IF_ERROR(ParseTabularFields(top, m));
   VERDICT_RETURN_IF_ERROR(ParseTextFields(top, m));
   VERDICT_RETURN_IF_ERROR(CheckInputsMatchFields(m, top.where()));
+  if (require_model_file) VERDICT_RETURN_IF_ERROR(VerifyDigests(top, m));
   return m;
 }
 
@@ -271,6 +361,10 @@ std::string Describe(const Manifest& m) {
       << "format:      verdict-bundle v" << m.format_version << "\n"
       << "created by:  " << (m.created_by.empty() ? "(unknown)" : m.created_by) << "\n"
       << "model:       " << m.model_file << " (" << m.backend << ")\n"
+      << "integrity:   "
+      << (m.sha256.empty() ? "not recorded (no sha256 key)"
+                           : std::to_string(m.sha256.size()) + " files match their sha256")
+      << "\n"
       << "task:        " << TaskName(m.task) << ", " << m.num_classes << " classes [";
   for (size_t i = 0; i < m.class_labels.size(); ++i) out << (i ? ", " : "") << m.class_labels[i];
   out << "]\n"
