@@ -142,10 +142,14 @@ Status WriteFeatures(const std::string& model_dir, const std::string& data,
   return Status::Ok();
 }
 
+// Loads everything eval loads (manifest and digests, each text field's tokenizer and steps, the
+// model), so a bundle that inspect passes does not fail eval at loading.
 Result<std::string> Inspect(const std::string& model_dir) {
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(model_dir));
+  VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest, {}));
   VERDICT_ASSIGN_OR_RETURN(bundle::Model model, bundle::Model::Load(manifest, bundle::Device{}));
-  return bundle::Describe(manifest) + "model file loads and its inputs match the manifest: OK\n";
+  return bundle::Describe(manifest) +
+         "tokenizers and text steps load; model file loads and its inputs match the manifest: OK\n";
 }
 
 }  // namespace verdict::pipeline

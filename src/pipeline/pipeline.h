@@ -104,7 +104,7 @@ Status RecordFailure(const std::string& metrics_dir, const Status& error);
 Status WriteFeatures(const std::string& model_dir, const std::string& data,
                      const std::string& out_dir, int64_t max_rows, int num_workers = 0);
 
-// Validates a bundle (manifest and model file) and returns its description.
+// Validates a bundle (manifest, digests, tokenizers, model file) and returns its description.
 Result<std::string> Inspect(const std::string& model_dir);
 
 }  // namespace verdict::pipeline
