@@ -152,7 +152,8 @@ TEST(ManifestPaths, AbsoluteAndParentPathsAreRefused) {
                       "model_file");
     ExpectPathRefused(TextBundle("text_path", name), "tokenizer");
   }
-  ExpectPathRefused(EditedBundle("empty", [](json& m) { m["model_file"] = ""; }), "model_file");
+  ExpectPathRefused(EditedBundle("empty_model_file", [](json& m) { m["model_file"] = ""; }),
+                    "model_file");
 }
 
 TEST(ManifestPaths, SymlinksLeavingTheBundleAreRefused) {
