@@ -15,8 +15,7 @@ namespace {
 using internal::ClassSortedScores;
 using internal::CurvePoints;
 
-Curve MakeCurve(std::string name, const CurvePoints& points, const Options& options) {
-  CurvePoints kept = internal::DownsampleCurve(points, options.max_curve_points);
+Curve MakeCurve(std::string name, CurvePoints kept) {
   return {std::move(name), std::move(kept.x), std::move(kept.y), std::move(kept.thresholds)};
 }
 
@@ -32,12 +31,13 @@ Curve CalibrationCurve(const ClassSortedScores& sorted, int bins) {
 
 std::vector<Curve> BinaryCurves(const ClassSortedScores& sorted, const Options& options) {
   std::vector<Curve> curves;
+  const size_t max_points = static_cast<size_t>(options.max_curve_points);
   const bool has_positives = !sorted.positives.empty();
   if (has_positives && !sorted.negatives.empty()) {
-    curves.push_back(MakeCurve("roc", internal::RocCurve(sorted), options));
+    curves.push_back(MakeCurve("roc", internal::RocCurve(sorted, max_points)));
   }
   if (has_positives) {
-    curves.push_back(MakeCurve("pr", internal::PrecisionRecallCurve(sorted), options));
+    curves.push_back(MakeCurve("pr", internal::PrecisionRecallCurve(sorted, max_points)));
   }
   if (internal::ScoresAreProbabilities(sorted)) {
     curves.push_back(CalibrationCurve(sorted, options.calibration_bins));

@@ -102,9 +102,9 @@ class MulticlassEvaluator {
       const internal::RankingSummary summary = internal::SummarizeRanking(sorted, {});
       result.average_precision = summary.average_precision;
       if (both_present) result.auc = summary.auc;
-      AddCurve("pr" + suffix, internal::PrecisionRecallCurve(sorted));
+      AddCurve("pr" + suffix, internal::PrecisionRecallCurve(sorted, MaxCurvePoints()));
     }
-    if (both_present) AddCurve("roc" + suffix, internal::RocCurve(sorted));
+    if (both_present) AddCurve("roc" + suffix, internal::RocCurve(sorted, MaxCurvePoints()));
     const internal::ThresholdCounts counts =
         internal::CountAtThreshold(sorted, kDefaultThreshold, internal::Inclusion::kStrict);
     const int64_t denominator = counts.true_positives + counts.false_positives + counts.positives;
@@ -115,8 +115,9 @@ class MulticlassEvaluator {
     return result;
   }
 
-  void AddCurve(std::string name, const internal::CurvePoints& points) {
-    internal::CurvePoints kept = internal::DownsampleCurve(points, options_.max_curve_points);
+  size_t MaxCurvePoints() const { return static_cast<size_t>(options_.max_curve_points); }
+
+  void AddCurve(std::string name, internal::CurvePoints kept) {
     evaluation_.curves.push_back(
         {std::move(name), std::move(kept.x), std::move(kept.y), std::move(kept.thresholds)});
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace verdict::metrics::internal {
@@ -38,11 +39,35 @@ class WeightedMoments {
 
 }  // namespace
 
-std::vector<uint64_t> WidenKeys(const uint32_t* keys, size_t size) {
-  std::vector<uint64_t> wide;
-  wide.reserve(size);
-  for (size_t i = 0; i < size; ++i) wide.push_back(WidenKey(keys[i]));
-  return wide;
+namespace {
+
+uint32_t LoadKey32(const unsigned char* slots, size_t slot) {
+  uint32_t key;
+  std::memcpy(&key, slots + slot * sizeof(uint32_t), sizeof(uint32_t));
+  return key;
+}
+
+void StoreWideKey(unsigned char* slots, size_t index, uint64_t key) {
+  std::memcpy(slots + index * sizeof(uint64_t), &key, sizeof(uint64_t));
+}
+
+}  // namespace
+
+// The 32-bit slots are read and written through memcpy here (the sort sees uint32_t alone).
+// Sorted keys in the upper half are widened front to back: wide key i overwrites 32-bit slots 2i
+// and 2i+1, below every unread slot size+j (j > i). Sorted keys in the lower half are widened
+// back to front: wide key i overwrites slots 2i and 2i+1, above every unread slot j < i.
+void SortFloat32KeysInPlace(std::vector<uint64_t>& keys) {
+  const size_t size = keys.size();
+  if (size == 0) return;
+  unsigned char* bytes = reinterpret_cast<unsigned char*>(keys.data());
+  uint32_t* lower = reinterpret_cast<uint32_t*>(bytes);
+  uint32_t* upper = lower + size;
+  if (RadixSort(upper, lower, size) == upper) {
+    for (size_t i = 0; i < size; ++i) StoreWideKey(bytes, i, WidenKey(LoadKey32(bytes, size + i)));
+  } else {
+    for (size_t i = size; i-- > 0;) StoreWideKey(bytes, i, WidenKey(LoadKey32(bytes, i)));
+  }
 }
 
 ThresholdCounts CountAtThreshold(const ClassSortedScores& sorted, double threshold,
@@ -104,62 +129,75 @@ RankingSummary SummarizeRanking(const ClassSortedScores& sorted,
   return summary;
 }
 
-namespace {
-
-CurvePoints StartCurve(double x, double y) {
-  return {{x}, {y}, {std::numeric_limits<double>::infinity()}};
+double PolylineLength::Add(double x, double y) {
+  if (count_++ > 0) length_ += std::hypot(x - x_, y - y_);
+  x_ = x;
+  y_ = y;
+  return length_;
 }
 
-void AddPoint(CurvePoints& curve, double x, double y, double threshold) {
-  curve.x.push_back(x);
-  curve.y.push_back(y);
-  curve.thresholds.push_back(threshold);
+CurveSampler::CurveSampler(size_t point_count, double length, size_t max_points)
+    : point_count_(point_count),
+      max_points_(std::max<size_t>(max_points, 2)),
+      keep_all_(point_count <= max_points_),
+      spacing_(length / static_cast<double>(max_points_ - 1)),
+      next_length_(spacing_) {
+  const size_t reserved = keep_all_ ? point_count : max_points_;
+  kept_.x.reserve(reserved);
+  kept_.y.reserve(reserved);
+  kept_.thresholds.reserve(reserved);
 }
 
-}  // namespace
+void CurveSampler::Add(double x, double y, double threshold) {
+  const size_t index = index_++;
+  const double length = walked_.Add(x, y);
+  const bool end = index == 0 || index + 1 == point_count_;
+  if (!keep_all_ && !end) {
+    if (!(spacing_ > 0) || length < next_length_ || kept_.x.size() + 1 >= max_points_) return;
+    while (next_length_ <= length) next_length_ += spacing_;
+  }
+  kept_.x.push_back(x);
+  kept_.y.push_back(y);
+  kept_.thresholds.push_back(threshold);
+}
 
-CurvePoints RocCurve(const ClassSortedScores& sorted) {
+CurvePoints RocCurve(const ClassSortedScores& sorted, size_t max_points) {
   const double m = static_cast<double>(sorted.PositiveCount());
   const double n = static_cast<double>(sorted.NegativeCount());
-  CurvePoints curve = StartCurve(0, 0);
-  ForEachOperatingPoint(sorted, [&](const OperatingPoint& point) {
-    AddPoint(curve, static_cast<double>(point.false_positives) / n,
-             static_cast<double>(point.true_positives) / m, point.threshold);
-  });
-  return curve;
+  return DownsampledCurve(
+      [&](auto emit) {
+        emit(0, 0, std::numeric_limits<double>::infinity());
+        ForEachOperatingPoint(sorted, [&](const OperatingPoint& point) {
+          emit(static_cast<double>(point.false_positives) / n,
+               static_cast<double>(point.true_positives) / m, point.threshold);
+        });
+      },
+      max_points);
 }
 
-CurvePoints PrecisionRecallCurve(const ClassSortedScores& sorted) {
+CurvePoints PrecisionRecallCurve(const ClassSortedScores& sorted, size_t max_points) {
   const double m = static_cast<double>(sorted.PositiveCount());
-  CurvePoints curve = StartCurve(0, 1);
-  ForEachOperatingPoint(sorted, [&](const OperatingPoint& point) {
-    const double predicted = static_cast<double>(point.true_positives + point.false_positives);
-    AddPoint(curve, static_cast<double>(point.true_positives) / m,
-             static_cast<double>(point.true_positives) / predicted, point.threshold);
-  });
-  return curve;
+  return DownsampledCurve(
+      [&](auto emit) {
+        emit(0, 1, std::numeric_limits<double>::infinity());
+        ForEachOperatingPoint(sorted, [&](const OperatingPoint& point) {
+          const double predicted =
+              static_cast<double>(point.true_positives + point.false_positives);
+          emit(static_cast<double>(point.true_positives) / m,
+               static_cast<double>(point.true_positives) / predicted, point.threshold);
+        });
+      },
+      max_points);
 }
 
 CurvePoints DownsampleCurve(const CurvePoints& curve, size_t max_points) {
-  const size_t size = curve.x.size();
-  max_points = std::max<size_t>(max_points, 2);
-  if (size <= max_points) return curve;
-  std::vector<double> length_to(size, 0.0);
-  for (size_t i = 1; i < size; ++i) {
-    length_to[i] =
-        length_to[i - 1] + std::hypot(curve.x[i] - curve.x[i - 1], curve.y[i] - curve.y[i - 1]);
-  }
-  const double spacing = length_to.back() / static_cast<double>(max_points - 1);
-  CurvePoints kept = StartCurve(curve.x[0], curve.y[0]);
-  kept.thresholds[0] = curve.thresholds[0];
-  double next_length = spacing;
-  for (size_t i = 1; i + 1 < size && spacing > 0; ++i) {
-    if (length_to[i] < next_length || kept.x.size() + 1 >= max_points) continue;
-    AddPoint(kept, curve.x[i], curve.y[i], curve.thresholds[i]);
-    while (next_length <= length_to[i]) next_length += spacing;
-  }
-  AddPoint(kept, curve.x.back(), curve.y.back(), curve.thresholds.back());
-  return kept;
+  return DownsampledCurve(
+      [&](auto emit) {
+        for (size_t i = 0; i < curve.x.size(); ++i) {
+          emit(curve.x[i], curve.y[i], curve.thresholds[i]);
+        }
+      },
+      max_points);
 }
 
 }  // namespace verdict::metrics::internal

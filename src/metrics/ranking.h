@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "metrics/radix_sort.h"
@@ -20,16 +22,26 @@ struct ClassSortedScores {
   int64_t NegativeCount() const { return static_cast<int64_t>(negatives.size()); }
 };
 
-// Ascending OrderedKey values of ascending float32 keys[0..size).
-std::vector<uint64_t> WidenKeys(const uint32_t* keys, size_t size);
+// Sorts one class's float32 keys without a second array. On entry `keys` has one 8-byte slot per
+// row, and its upper half, seen as 32-bit slots, holds the rows' OrderedKey32 values (written
+// with StoreKey32 at slots keys.size() + i). The radix sort uses the lower half as its scratch,
+// then the sorted keys are widened in place to ascending OrderedKey values: 8 bytes a row at the
+// peak, not 4 + 4 + 8.
+void SortFloat32KeysInPlace(std::vector<uint64_t>& keys);
+inline void StoreKey32(std::vector<uint64_t>& keys, size_t slot, uint32_t key) {
+  std::memcpy(reinterpret_cast<unsigned char*>(keys.data()) + slot * sizeof(uint32_t), &key,
+              sizeof(uint32_t));
+}
 
-// Sorts float32 keys of items 0..count-1 split by class: positives from the front of one
-// buffer, negatives from the back. Returns false as soon as a score is not a float32 value.
+// Sorts float32 keys of items 0..count-1 split by class, each inside its class's result array.
+// Returns false as soon as a score is not a float32 value.
 template <typename IsPositive, typename ScoreAt>
 bool SortByClassAsFloat32(size_t count, IsPositive is_positive, ScoreAt score_at,
                           ClassSortedScores& sorted) {
-  const std::unique_ptr<uint32_t[]> keys(new uint32_t[count]);
-  const std::unique_ptr<uint32_t[]> scratch(new uint32_t[count]);
+  size_t positive_count = 0;
+  for (size_t i = 0; i < count; ++i) positive_count += is_positive(i) ? 1 : 0;
+  sorted.positives.resize(positive_count);
+  sorted.negatives.resize(count - positive_count);
   size_t positives = 0;
   size_t negatives = 0;
   for (size_t i = 0; i < count; ++i) {
@@ -37,14 +49,13 @@ bool SortByClassAsFloat32(size_t count, IsPositive is_positive, ScoreAt score_at
     if (!IsFloat32(score)) return false;
     const uint32_t key = OrderedKey32(static_cast<float>(score));
     if (is_positive(i)) {
-      keys[positives++] = key;
+      StoreKey32(sorted.positives, sorted.positives.size() + positives++, key);
     } else {
-      keys[count - 1 - negatives++] = key;
+      StoreKey32(sorted.negatives, sorted.negatives.size() + negatives++, key);
     }
   }
-  sorted.positives = WidenKeys(RadixSort(keys.get(), scratch.get(), positives), positives);
-  sorted.negatives =
-      WidenKeys(RadixSort(keys.get() + positives, scratch.get() + positives, negatives), negatives);
+  SortFloat32KeysInPlace(sorted.positives);
+  SortFloat32KeysInPlace(sorted.negatives);
   return true;
 }
 
@@ -54,8 +65,9 @@ template <typename IsPositive, typename ScoreAt>
 ClassSortedScores SortByClass(size_t count, IsPositive is_positive, ScoreAt score_at) {
   ClassSortedScores sorted;
   if (SortByClassAsFloat32(count, is_positive, score_at, sorted)) return sorted;
-  size_t positive_count = 0;
-  for (size_t i = 0; i < count; ++i) positive_count += is_positive(i) ? 1 : 0;
+  const size_t positive_count = sorted.positives.size();
+  sorted.positives.clear();
+  sorted.negatives.clear();
   sorted.positives.reserve(positive_count);
   sorted.negatives.reserve(count - positive_count);
   for (size_t i = 0; i < count; ++i) {
@@ -148,19 +160,68 @@ RankingSummary SummarizeRanking(const ClassSortedScores& sorted,
 // F1 = 2 TP / (2 TP + FP + FN) at an operating point of a problem with `positives` positives.
 double F1AtPoint(const OperatingPoint& point, int64_t positives);
 
-// Full-resolution curves over every distinct score, in drawing order. ROC: (FPR, TPR) from (0, 0);
-// PR: (recall, precision) from (0, 1). The first point of each has threshold +infinity
-// (nothing predicted positive). ROC needs both classes, PR a positive row.
+// Curves in drawing order, down-sampled while they are walked: at most max_points points (at
+// least 2), spaced evenly along the curve's length, always including the first and the last
+// point; all points when the curve has no more than max_points. ROC: (FPR, TPR) from (0, 0); PR:
+// (recall, precision) from (0, 1). The first point of each has threshold +infinity (nothing
+// predicted positive), then one point per distinct score, highest first. ROC needs both classes,
+// PR a positive row. The full curve (one point per distinct score, millions at 10^7 rows) is
+// never stored: one walk measures its length, a second one picks the points.
 struct CurvePoints {
   std::vector<double> x;
   std::vector<double> y;
   std::vector<double> thresholds;
 };
-CurvePoints RocCurve(const ClassSortedScores& sorted);
-CurvePoints PrecisionRecallCurve(const ClassSortedScores& sorted);
+CurvePoints RocCurve(const ClassSortedScores& sorted, size_t max_points);
+CurvePoints PrecisionRecallCurve(const ClassSortedScores& sorted, size_t max_points);
 
-// Keeps at most max_points points (at least 2), spaced evenly along the curve's length, always
-// including the first and the last point.
+// The same selection on a curve held in memory.
 CurvePoints DownsampleCurve(const CurvePoints& curve, size_t max_points);
+
+// Length of a polyline given point by point: hypot of each step, summed in drawing order.
+class PolylineLength {
+ public:
+  // Adds the next point and returns the length from the first point to it.
+  double Add(double x, double y);
+  size_t PointCount() const { return count_; }
+  double Length() const { return length_; }
+
+ private:
+  size_t count_ = 0;
+  double length_ = 0;
+  double x_ = 0;
+  double y_ = 0;
+};
+
+// Picks the down-sampled points of a curve whose point count and length are known, as its points
+// arrive in drawing order: a point is kept when its distance along the curve reaches the next
+// multiple of length / (max_points - 1).
+class CurveSampler {
+ public:
+  CurveSampler(size_t point_count, double length, size_t max_points);
+  void Add(double x, double y, double threshold);
+  CurvePoints Take() { return std::move(kept_); }
+
+ private:
+  const size_t point_count_;
+  const size_t max_points_;
+  const bool keep_all_;
+  const double spacing_;
+  size_t index_ = 0;
+  double next_length_;
+  PolylineLength walked_;
+  CurvePoints kept_;
+};
+
+// Down-samples the curve that for_each_point(emit) gives, calling emit(x, y, threshold) once per
+// point in drawing order. for_each_point is called twice and must give the same points each time.
+template <typename ForEachPoint>
+CurvePoints DownsampledCurve(ForEachPoint for_each_point, size_t max_points) {
+  PolylineLength whole;
+  for_each_point([&](double x, double y, double) { whole.Add(x, y); });
+  CurveSampler sampler(whole.PointCount(), whole.Length(), max_points);
+  for_each_point([&](double x, double y, double threshold) { sampler.Add(x, y, threshold); });
+  return sampler.Take();
+}
 
 }  // namespace verdict::metrics::internal

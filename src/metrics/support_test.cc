@@ -3,7 +3,12 @@
 // down-sampling.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
 #include <vector>
 
 #include "core/core.h"
@@ -122,6 +127,60 @@ TEST(RankingTest, Float32AndDoubleScoresSortAlike) {
   ASSERT_EQ(wide.negatives.size(), narrow.negatives.size() + 1);
   EXPECT_EQ(KeyValue(narrow.negatives.front()), 0.0);
   EXPECT_EQ(KeyValue(wide.negatives[1]), 0.1);
+}
+
+// Float32 scores differing in their low 11 bits (one radix pass: the sorted keys end in the lower
+// half of each class's array), low 22 bits (two passes: upper half) and all bits (three passes).
+TEST(RankingTest, InPlaceFloat32SortWidensFromEitherHalf) {
+  std::mt19937 random(7);
+  for (uint32_t low_bits : {11u, 22u, 31u}) {
+    std::vector<int32_t> labels;
+    std::vector<double> scores;
+    for (int i = 0; i < 5000; ++i) {
+      const uint32_t bits = 0x3f800000u + (random() & ((uint32_t{1} << low_bits) - 1));
+      const float value = std::bit_cast<float>(bits & 0x7f7fffffu);  // finite
+      labels.push_back(static_cast<int32_t>(random() % 3 == 0));
+      scores.push_back(value);
+    }
+    std::vector<uint64_t> positives, negatives;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      (labels[i] == 1 ? positives : negatives).push_back(OrderedKey(scores[i]));
+    }
+    std::sort(positives.begin(), positives.end());
+    std::sort(negatives.begin(), negatives.end());
+    const ClassSortedScores sorted = Sorted(labels, scores);
+    EXPECT_EQ(sorted.positives, positives) << low_bits;
+    EXPECT_EQ(sorted.negatives, negatives) << low_bits;
+  }
+}
+
+// The curves are down-sampled while they are walked; the points are those that DownsampleCurve
+// picks from the full curve.
+TEST(DownsampleCurveTest, WalkedCurvesPickTheSamePointsAsTheFullCurve) {
+  std::mt19937 random(11);
+  std::vector<int32_t> labels;
+  std::vector<double> scores;
+  for (int i = 0; i < 20000; ++i) {
+    labels.push_back(static_cast<int32_t>(random() % 4 == 0));
+    scores.push_back(static_cast<float>((random() % 5000) / 5000.0 + 0.1 * labels.back()));
+  }
+  const ClassSortedScores sorted = Sorted(labels, scores);
+  const size_t all = std::numeric_limits<size_t>::max();
+  for (size_t max_points : {2u, 3u, 50u, 2000u}) {
+    for (bool roc : {true, false}) {
+      const CurvePoints full = roc ? RocCurve(sorted, all) : PrecisionRecallCurve(sorted, all);
+      const CurvePoints walked =
+          roc ? RocCurve(sorted, max_points) : PrecisionRecallCurve(sorted, max_points);
+      const CurvePoints picked = DownsampleCurve(full, max_points);
+      EXPECT_GT(full.x.size(), 4000u);
+      EXPECT_EQ(walked.x, picked.x) << max_points;
+      EXPECT_EQ(walked.y, picked.y) << max_points;
+      EXPECT_EQ(walked.thresholds, picked.thresholds) << max_points;
+      EXPECT_LE(walked.x.size(), max_points);
+      EXPECT_EQ(walked.x.front(), 0.0);
+      EXPECT_EQ(walked.x.back(), 1.0);
+    }
+  }
 }
 
 TEST(DownsampleCurveTest, KeepsEndpointsAndAtMostMaxPoints) {
