@@ -5,11 +5,19 @@
 //
 // Prints one JSON object: the values of the metrics and the best wall and CPU time of each part
 // in ms.
+//
+//   metrics_bench --once LABELS.int32 SCORES.float32 CLASSES DUMP
+//
+// Runs EvaluateBinary (CLASSES 2, one score per row) or EvaluateMulticlass (row-major scores)
+// once with default options and prints the wall and CPU time and the peak RSS of the process
+// before and after it: the memory of the metrics computation alone. Writes every metric and
+// curve point to DUMP (%.17g) so that two builds can be compared bit for bit.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <sys/resource.h>
 #include <string>
 #include <vector>
 
@@ -82,11 +90,66 @@ Timing BestMilliseconds(int repeats, Work work) {
   return best;
 }
 
+// Peak resident set size of this process so far, in MB.
+double PeakRssMegabytes() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+void Dump(const verdict::metrics::Evaluation& evaluation, const std::string& path) {
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  for (const verdict::metrics::Metric& metric : evaluation.metrics) {
+    std::fprintf(out, "%s %.17g\n", metric.name.c_str(),
+                 verdict::metrics::Number(evaluation.metrics, metric.name));
+  }
+  for (const verdict::metrics::Curve& curve : evaluation.curves) {
+    std::fprintf(out, "curve %s %zu\n", curve.name.c_str(), curve.x.size());
+    for (size_t i = 0; i < curve.x.size(); ++i) {
+      std::fprintf(out, "%.17g %.17g %.17g\n", curve.x[i], curve.y[i], curve.thresholds[i]);
+    }
+  }
+  std::fclose(out);
+}
+
+// The --once mode: one evaluation, its time, the peak RSS around it and a dump of its result.
+int RunOnce(char** argv) {
+  const std::vector<int32_t> labels = ReadRaw<int32_t>(argv[2]);
+  const int classes = std::stoi(argv[4]);
+  std::vector<double> scores;
+  {
+    const std::vector<float> scores32 = ReadRaw<float>(argv[3]);
+    scores.assign(scores32.begin(), scores32.end());
+  }
+  const double rss_before = PeakRssMegabytes();
+  const auto start = Clock::now();
+  const double cpu_start = CpuMilliseconds();
+  std::vector<std::string> names;
+  for (int c = 0; c < classes; ++c) names.push_back(std::to_string(c));
+  auto evaluation =
+      classes == 2 ? verdict::metrics::EvaluateBinary(labels, scores, {})
+                   : verdict::metrics::EvaluateMulticlass(labels, scores, classes, names, {});
+  const double cpu_ms = CpuMilliseconds() - cpu_start;
+  const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  if (!evaluation.ok()) {
+    std::fprintf(stderr, "%s\n", evaluation.status().ToString().c_str());
+    return 1;
+  }
+  std::printf(
+      "{\"rows\": %zu, \"classes\": %d, \"wall_ms\": %.1f, \"cpu_ms\": %.1f, "
+      "\"peak_rss_before_mb\": %.1f, \"peak_rss_after_mb\": %.1f}\n",
+      labels.size(), classes, wall_ms, cpu_ms, rss_before, PeakRssMegabytes());
+  Dump(*evaluation, argv[5]);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 6 && std::string(argv[1]) == "--once") return RunOnce(argv);
   if (argc != 4) {
-    std::fprintf(stderr, "usage: metrics_bench LABELS.int32 SCORES.float32 REPEATS\n");
+    std::fprintf(stderr, "usage: metrics_bench LABELS.int32 SCORES.float32 REPEATS\n"
+                 "       metrics_bench --once LABELS.int32 SCORES.float32 CLASSES DUMP\n");
     return 2;
   }
   const std::vector<int32_t> labels = ReadRaw<int32_t>(argv[1]);
