@@ -2,7 +2,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <initializer_list>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plot/plot.h"
@@ -106,10 +109,10 @@ Figure SinglePanel(Panel panel, double width = 800, double height = 600) {
 }
 
 // [0, 1] (probabilities), widened to any finite score outside it.
-std::array<double, 2> ScoreRange(const std::vector<const std::vector<double>*>& groups) {
+std::array<double, 2> ScoreRange(std::initializer_list<std::span<const double>> groups) {
   double lo = 0, hi = 1;
-  for (const std::vector<double>* scores : groups) {
-    for (double s : *scores) {
+  for (std::span<const double> scores : groups) {
+    for (double s : scores) {
       if (std::isfinite(s)) {
         lo = std::min(lo, s);
         hi = std::max(hi, s);
@@ -119,10 +122,27 @@ std::array<double, 2> ScoreRange(const std::vector<const std::vector<double>*>& 
   return {lo, hi};
 }
 
-Histogram ClassHistogram(const ScoreGroup& group, Color color, std::array<double, 2> range) {
-  return Histogram{.label = group.name + " (n = " +
-                            WithThousands(static_cast<int64_t>(group.scores.size())) + ")",
-                   .values = group.scores,
+// Rows and bin counts of one group.
+struct GroupBins {
+  int64_t rows = 0;
+  std::vector<double> counts = std::vector<double>(kScoreBins, 0.0);
+};
+
+std::vector<GroupBins> BinByGroup(const ScoreGroups& groups, std::array<double, 2> range) {
+  std::vector<GroupBins> bins(groups.names.size());
+  for (size_t row = 0; row < groups.scores.size(); ++row) {
+    GroupBins& group = bins[groups.groups[row]];
+    ++group.rows;
+    const int bin = HistogramBin(groups.scores[row], range[0], range[1], kScoreBins);
+    if (bin >= 0) group.counts[bin] += 1;
+  }
+  return bins;
+}
+
+Histogram ClassHistogram(const std::string& name, GroupBins bins, Color color,
+                         std::array<double, 2> range) {
+  return Histogram{.label = name + " (n = " + WithThousands(bins.rows) + ")",
+                   .bin_counts = std::move(bins.counts),
                    .bins = kScoreBins,
                    .range_min = range[0],
                    .range_max = range[1],
@@ -132,15 +152,17 @@ Histogram ClassHistogram(const ScoreGroup& group, Color color, std::array<double
 }
 
 Panel HistogramPanel(const std::string& title, const std::string& x_label,
-                     const std::vector<ScoreGroup>& groups, std::array<double, 2> range) {
+                     const ScoreGroups& groups, std::array<double, 2> range) {
   Panel panel;
   panel.title = title;
   panel.x.label = x_label;
   panel.y.label = "Density";
   panel.y.upper_margin = 0.3;  // room for the legend above the bars
   panel.legend = Corner::kUpperCenter;
-  for (size_t i = 0; i < groups.size(); ++i) {
-    panel.series.push_back(ClassHistogram(groups[i], PaletteColor(static_cast<int>(i)), range));
+  std::vector<GroupBins> bins = BinByGroup(groups, range);
+  for (size_t i = 0; i < bins.size(); ++i) {
+    panel.series.push_back(ClassHistogram(groups.names[i], std::move(bins[i]),
+                                          PaletteColor(static_cast<int>(i)), range));
   }
   return panel;
 }
@@ -168,8 +190,9 @@ Result<std::array<std::vector<double>, 2>> SplitByLabel(std::span<const double> 
 
 constexpr std::array<const char*, 2> kClassNames = {"Negative (0)", "Positive (1)"};
 
-std::vector<ScoreGroup> BinaryGroups(const std::array<std::vector<double>, 2>& split) {
-  return {{kClassNames[0], split[0]}, {kClassNames[1], split[1]}};
+// Scores grouped by binary label (labels already checked to be 0 or 1).
+ScoreGroups BinaryGroups(std::span<const double> scores, std::span<const int32_t> labels) {
+  return {{kClassNames[0], kClassNames[1]}, scores, labels};
 }
 
 Result<std::vector<double>> Differences(std::span<const double> minuend,
@@ -214,11 +237,25 @@ Result<Figure> PrFigure(const std::vector<NamedCurve>& curves, double positive_r
   return SinglePanel(std::move(panel));
 }
 
-Result<Figure> ScoreDistributionFigure(const std::vector<ScoreGroup>& groups,
-                                       const std::string& x_label, const std::string& title) {
-  std::vector<const std::vector<double>*> scores;
-  for (const ScoreGroup& group : groups) scores.push_back(&group.scores);
-  return SinglePanel(HistogramPanel(title, x_label, groups, ScoreRange(scores)));
+int HistogramBin(double value, double lo, double hi, int bins) {
+  if (value < lo || value > hi) return -1;
+  const double width = (hi - lo) / bins;
+  return std::min(static_cast<int>((value - lo) / width), bins - 1);
+}
+
+Result<Figure> ScoreDistributionFigure(const ScoreGroups& groups, const std::string& x_label,
+                                       const std::string& title) {
+  if (groups.scores.size() != groups.groups.size()) {
+    return InvalidArgument("score distribution: " + std::to_string(groups.scores.size()) +
+                           " scores but " + std::to_string(groups.groups.size()) + " groups");
+  }
+  for (int32_t group : groups.groups) {
+    if (group < 0 || static_cast<size_t>(group) >= groups.names.size()) {
+      return InvalidArgument("score distribution: group " + std::to_string(group) +
+                             " has no name");
+    }
+  }
+  return SinglePanel(HistogramPanel(title, x_label, groups, ScoreRange({groups.scores})));
 }
 
 Result<Figure> CalibrationFigure(const std::vector<CalibrationBin>& bins,
@@ -377,8 +414,8 @@ Result<Figure> ScoreScatterFigure(std::span<const double> previous_scores,
                                    .alpha = 0.5});
   }
   const auto range =
-      ScoreRange({&std::get<Scatter>(panel.series[0]).x, &std::get<Scatter>(panel.series[0]).y,
-                  &std::get<Scatter>(panel.series[1]).x, &std::get<Scatter>(panel.series[1]).y});
+      ScoreRange({std::get<Scatter>(panel.series[0]).x, std::get<Scatter>(panel.series[0]).y,
+                  std::get<Scatter>(panel.series[1]).x, std::get<Scatter>(panel.series[1]).y});
   panel.series.push_back(Line{.label = "Perfect correlation",
                               .x = {range[0], range[1]},
                               .y = {range[0], range[1]},
@@ -396,8 +433,7 @@ Result<Figure> ScoreDistributionsComparisonFigure(std::span<const double> previo
   VERDICT_ASSIGN_OR_RETURN(auto current, SplitByLabel(new_scores, labels));
   VERDICT_ASSIGN_OR_RETURN(std::vector<double> difference,
                            Differences(new_scores, previous_scores));
-  VERDICT_ASSIGN_OR_RETURN(auto split_difference, SplitByLabel(difference, labels));
-  const auto score_range = ScoreRange({&previous[0], &previous[1], &current[0], &current[1]});
+  const std::array<double, 2> score_range = ScoreRange({previous_scores, new_scores});
   const double largest_change = std::max(1e-3, LargestMagnitude(difference));
   Figure figure;
   figure.title = "Score Distributions: New vs. Previous Model";
@@ -406,11 +442,12 @@ Result<Figure> ScoreDistributionsComparisonFigure(std::span<const double> previo
   figure.width = 1200;
   figure.height = 800;
   figure.panels.push_back(
-      HistogramPanel("New Model Scores", "Score", BinaryGroups(current), score_range));
+      HistogramPanel("New Model Scores", "Score", BinaryGroups(new_scores, labels), score_range));
   figure.panels.push_back(
-      HistogramPanel("Previous Model Scores", "Score", BinaryGroups(previous), score_range));
+      HistogramPanel("Previous Model Scores", "Score", BinaryGroups(previous_scores, labels),
+                     score_range));
   Panel change = HistogramPanel("Score Difference (New − Previous)", "Difference",
-                                BinaryGroups(split_difference), {-largest_change, largest_change});
+                                BinaryGroups(difference, labels), {-largest_change, largest_change});
   change.series.push_back(ReferenceLine{.orientation = ReferenceLine::Orientation::kVertical,
                                         .value = 0,
                                         .color = kInk,

@@ -80,8 +80,9 @@ TEST(Pr, BaselineSitsAtThePositiveRate) {
 }
 
 TEST(ScoreDistribution, DensityHistogramsPerClassOnTheUnitInterval) {
-  const Result<Figure> figure =
-      ScoreDistributionFigure({{"Class 0", {0.1, 0.12, 0.15}}, {"Class 1", {0.9, 0.91}}});
+  const std::vector<double> scores = {0.1, 0.9, 0.12, 0.15, 0.91};
+  const std::vector<int32_t> classes = {0, 1, 0, 0, 1};
+  const Result<Figure> figure = ScoreDistributionFigure({{"Class 0", "Class 1"}, scores, classes});
   ASSERT_TRUE(figure.ok());
   const auto histograms = SeriesOf<Histogram>(figure->panels[0]);
   ASSERT_EQ(histograms.size(), 2u);

@@ -93,9 +93,12 @@ struct Scatter {
 
 // A histogram of `values` in `bins` equal-width bins over [range_min, range_max] (default: the
 // values' extent). Values outside the range are not counted; the maximum falls in the last bin.
+// A caller with millions of values may bin them itself (HistogramBin) and give `bin_counts`
+// instead: one count per bin, range_min and range_max set, `values` empty.
 struct Histogram {
   std::string label;
   std::vector<double> values;
+  std::vector<double> bin_counts;
   int bins = 30;
   std::optional<double> range_min;
   std::optional<double> range_max;
@@ -273,14 +276,21 @@ Result<Figure> RocFigure(const std::vector<NamedCurve>& curves,
 Result<Figure> PrFigure(const std::vector<NamedCurve>& curves, double positive_rate,
                         const std::string& title = "Precision-Recall Curve");
 
-// Scores of one true class.
-struct ScoreGroup {
-  std::string name;  // e.g. "Class 0"
-  std::vector<double> scores;
+// The bin of `value` among `bins` equal-width bins over [lo, hi] (lo < hi), as Histogram bins
+// its values: -1 outside the range, and hi falls in the last bin.
+int HistogramBin(double value, double lo, double hi, int bins);
+
+// Scores grouped by true class, read in place (no copy per group): row i has score scores[i] and
+// group groups[i], an index into names (e.g. "Class 0").
+struct ScoreGroups {
+  std::vector<std::string> names;
+  std::span<const double> scores;
+  std::span<const int32_t> groups;
 };
-// Overlaid density histograms (30 bins on [0, 1], or the data range when scores leave it).
+// Overlaid density histograms, one per group (30 bins on [0, 1], or the data range when scores
+// leave it), binned in one pass over the rows.
 Result<Figure> ScoreDistributionFigure(
-    const std::vector<ScoreGroup>& groups, const std::string& x_label = "Predicted probability",
+    const ScoreGroups& groups, const std::string& x_label = "Predicted probability",
     const std::string& title = "Score Distribution by True Class");
 
 // One bin of a reliability diagram.

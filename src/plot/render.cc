@@ -171,14 +171,16 @@ HistogramBars BinHistogram(const Histogram& histogram) {
     }
   }
   const double width = (hi - lo) / histogram.bins;
-  std::vector<double> counts(histogram.bins, 0.0);
-  double total = 0;
-  for (double value : histogram.values) {
-    if (value < lo || value > hi) continue;
-    const int bin = std::min(static_cast<int>((value - lo) / width), histogram.bins - 1);
-    counts[bin] += 1;
-    total += 1;
+  std::vector<double> counts = histogram.bin_counts;
+  if (counts.empty()) {
+    counts.assign(histogram.bins, 0.0);
+    for (double value : histogram.values) {
+      const int bin = HistogramBin(value, lo, hi, histogram.bins);
+      if (bin >= 0) counts[bin] += 1;
+    }
   }
+  double total = 0;
+  for (double count : counts) total += count;
   HistogramBars result;
   Bars& bars = result.bars;
   bars.label = histogram.label;

@@ -60,6 +60,14 @@ Status CheckSeries(const Histogram& histogram) {
     return InvalidArgument("bins must be at least 1, got " + std::to_string(histogram.bins));
   }
   VERDICT_RETURN_IF_ERROR(CheckFinite(histogram.values, "values"));
+  if (!histogram.bin_counts.empty()) {
+    VERDICT_RETURN_IF_ERROR(CheckFinite(histogram.bin_counts, "bin_counts"));
+    if (histogram.bin_counts.size() != static_cast<size_t>(histogram.bins) ||
+        !histogram.values.empty() || !histogram.range_min || !histogram.range_max) {
+      return InvalidArgument(
+          "bin_counts need one count per bin, range_min, range_max and no values");
+    }
+  }
   if (histogram.range_min) VERDICT_RETURN_IF_ERROR(CheckFinite(*histogram.range_min, "range_min"));
   if (histogram.range_max) VERDICT_RETURN_IF_ERROR(CheckFinite(*histogram.range_max, "range_max"));
   if (histogram.range_min && histogram.range_max && *histogram.range_min >= *histogram.range_max) {

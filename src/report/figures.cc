@@ -35,18 +35,11 @@ double Score(const Predictions& predictions, size_t row) {
   return predictions.probabilities[row];  // binary: one score per row
 }
 
-std::vector<plot::ScoreGroup> ScoresByTrueClass(const Predictions& predictions,
-                                                const DataSummary& data) {
-  std::vector<plot::ScoreGroup> groups(2);
-  std::vector<int64_t> counts = internal::ClassCounts(predictions.labels, 2);
-  for (int c = 0; c < 2; ++c) {
-    groups[c].name = "Class " + ClassName(data, c);
-    groups[c].scores.reserve(counts[c]);
-  }
-  for (size_t row = 0; row < predictions.labels.size(); ++row) {
-    groups[predictions.labels[row]].scores.push_back(Score(predictions, row));
-  }
-  return groups;
+// The binary scores by true class, read in place (plot bins them in one pass).
+plot::ScoreGroups ScoresByTrueClass(const Predictions& predictions, const DataSummary& data) {
+  return {{"Class " + ClassName(data, 0), "Class " + ClassName(data, 1)},
+          predictions.probabilities,
+          predictions.labels};
 }
 
 // Equal-width bins on [0, 1] (a score of exactly 1 falls in the last bin, as in a reliability
