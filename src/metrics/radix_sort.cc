@@ -182,7 +182,7 @@ void SortVector(std::vector<Record>& records, std::vector<Record>& scratch, KeyB
 
 int DefaultSortThreads() {
   static const int threads =
-      static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+      static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u));
   return threads;
 }
 
