@@ -2,7 +2,7 @@
 #   LibTorch:        the pip torch wheel in the project virtual environment (VERDICT_PYTHON).
 #   Arrow, Parquet:  the pip pyarrow wheel in the same environment (headers and .so inside;
 #                    the wheel has no CMake package, so imported targets are made here).
-#   Everything else: Debian packages (nlohmann-json, CLI11, GoogleTest, cairo, libjpeg).
+#   Everything else: Debian packages (nlohmann-json, GoogleTest, cairo, libjpeg).
 
 if(NOT EXISTS "${VERDICT_PYTHON}")
   message(FATAL_ERROR "Python environment not found at ${VERDICT_PYTHON}; run 'make setup' first")
@@ -52,7 +52,6 @@ endforeach()
 
 # --- Debian packages --------------------------------------------------------------------------
 find_package(nlohmann_json 3.10 REQUIRED)
-find_package(CLI11 REQUIRED)
 if(VERDICT_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

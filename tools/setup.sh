@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3 python3-venv python3-dev
-  libgtest-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev nlohmann-json3-dev
   libcairo2-dev libjpeg62-turbo-dev fonts-dejavu-core libexpat1-dev
   chromium
 )

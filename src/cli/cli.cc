@@ -1,7 +1,12 @@
 #include "cli/cli.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -295,19 +300,22 @@ Status RunPreprocessCommand(const pipeline::PreprocessConfig& config) {
   return pipeline::RunPreprocess(config, std::cin, std::cout);
 }
 
-Status RunInspect(const InspectCommand& command) {
-  VERDICT_ASSIGN_OR_RETURN(std::string description, pipeline::Inspect(command.bundle));
+Status RunInspect(const ModelCommands& model, const InspectCommand& command) {
+  VERDICT_ASSIGN_OR_RETURN(std::string description, model.inspect(command.bundle));
   std::fputs(description.c_str(), stdout);
   return Status::Ok();
 }
 
-std::vector<Command> Commands(Targets& t) {
+// `model` may be null when only the tables are needed, or when the model commands are handed to
+// kModelBinary before they would run.
+std::vector<Command> Commands(Targets& t, const ModelCommands* model) {
   std::vector<Command> commands;
-  commands.push_back({EvalOptions(t.eval), [&t] { return pipeline::RunEval(t.eval); },
+  commands.push_back({EvalOptions(t.eval), [&t, model] { return model->eval(t.eval); },
                       [&t] { return t.eval.metrics_dir; }});
   commands.push_back({MetricsOptions(t.metrics), [&t] { return RunMetricsCommand(t.metrics); },
                       [&t] { return t.metrics.config.output_dir; }});
-  commands.push_back({InspectOptions(t.inspect), [&t] { return RunInspect(t.inspect); }, {}});
+  commands.push_back(
+      {InspectOptions(t.inspect), [&t, model] { return RunInspect(*model, t.inspect); }, {}});
   commands.push_back({TokenizeOptions(t.tokenize),
                       [&t] {
                         return pipeline::RunTokenize(t.tokenize.tokenizer, t.tokenize.max_length,
@@ -317,12 +325,7 @@ std::vector<Command> Commands(Targets& t) {
   commands.push_back({PreprocessOptions(t.preprocess),
                       [&t] { return RunPreprocessCommand(t.preprocess); }, {}});
   commands.push_back({FeaturesOptions(t.features),
-                      [&t] {
-                        const FeaturesCommand& f = t.features;
-                        return pipeline::WriteFeatures(f.model_dir, f.data, f.out, f.max_rows,
-                                                       f.num_workers);
-                      },
-                      {}});
+                      [&t, model] { return model->features(t.features); }, {}});
   return commands;
 }
 
@@ -365,6 +368,28 @@ int Fail(const Status& status) {
   return kExitFailure;
 }
 
+bool IsModelCommand(const std::string& name) {
+  return name == "eval" || name == "inspect" || name == "features";
+}
+
+// Runs kModelBinary (beside this executable) with this process's arguments in its place. Returns
+// only when that fails: the error, recorded as _FAILURE for eval.
+int HandToModelBinary(int argc, char** argv, const Command& command,
+                      const std::vector<std::string>& args) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string binary = (self.parent_path() / kModelBinary).string();
+  std::vector<char*> arguments(argv, argv + argc);
+  arguments[0] = const_cast<char*>(binary.c_str());
+  arguments.push_back(nullptr);
+  ::execv(binary.c_str(), arguments.data());
+  const Status error = Internal("cannot run the model commands' binary '" + binary +
+                                "': " + std::strerror(errno));
+  (void)ParseArgs(command.table, args, GetEnv);  // fills the markers directory
+  if (command.markers_dir) (void)pipeline::RecordFailure(command.markers_dir(), error);
+  return Fail(error);
+}
+
 // The hidden `verdict options --markdown`: the generated block of docs/configuration.md.
 int PrintOptions(const std::vector<std::string>& args) {
   if (args != std::vector<std::string>{"--markdown"}) {
@@ -379,15 +404,15 @@ int PrintOptions(const std::vector<std::string>& args) {
 std::string OptionsMarkdown() {
   Targets targets;
   std::string text = MarkdownTable(GlobalOptions(targets.global));
-  for (const Command& command : Commands(targets)) text += "\n" + MarkdownTable(command.table);
+  for (const Command& command : Commands(targets, nullptr)) text += "\n" + MarkdownTable(command.table);
   return text;
 }
 
-int Main(int argc, char** argv) {
+int Main(int argc, char** argv, const ModelCommands* model_commands) {
   const std::vector<std::string> words(argv + 1, argv + argc);
   Targets targets;
   const OptionTable global = GlobalOptions(targets.global);
-  const std::vector<Command> commands = Commands(targets);
+  const std::vector<Command> commands = Commands(targets, model_commands);
 
   const size_t at = CommandPosition(global, words);
   const ParsedArgs global_args =
@@ -409,6 +434,9 @@ int Main(int argc, char** argv) {
     return Fail(InvalidArgument("unknown command " + Quote(words[at]) + " (see verdict --help)"));
   }
 
+  if (model_commands == nullptr && IsModelCommand(words[at])) {
+    return HandToModelBinary(argc, argv, *command, args);
+  }
   const ParsedArgs parsed = ParseArgs(command->table, args, GetEnv);
   if (parsed.help) {
     std::fputs(HelpText(command->table).c_str(), stdout);

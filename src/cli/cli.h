@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "cli/options.h"
@@ -53,7 +54,18 @@ OptionTable PreprocessOptions(pipeline::PreprocessConfig& config);
 // <!-- options:begin --> and <!-- options:end --> in docs/configuration.md.
 std::string OptionsMarkdown();
 
-// `verdict <args>`: returns the process exit status.
-int Main(int argc, char** argv);
+// The commands that run a model (LibTorch): eval, inspect, features. build/verdict-model passes
+// them to Main; build/verdict passes none and hands these commands, argv unchanged, to the
+// kModelBinary beside it, so that its other commands (metrics above all) never load LibTorch.
+struct ModelCommands {
+  std::function<Status(const pipeline::EvalConfig&)> eval;
+  std::function<Result<std::string>(const std::string& bundle)> inspect;
+  std::function<Status(const FeaturesCommand&)> features;
+};
+inline constexpr const char* kModelBinary = "verdict-model";
+
+// `verdict <args>`: returns the process exit status. `model_commands` null: the model commands
+// run in kModelBinary (found beside this executable).
+int Main(int argc, char** argv, const ModelCommands* model_commands);
 
 }  // namespace verdict::cli

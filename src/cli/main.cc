@@ -1,4 +1,5 @@
-// verdict: the command line; the commands and their option tables are in cli/cli.h.
+// build/verdict: every command; the model commands (eval, inspect, features) are handed to
+// build/verdict-model beside it, so this binary never loads LibTorch (docs/configuration.md).
 #include "cli/cli.h"
 
-int main(int argc, char** argv) { return verdict::cli::Main(argc, argv); }
+int main(int argc, char** argv) { return verdict::cli::Main(argc, argv, nullptr); }

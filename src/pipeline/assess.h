@@ -32,6 +32,18 @@ struct AssessConfig {
 // "metrics" stage time.
 Status Assess(const ScoredRows& rows, const AssessConfig& config, report::RunInfo run);
 
+// Clears old markers, runs `job`, then writes _SUCCESS/_HEALTH or _FAILURE into `metrics_dir`.
+template <typename Job>
+Status RunWithMarkers(const std::string& metrics_dir, Job job) {
+  VERDICT_RETURN_IF_ERROR(report::ClearMarkers(metrics_dir));
+  Status status = job();
+  if (!status.ok()) {
+    (void)RecordFailure(metrics_dir, status);
+    return status;
+  }
+  return report::WriteSuccess(metrics_dir);
+}
+
 // Binary: one previous score column, P(class 1); multiclass: K columns, one per class.
 Status CheckPreviousColumnCount(const std::vector<std::string>& columns, bool binary,
                                 int num_classes);

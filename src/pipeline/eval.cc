@@ -1,0 +1,127 @@
+// The half of the pipeline stage that runs the model (LibTorch): `verdict eval`, `inspect`
+// and `features`. It is linked into build/verdict-model only; build/verdict hands these commands
+// to that binary, so `verdict metrics` never loads LibTorch.
+#include <algorithm>
+#include <filesystem>
+
+#include "bundle/bundle.h"
+#include "features/features.h"
+#include "infer/infer.h"
+#include "pipeline/assess.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/predict.h"
+#include "table/table.h"
+
+namespace verdict::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// NumPy .npy (format 1.0): magic, header dict padded to a multiple of 64 bytes, raw data.
+std::string NpyHeader(const std::string& descr, const std::vector<int64_t>& shape) {
+  std::string dims;
+  for (int64_t d : shape) dims += std::to_string(d) + ",";
+  if (shape.size() > 1) dims.pop_back();
+  std::string dict =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  size_t total = 10 + dict.size() + 1;
+  dict += std::string((64 - total % 64) % 64, ' ') + "\n";
+  std::string header = "\x93NUMPY";
+  header += static_cast<char>(1);
+  header += static_cast<char>(0);
+  header += static_cast<char>(dict.size() & 0xff);
+  header += static_cast<char>((dict.size() >> 8) & 0xff);
+  return header + dict;
+}
+
+// Predictions of an earlier run in the output directory would pass for this run's.
+Status RemovePreviousPredictions(const std::string& output_dir) {
+  for (table::Format format : {table::Format::kCsv, table::Format::kTsv, table::Format::kParquet}) {
+    for (const char* name : {"eval_predictions.", "eval_predictions_with_comparison."}) {
+      fs::path stale = fs::path(output_dir) / (name + std::string(table::FormatName(format)));
+      std::error_code ec;
+      fs::remove(stale, ec);
+      if (ec) return IoError("cannot remove '" + stale.string() + "': " + ec.message());
+    }
+  }
+  return Status::Ok();
+}
+
+// eval = predict + assess; the predictions file is committed only after assess succeeded.
+Status PredictAndAssess(const EvalConfig& config) {
+  if (!config.job_type.empty()) LogInfo("job type: " + config.job_type);
+  VERDICT_ASSIGN_OR_RETURN(internal::PredictedRows predicted, internal::Predict(config));
+  internal::AssessConfig assess{
+      .metrics_dir = config.metrics_dir,
+      .thresholds = config.thresholds,
+      .plots = config.plots,
+      .comparison = config.comparison,
+      .without_labels_note =
+          "the data has no label column" +
+          (predicted.label_field.empty() ? std::string() : " '" + predicted.label_field + "'") +
+          "; predictions were written to " + predicted.predictions_path};
+  assess.comparison.previous_score_columns = predicted.previous_columns;
+  VERDICT_RETURN_IF_ERROR(internal::Assess(predicted.rows, assess, predicted.run));
+  VERDICT_RETURN_IF_ERROR(predicted.writer.Commit());
+  LogInfo("wrote " + std::to_string(predicted.rows.rows) + " predictions to " +
+          predicted.predictions_path);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status RunEval(const EvalConfig& config) {
+  return internal::RunWithMarkers(config.metrics_dir, [&]() -> Status {
+    VERDICT_RETURN_IF_ERROR(RemovePreviousPredictions(config.output_dir));
+    return PredictAndAssess(config);
+  });
+}
+
+Status WriteFeatures(const std::string& model_dir, const std::string& data,
+                     const std::string& out_dir, int64_t max_rows, int num_workers) {
+  VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest,
+                           bundle::LoadManifest(model_dir, /*require_model_file=*/false));
+  VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder,
+                           features::Encoder::Create(manifest, {.threads = num_workers}));
+  VERDICT_ASSIGN_OR_RETURN(table::DataSource source, table::ResolveDataSource(data));
+  table::ReadOptions options;
+  options.columns = encoder.RequiredColumns();
+  VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(source, options));
+  features::FeatureBatch all;
+  while (max_rows <= 0 || all.rows < max_rows) {
+    VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
+    if (!batch) break;
+    VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch rows, encoder.Encode(*batch));
+    all.Append(std::move(rows));
+  }
+  if (all.columns.empty()) all.columns.resize(manifest.inputs.size());
+  const int64_t rows = max_rows > 0 ? std::min(all.rows, max_rows) : all.rows;
+  // All rows as one batch, collated as eval collates a batch (text: C and T of these rows).
+  std::vector<bundle::HostTensor> tensors = infer::CollateInputs(manifest, all, 0, rows);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const bundle::HostTensor& t = tensors[i];
+    const bool tabular = manifest.inputs[i].kind == bundle::InputKind::kTabular;
+    std::string body = NpyHeader(tabular ? "<f4" : "<i8", t.shape);
+    if (tabular) {
+      body.append(reinterpret_cast<const char*>(t.f32.data()), t.f32.size() * sizeof(float));
+    } else {
+      body.append(reinterpret_cast<const char*>(t.i64.data()), t.i64.size() * sizeof(int64_t));
+    }
+    VERDICT_RETURN_IF_ERROR(
+        WriteFileAtomic(out_dir + "/" + manifest.inputs[i].name + ".npy", body));
+  }
+  return Status::Ok();
+}
+
+// Loads everything eval loads (manifest and digests, each text field's tokenizer and steps, the
+// model), so a bundle that inspect passes does not fail eval at loading.
+Result<std::string> Inspect(const std::string& model_dir) {
+  VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(model_dir));
+  VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest, {}));
+  VERDICT_ASSIGN_OR_RETURN(bundle::Model model, bundle::Model::Load(manifest, bundle::Device{}));
+  return bundle::Describe(manifest) +
+         "tokenizers and text steps load; model file loads and its inputs match the manifest: OK\n";
+}
+
+}  // namespace verdict::pipeline
