@@ -1,7 +1,7 @@
 # verdict: front door. `make demo` and `make test` run whatever setup is missing first.
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build test test-cpp test-python demo format generate clean
+.PHONY: setup build test test-cpp test-python test-python-portable demo format generate clean
 
 setup:
 	@tools/setup.sh
@@ -15,7 +15,16 @@ test-cpp: build
 test-python: build
 	.venv/bin/python -m pytest -q tests python/tests
 
-test: test-cpp test-python
+# The end-to-end suite again with other ATen CPU kernels, which change the last bits of float32
+# model outputs as another CPU would (docs/testing.md).
+VERDICT_CPU_CAPABILITIES ?= default
+test-python-portable: build
+	@for capability in $(VERDICT_CPU_CAPABILITIES); do \
+	  echo "e2e with ATEN_CPU_CAPABILITY=$$capability"; \
+	  ATEN_CPU_CAPABILITY=$$capability .venv/bin/python -m pytest -q tests/e2e || exit 1; \
+	done
+
+test: test-cpp test-python test-python-portable
 
 demo: build
 	.venv/bin/python -m verdict.examples.demo --out demo-out
