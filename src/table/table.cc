@@ -11,6 +11,7 @@
 #include <parquet/exception.h>
 
 #include <algorithm>
+#include <future>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -331,6 +332,11 @@ struct Reader::State {
   int64_t rows_in_file = 0;
   std::shared_ptr<arrow::RecordBatchReader> batches;
   std::unique_ptr<parquet::arrow::FileReader> parquet_file;  // owns what `batches` reads
+  // Progress as of the last batch Next() returned (the read-ahead moves the fields above).
+  double fraction = 0;
+  // The next batch, read while the caller works on the last one. Declared last: destroyed
+  // first, its destructor waits for the read before anything it uses goes away.
+  std::future<Result<std::optional<Batch>>> ahead;
 };
 
 namespace {
@@ -478,7 +484,11 @@ Status MeasureFiles(Reader::State& state) {
 Reader::Reader(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Reader::Reader(Reader&&) noexcept = default;
 Reader& Reader::operator=(Reader&&) noexcept = default;
-Reader::~Reader() = default;
+Reader::~Reader() {
+  state_.reset();
+  // Arrow's pool keeps freed batches for reuse; give them back before the caller's next stage.
+  arrow::default_memory_pool()->ReleaseUnused();
+}
 
 Result<Reader> Reader::Open(const DataSource& source, const ReadOptions& options) {
   if (source.files.empty()) return InvalidArgument("no data files to read");
@@ -498,21 +508,24 @@ std::optional<int64_t> Reader::RowCount() const {
   return state_->total_size;
 }
 
-double Reader::Fraction() const {
-  const State& s = *state_;
-  if (s.total_size <= 0 || s.finished_size >= s.total_size) return 1.0;
-  int64_t current = s.csv != nullptr ? s.csv->bytes_read() : s.rows_in_file;
-  current = std::min(current, s.file_sizes[s.next_file - 1]);
-  return static_cast<double>(s.finished_size + current) / static_cast<double>(s.total_size);
-}
+double Reader::Fraction() const { return state_->fraction; }
 
 bool Reader::HasColumn(const std::string& column) const {
   const auto& names = state_->column_names;
   return std::find(names.begin(), names.end(), column) != names.end();
 }
 
-Result<std::optional<Batch>> Reader::Next() {
-  State& s = *state_;
+namespace {
+
+// How much of the data the batches read so far make, in [0, 1].
+double FractionRead(const Reader::State& s) {
+  if (s.total_size <= 0 || s.finished_size >= s.total_size) return 1.0;
+  int64_t current = s.csv != nullptr ? s.csv->bytes_read() : s.rows_in_file;
+  current = std::min(current, s.file_sizes[s.next_file - 1]);
+  return static_cast<double>(s.finished_size + current) / static_cast<double>(s.total_size);
+}
+
+Result<std::optional<Batch>> ReadNextBatch(Reader::State& s) {
   while (true) {
     std::shared_ptr<arrow::RecordBatch> batch;
     arrow::Status read;
@@ -539,6 +552,18 @@ Result<std::optional<Batch>> Reader::Next() {
     if (s.next_file >= s.source.files.size()) return std::optional<Batch>();
     VERDICT_RETURN_IF_ERROR(OpenFile(s, s.source.files[s.next_file++]));
   }
+}
+
+}  // namespace
+
+Result<std::optional<Batch>> Reader::Next() {
+  State& s = *state_;
+  Result<std::optional<Batch>> batch = s.ahead.valid() ? s.ahead.get() : ReadNextBatch(s);
+  s.fraction = FractionRead(s);
+  if (batch.ok() && batch->has_value()) {
+    s.ahead = std::async(std::launch::async, [&s] { return ReadNextBatch(s); });
+  }
+  return batch;
 }
 
 // ---------------------------------------------------------------------------------------------
