@@ -29,11 +29,10 @@ std::vector<std::string> ProbabilityColumns(const table::Reader& reader) {
   return columns;
 }
 
-// `verdict metrics` = read scored rows from a predictions file + assess.
-Status ReadAndAssess(const MetricsConfig& config) {
-  const std::string started_at = IsoTimestampMicros();
-  const auto start = std::chrono::steady_clock::now();
-  VERDICT_ASSIGN_OR_RETURN(table::DataSource source, table::ResolveDataSource(config.predictions));
+// The columns of a predictions file that hold what: the named ones must exist; the scores
+// default to every prob_class_<i>. The probe reader is closed on return (it holds buffers).
+Result<internal::ScoredFileColumns> ChooseColumns(const MetricsConfig& config,
+                                                  const table::DataSource& source) {
   VERDICT_ASSIGN_OR_RETURN(table::Reader probe, table::Reader::Open(source));
   internal::ScoredFileColumns columns{
       .label = config.label_column,
@@ -51,6 +50,15 @@ Status ReadAndAssess(const MetricsConfig& config) {
       return NotFound("predictions '" + config.predictions + "' have no column '" + column + "'");
     }
   }
+  return columns;
+}
+
+// `verdict metrics` = read scored rows from a predictions file + assess.
+Status ReadAndAssess(const MetricsConfig& config) {
+  const std::string started_at = IsoTimestampMicros();
+  const auto start = std::chrono::steady_clock::now();
+  VERDICT_ASSIGN_OR_RETURN(table::DataSource source, table::ResolveDataSource(config.predictions));
+  VERDICT_ASSIGN_OR_RETURN(internal::ScoredFileColumns columns, ChooseColumns(config, source));
   const bool binary = columns.scores.size() <= 2;
   const int classes = binary ? 2 : static_cast<int>(columns.scores.size());
   std::vector<std::string> class_labels = config.class_labels;
