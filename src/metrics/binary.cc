@@ -1,5 +1,7 @@
 // EvaluateBinary: validation, one split-and-sort of the scores, then every metric, interval and
 // curve from the two sorted arrays.
+#include <future>
+#include <optional>
 #include <utility>
 
 #include "metrics/binary_metrics.h"
@@ -29,19 +31,26 @@ Curve CalibrationCurve(const ClassSortedScores& sorted, int bins) {
   return curve;
 }
 
+// The ROC and PR walks (10^7 operating points and more) run on threads of their own while the
+// calibration bins are summed; each only reads `sorted`, so the result is the same.
 std::vector<Curve> BinaryCurves(const ClassSortedScores& sorted, const Options& options) {
-  std::vector<Curve> curves;
   const size_t max_points = static_cast<size_t>(options.max_curve_points);
-  const bool has_positives = !sorted.positives.empty();
-  if (has_positives && !sorted.negatives.empty()) {
-    curves.push_back(MakeCurve("roc", internal::RocCurve(sorted, max_points)));
+  std::future<CurvePoints> roc, pr;
+  if (!sorted.positives.empty() && !sorted.negatives.empty()) {
+    roc = std::async(std::launch::async, [&] { return internal::RocCurve(sorted, max_points); });
   }
-  if (has_positives) {
-    curves.push_back(MakeCurve("pr", internal::PrecisionRecallCurve(sorted, max_points)));
+  if (!sorted.positives.empty()) {
+    pr = std::async(std::launch::async,
+                    [&] { return internal::PrecisionRecallCurve(sorted, max_points); });
   }
+  std::vector<Curve> curves;
+  std::optional<Curve> calibration;
   if (internal::ScoresAreProbabilities(sorted)) {
-    curves.push_back(CalibrationCurve(sorted, options.calibration_bins));
+    calibration = CalibrationCurve(sorted, options.calibration_bins);
   }
+  if (roc.valid()) curves.push_back(MakeCurve("roc", roc.get()));
+  if (pr.valid()) curves.push_back(MakeCurve("pr", pr.get()));
+  if (calibration) curves.push_back(std::move(*calibration));
   return curves;
 }
 
@@ -64,6 +73,9 @@ Result<Evaluation> EvaluateBinary(std::span<const int32_t> labels, std::span<con
   const ClassSortedScores sorted = internal::SortByClass(
       labels.size(), [&](size_t row) { return labels[row] == 1; },
       [&](size_t row) { return scores[row]; });
+  // The curves and the estimates only read `sorted`: the curves are walked on a second core.
+  std::future<std::vector<Curve>> curves =
+      std::async(std::launch::async, [&] { return BinaryCurves(sorted, options); });
   internal::BinaryEstimates estimates = internal::EstimateBinary(sorted, options);
   Evaluation evaluation;
   evaluation.notes = ClassNotes(sorted);
@@ -74,7 +86,7 @@ Result<Evaluation> EvaluateBinary(std::span<const int32_t> labels, std::span<con
     }
   }
   evaluation.metrics = internal::WithIntervals(estimates.metrics, estimates.intervals);
-  evaluation.curves = BinaryCurves(sorted, options);
+  evaluation.curves = curves.get();
   return evaluation;
 }
 

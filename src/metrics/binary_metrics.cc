@@ -1,6 +1,8 @@
 #include "metrics/binary_metrics.h"
 
 #include <cmath>
+#include <future>
+#include <optional>
 #include <utility>
 
 #include "metrics/calibration.h"
@@ -32,11 +34,15 @@ Confusion ConfusionOf(const ThresholdCounts& counts) {
 
 class BinaryMetricBuilder {
  public:
+  // The probability metrics (one pass each over every row) are summed on a second thread while
+  // the ranking walk runs here; each is computed whole by one thread, so the result is the same.
   BinaryMetricBuilder(const ClassSortedScores& sorted, const Options& options)
       : sorted_(sorted),
         options_(options),
         m_(sorted.PositiveCount()),
         n_(sorted.NegativeCount()),
+        probability_(std::async(std::launch::async,
+                                [&sorted, &options] { return Probability(sorted, options); })),
         summary_(SummarizeRanking(sorted, options.recall_at_precision)) {}
 
   BinaryEstimates Build() {
@@ -153,17 +159,32 @@ class BinaryMetricBuilder {
     }
   }
 
+  // Log loss, Brier score and expected calibration error; nullopt unless every score is a
+  // probability.
+  struct ProbabilityMetrics {
+    double log_loss = 0;
+    double brier_score = 0;
+    double expected_calibration_error = 0;
+  };
+  static std::optional<ProbabilityMetrics> Probability(const ClassSortedScores& sorted,
+                                                       const Options& options) {
+    if (!ScoresAreProbabilities(sorted)) return std::nullopt;
+    return ProbabilityMetrics{
+        BinaryLogLoss(sorted), BrierScore(sorted),
+        ExpectedCalibrationError(CalibrationBins(sorted, options.calibration_bins))};
+  }
+
   void AddProbabilityMetrics() {
-    if (!ScoresAreProbabilities(sorted_)) {
+    const std::optional<ProbabilityMetrics> probability = probability_.get();
+    if (!probability) {
       for (const char* name : {"log_loss", "brier_score", "expected_calibration_error"}) {
         Null(name, kNotProbabilities);
       }
       return;
     }
-    Number("log_loss", BinaryLogLoss(sorted_));
-    Number("brier_score", BrierScore(sorted_));
-    Number("expected_calibration_error",
-           ExpectedCalibrationError(CalibrationBins(sorted_, options_.calibration_bins)));
+    Number("log_loss", probability->log_loss);
+    Number("brier_score", probability->brier_score);
+    Number("expected_calibration_error", probability->expected_calibration_error);
   }
 
   void AddOptimalF1() {
@@ -207,6 +228,7 @@ class BinaryMetricBuilder {
   const Options& options_;
   const int64_t m_;
   const int64_t n_;
+  std::future<std::optional<ProbabilityMetrics>> probability_;
   const RankingSummary summary_;
   BinaryEstimates estimates_;
 };

@@ -129,8 +129,21 @@ RankingSummary SummarizeRanking(const ClassSortedScores& sorted,
   return summary;
 }
 
+namespace {
+
+// Euclidean length of (dx, dy). Curve coordinates lie in [0, 1], so the plain root cannot
+// overflow; most steps of a ROC curve move along one axis, where sqrt(d * d) == |d| exactly and
+// the root is skipped (10^7 operating points per curve).
+double Distance(double dx, double dy) {
+  if (dx == 0) return std::abs(dy);
+  if (dy == 0) return std::abs(dx);
+  return std::sqrt(dx * dx + dy * dy);
+}
+
+}  // namespace
+
 double PolylineLength::Add(double x, double y) {
-  if (count_++ > 0) length_ += std::hypot(x - x_, y - y_);
+  if (count_++ > 0) length_ += Distance(x - x_, y - y_);
   x_ = x;
   y_ = y;
   return length_;
