@@ -1,6 +1,8 @@
 // BuildFigures and WritePlots: the report's charts from the evaluation's curves and the rows.
 #include <algorithm>
 #include <cmath>
+#include <future>
+#include <optional>
 
 #include "report/lookup.h"
 #include "report/report.h"
@@ -84,6 +86,11 @@ Result<plot::Figure> ThresholdFigureFromPr(const metrics::Curve& pr) {
 Status AddBinaryFigures(const Predictions& predictions, const metrics::Evaluation& evaluation,
                         const DataSummary& data, const ReportOptions& options,
                         std::vector<ReportFigure>& figures) {
+  // The score distribution passes over every row: it is binned on a second thread while the
+  // class counts and the calibration bins are summed here.
+  std::future<Result<plot::Figure>> distribution = std::async(std::launch::async, [&] {
+    return plot::ScoreDistributionFigure(ScoresByTrueClass(predictions, data));
+  });
   const std::vector<int64_t> counts = internal::ClassCounts(predictions.labels, 2);
   const double positive_rate =
       static_cast<double>(counts[1]) / static_cast<double>(predictions.labels.size());
@@ -98,12 +105,13 @@ Status AddBinaryFigures(const Predictions& predictions, const metrics::Evaluatio
                              LegendCurve(evaluation, *pr, "average_precision", "Model"));
     VERDICT_RETURN_IF_ERROR(Add(figures, "pr_curve.jpg", plot::PrFigure({curve}, positive_rate)));
   }
-  VERDICT_RETURN_IF_ERROR(Add(figures, "score_distribution.jpg",
-                              plot::ScoreDistributionFigure(ScoresByTrueClass(predictions, data))));
+  std::optional<Result<plot::Figure>> calibration;
   if (FindCurve(evaluation, "calibration") != nullptr) {
-    VERDICT_RETURN_IF_ERROR(
-        Add(figures, "calibration_curve.jpg",
-            plot::CalibrationFigure(CalibrationBins(predictions, options.calibration_bins))));
+    calibration = plot::CalibrationFigure(CalibrationBins(predictions, options.calibration_bins));
+  }
+  VERDICT_RETURN_IF_ERROR(Add(figures, "score_distribution.jpg", distribution.get()));
+  if (calibration) {
+    VERDICT_RETURN_IF_ERROR(Add(figures, "calibration_curve.jpg", std::move(*calibration)));
   }
   if (pr != nullptr) {
     VERDICT_RETURN_IF_ERROR(Add(figures, "threshold_curve.jpg", ThresholdFigureFromPr(*pr)));
@@ -196,13 +204,24 @@ Result<std::vector<ReportFigure>> BuildFigures(const Predictions& predictions,
   return figures;
 }
 
+// Each figure is rendered and encoded on a thread of its own (separate cairo surfaces and JPEG
+// encoders); the first error in figure order is returned.
 Status WritePlots(const std::string& metrics_dir, const std::vector<ReportFigure>& figures) {
+  std::vector<std::future<Status>> written;
   for (const ReportFigure& figure : figures) {
-    const std::string path = metrics_dir + "/" + figure.file_name;
-    Result<plot::RenderInfo> written = plot::WriteJpeg(figure.figure, path);
-    if (!written.ok()) return written.status().WithContext("cannot write plot '" + path + "'");
+    written.push_back(std::async(std::launch::async, [&metrics_dir, &figure]() -> Status {
+      const std::string path = metrics_dir + "/" + figure.file_name;
+      Result<plot::RenderInfo> info = plot::WriteJpeg(figure.figure, path);
+      if (!info.ok()) return info.status().WithContext("cannot write plot '" + path + "'");
+      return Status::Ok();
+    }));
   }
-  return Status::Ok();
+  Status first_error;
+  for (std::future<Status>& status : written) {
+    Status result = status.get();
+    if (first_error.ok() && !result.ok()) first_error = std::move(result);
+  }
+  return first_error;
 }
 
 }  // namespace verdict::report

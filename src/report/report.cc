@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -88,11 +89,16 @@ Status WriteReports(const std::string& metrics_dir, const Predictions& predictio
   std::vector<ReportFigure> figures;
   if (options.plots) {
     VERDICT_ASSIGN_OR_RETURN(figures, BuildFigures(predictions, evaluation, data, options));
-    VERDICT_RETURN_IF_ERROR(WritePlots(metrics_dir, figures));
   }
-  VERDICT_ASSIGN_OR_RETURN(std::string html, ReportHtml(predictions, evaluation, data, run, figures,
-                                                        extras.html_section));
-  return WriteFileAtomic(metrics_dir + "/report.html", html);
+  // The JPGs and report.html (the same figures as SVG) are independent: made side by side.
+  std::future<Status> plots = std::async(std::launch::async, [&] {
+    return options.plots ? WritePlots(metrics_dir, figures) : Status::Ok();
+  });
+  Result<std::string> html =
+      ReportHtml(predictions, evaluation, data, run, figures, extras.html_section);
+  VERDICT_RETURN_IF_ERROR(plots.get());
+  if (!html.ok()) return html.status();
+  return WriteFileAtomic(metrics_dir + "/report.html", *html);
 }
 
 Status ClearMarkers(const std::string& metrics_dir) {
