@@ -39,7 +39,10 @@ TEST(Format, PythonFloatSpellsLikePythonRepr) {
   EXPECT_EQ(FormatPythonFloat(5.0), "5.0");
   EXPECT_EQ(FormatPythonFloat(0.1), "0.1");
   EXPECT_EQ(FormatPythonFloat(0.3), "0.3");
+  EXPECT_EQ(FormatPythonFloat(0.5), "0.5");
+  EXPECT_EQ(FormatPythonFloat(1.0), "1.0");
   EXPECT_EQ(FormatPythonFloat(100.0), "100.0");
+  EXPECT_EQ(FormatPythonFloat(123.0), "123.0");
   EXPECT_EQ(FormatPythonFloat(0.1 + 0.2), "0.30000000000000004");
   EXPECT_EQ(FormatPythonFloat(0.0001), "0.0001");
   EXPECT_EQ(FormatPythonFloat(1e-4 * 1.5), "0.00015000000000000001");
@@ -49,6 +52,7 @@ TEST(Format, PythonFloatSpellsLikePythonRepr) {
   EXPECT_EQ(FormatPythonFloat(1234567890123456.0), "1234567890123456.0");
   EXPECT_EQ(FormatPythonFloat(1e16), "1e+16");
   EXPECT_EQ(FormatPythonFloat(1.5e16), "1.5e+16");
+  EXPECT_EQ(FormatPythonFloat(1.5e22), "1.5e+22");
   EXPECT_EQ(FormatPythonFloat(12345678901234567.0), "1.2345678901234568e+16");
   EXPECT_EQ(FormatPythonFloat(1.7976931348623157e308), "1.7976931348623157e+308");
   EXPECT_EQ(FormatPythonFloat(5e-324), "5e-324");

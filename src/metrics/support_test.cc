@@ -1,5 +1,4 @@
-// Unit tests of the stage's private helpers and of what it uses from core and numeric: key
-// spelling, intervals, calibration bin edges, operating points, class-sorted scores and curve
+// Unit tests of the stage's private helpers and of what it uses from numeric: intervals, calibration bin edges, operating points, class-sorted scores and curve
 // down-sampling.
 #include <gtest/gtest.h>
 
@@ -18,21 +17,6 @@
 
 namespace verdict::metrics::internal {
 namespace {
-
-TEST(FormatPythonFloatTest, SpellsKeysLikePythonStr) {
-  EXPECT_EQ(FormatPythonFloat(0.3), "0.3");
-  EXPECT_EQ(FormatPythonFloat(0.5), "0.5");
-  EXPECT_EQ(FormatPythonFloat(1.0), "1.0");
-  EXPECT_EQ(FormatPythonFloat(123.0), "123.0");
-  EXPECT_EQ(FormatPythonFloat(0.1 + 0.2), "0.30000000000000004");
-  EXPECT_EQ(FormatPythonFloat(0.0001), "0.0001");
-  EXPECT_EQ(FormatPythonFloat(1e-05), "1e-05");
-  EXPECT_EQ(FormatPythonFloat(2.5e-07), "2.5e-07");
-  EXPECT_EQ(FormatPythonFloat(1e16), "1e+16");
-  EXPECT_EQ(FormatPythonFloat(1.5e22), "1.5e+22");
-  EXPECT_EQ(FormatPythonFloat(-0.25), "-0.25");
-  EXPECT_EQ(FormatPythonFloat(0.0), "0.0");
-}
 
 TEST(IntervalsTest, NormalQuantileMatchesScipy) {
   // scipy.stats.norm.ppf values.
