@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <thread>
 
 #include "text/text.h"
@@ -64,6 +65,10 @@ Result<std::vector<float>> EncodeNumeric(const table::Batch& batch,
       return InvalidData(batch.Where(field.name, static_cast<int64_t>(i)) + ": value is infinite");
     }
     values[i] = static_cast<float>(x);
+    if (std::isinf(values[i])) {
+      return InvalidData(batch.Where(field.name, static_cast<int64_t>(i)) + ": value " +
+                         FormatPythonFloat(x) + " is beyond float32's range (the model's inputs)");
+    }
   }
   return values;
 }
@@ -130,31 +135,49 @@ Result<Encoder> Encoder::Create(const bundle::Manifest& manifest, const EncoderO
   return encoder;
 }
 
-std::vector<ChunkIds> Encoder::EncodeText(
-    const std::string& field, const std::vector<std::optional<std::string>>& cells) const {
+Result<std::vector<ChunkIds>> Encoder::EncodeText(
+    const std::string& field, const std::vector<std::optional<std::string>>& cells,
+    const std::function<std::string(int64_t)>& where) const {
   auto it = std::find_if(text_.begin(), text_.end(),
                          [&](const auto& text) { return text->field == field; });
   VERDICT_CHECK(it != text_.end());
   const text::TextPipeline& pipeline = *(*it)->pipeline;
   std::vector<ChunkIds> out(cells.size());
+  // Each range stops at its first failing cell; the lowest failing index is reported.
+  size_t first_error = cells.size();
+  Status error = Status::Ok();
+  std::mutex error_mutex;
   auto run = [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      out[i] = std::move(pipeline.Run(cells[i] ? std::string_view(*cells[i]) : "nan").input_ids);
+      auto processed = pipeline.Run(cells[i] ? std::string_view(*cells[i]) : "nan");
+      if (processed.ok()) {
+        out[i] = std::move(processed->input_ids);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (i < first_error) {
+        first_error = i;
+        error = processed.status();
+      }
+      return;
     }
   };
   const size_t threads = std::min<size_t>(static_cast<size_t>(ThreadCount(options_.threads)),
                                           cells.size() / kRowsPerThread);
   if (threads <= 1) {
     run(0, cells.size());
-    return out;
+  } else {
+    std::vector<std::thread> workers;
+    const size_t per_thread = (cells.size() + threads - 1) / threads;
+    for (size_t begin = 0; begin < cells.size(); begin += per_thread) {
+      workers.emplace_back(run, begin, std::min(cells.size(), begin + per_thread));
+    }
+    for (std::thread& worker : workers) worker.join();
   }
-  std::vector<std::thread> workers;
-  const size_t per_thread = (cells.size() + threads - 1) / threads;
-  for (size_t begin = 0; begin < cells.size(); begin += per_thread) {
-    workers.emplace_back(run, begin, std::min(cells.size(), begin + per_thread));
-  }
-  for (std::thread& worker : workers) worker.join();
-  return out;
+  if (error.ok()) return out;
+  const auto row = static_cast<int64_t>(first_error);
+  return InvalidData((where ? where(row) : "row " + std::to_string(row + 1)) + ": " +
+                     error.message());
 }
 
 std::vector<std::string> Encoder::RequiredColumns() const {
@@ -183,7 +206,10 @@ Result<FeatureColumn> Encoder::EncodeInput(const table::Batch& batch,
     case bundle::InputKind::kTextIds: {
       VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(input.field));
       for (const auto& cell : cells) column.missing += !cell.has_value();
-      column.chunks = EncodeText(input.field, cells);
+      VERDICT_ASSIGN_OR_RETURN(
+          column.chunks, EncodeText(input.field, cells, [&](int64_t row) {
+            return batch.Where(input.field, row);
+          }));
       for (const auto& text : text_) {
         if (text->field == input.field) column.pad_id = std::max(text->tokenizer->pad_id(), 0);
       }

@@ -2,7 +2,8 @@
 //
 // For each input of the bundle this stage turns a column of a table::Batch into per-row values:
 //   tabular field   -> one float32 per row (numeric parse; missing -> the bundle's missing value;
-//                      a categorical field goes through its risk table first);
+//                      a categorical field goes through its risk table first; a number that is
+//                      infinite or beyond float32's range, such as 1e39, is an error);
 //   text field      -> per row, the token ids of each chunk, unpadded: the field's
 //   text::TextPipeline
 //                      (steps of the bundle, its tokenizer.json) run on the cell; a missing cell is
@@ -17,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,9 +76,12 @@ class Encoder {
   // Model inputs of every row of `batch`. Errors name file, column and row.
   Result<FeatureBatch> Encode(const table::Batch& batch) const;
   // The chunk ids of each text in `cells` through the pipeline of text field `field` (a missing
-  // cell is "nan"). Used by Encode; exposed for the preprocess command and tests.
-  std::vector<ChunkIds> EncodeText(const std::string& field,
-                                   const std::vector<std::optional<std::string>>& cells) const;
+  // cell is "nan"). Used by Encode; exposed for the preprocess command and tests. Error: the
+  // first cell beyond a text limit (text::PipelineOptions), named by `where(index)`, which
+  // defaults to "row <index + 1>".
+  Result<std::vector<ChunkIds>> EncodeText(
+      const std::string& field, const std::vector<std::optional<std::string>>& cells,
+      const std::function<std::string(int64_t)>& where = nullptr) const;
   // Class index of every row's label in `column`. A label that is missing or not one of the
   // bundle's class labels is an error naming the row.
   Result<std::vector<int32_t>> EncodeLabels(const table::Batch& batch,

@@ -77,6 +77,25 @@ TEST(Encoder, BadCellsNameTheRow) {
       << labels.status().message();
 }
 
+// float32 is what the model sees: a finite double beyond its range is refused, not made inf.
+TEST(Encoder, NumbersBeyondFloat32AreRefused) {
+  auto encoder = Encoder::Create(Fixture());
+  for (const std::string& cell : {"1e39", "-1e39", "3.5e38", "1.7976931348623157e308"}) {
+    table::Batch batch = ReadCsv("huge", "id,a,b,label\n1,2.5,p,x\n2," + cell + ",q,y\n");
+    auto rows = encoder->Encode(batch);
+    ASSERT_FALSE(rows.ok()) << cell;
+    EXPECT_EQ(rows.status().code(), StatusCode::kInvalidData);
+    EXPECT_NE(rows.status().message().find("column 'a' row 2: value "), std::string::npos)
+        << rows.status().message();
+    EXPECT_NE(rows.status().message().find("is beyond float32's range"), std::string::npos);
+    EXPECT_EQ(rows.status().message().find('\n'), std::string::npos);
+  }
+  table::Batch batch = ReadCsv("edge", "id,a,b,label\n1,3.4e38,p,x\n2,1e-50,q,y\n3,-3.4e38,,z\n");
+  auto rows = encoder->Encode(batch);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->columns[0].values[1], 0.0f);  // underflow to zero is not an error
+}
+
 // A manifest with one text field configured like the text stage's golden case `golden_case`.
 bundle::Manifest TextManifest(const nlohmann::json& golden_case) {
   bundle::Manifest manifest;
@@ -120,7 +139,9 @@ TEST(Encoder, TextFieldsGiveTheSeedsIdsWithAnyThreadCount) {
     for (int threads : {1, 4}) {
       auto encoder = Encoder::Create(TextManifest(*cases.front()), {threads});
       ASSERT_TRUE(encoder.ok()) << encoder.status().ToString();
-      EXPECT_EQ(encoder->EncodeText("dialogue", cells), want) << key << " threads " << threads;
+      auto ids = encoder->EncodeText("dialogue", cells);
+      ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+      EXPECT_EQ(*ids, want) << key << " threads " << threads;
     }
   }
 }
@@ -137,6 +158,35 @@ TEST(Encoder, TextStepsMustEndWithTheTokenizer) {
       encoder.status().message().find("text field 'dialogue': the steps must end with 'tokenizer'"),
       std::string::npos)
       << encoder.status().message();
+}
+
+// A text cell beyond a limit of the text stage fails Encode, naming file, column and row; with
+// several failing rows and any thread count, the first one.
+TEST(Encoder, TextCellsBeyondTheLimitsNameTheRow) {
+  nlohmann::json c = {{"steps", {"dialogue_splitter", "text_normalizer", "tokenizer"}},
+                      {"max_sen_len", 16},
+                      {"chunk_truncate", false},
+                      {"max_total_chunks", 5},
+                      {"tokenizer", "tests/golden/tokenizer/uncased/tokenizer.json"}};
+  std::string many;  // over the default 10,000 messages
+  for (int i = 0; i < 10001; ++i) many += "[bom]m[eom]";
+  for (int bad_row : {1, 40, 70}) {
+    std::string csv = "dialogue\n";
+    for (int row = 1; row <= 80; ++row) {
+      csv += (row == bad_row || row == 75 ? many : "[bom] hi [eom]") + "\n";
+    }
+    table::Batch batch = ReadCsv("many", csv);
+    for (int threads : {1, 4}) {
+      auto encoder = Encoder::Create(TextManifest(c), {threads});
+      ASSERT_TRUE(encoder.ok()) << encoder.status().ToString();
+      auto rows = encoder->Encode(batch);
+      ASSERT_FALSE(rows.ok());
+      EXPECT_EQ(rows.status().code(), StatusCode::kInvalidData);
+      EXPECT_EQ(rows.status().message(),
+                batch.Where("dialogue", bad_row - 1) +
+                    ": the text has more than 10000 messages (the limit per cell)");
+    }
+  }
 }
 
 TEST(FeatureBatch, AppendAndDropFrontKeepRowOrder) {

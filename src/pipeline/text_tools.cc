@@ -16,7 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-// Calls `handle` with each input line's string. Errors name the line (1-based).
+// Calls `handle` with each input line's string; `handle` returns a Status. Errors name the line
+// (1-based).
 template <typename Handle>
 Status ForEachJsonString(std::istream& in, Handle handle) {
   std::string line;
@@ -27,7 +28,11 @@ Status ForEachJsonString(std::istream& in, Handle handle) {
       return InvalidData("standard input line " + std::to_string(number) +
                          " is not a JSON-encoded string");
     }
-    handle(value.get_ref<const std::string&>());
+    const Status status = handle(value.get_ref<const std::string&>());
+    if (!status.ok()) {
+      return InvalidData("standard input line " + std::to_string(number) + ": " +
+                         status.message());
+    }
   }
   return Status::Ok();
 }
@@ -73,6 +78,7 @@ Status RunTokenize(const std::string& tokenizer_path, size_t max_length, std::is
                            tokenizer::WordPiece::Load(tokenizer_path));
   return ForEachJsonString(in, [&](const std::string& text) {
     out << Dump(json(tokenizer.Encode(text, max_length))) << '\n';
+    return Status::Ok();
   });
 }
 
@@ -82,7 +88,7 @@ Status RunPreprocess(const PreprocessConfig& config, std::istream& in, std::ostr
   VERDICT_ASSIGN_OR_RETURN(text::TextPipeline pipeline, PipelineFor(config, tokenizer, options));
   const int32_t pad = tokenizer ? tokenizer->pad_id() : 0;
   return ForEachJsonString(in, [&](const std::string& raw) {
-    text::ProcessedText processed = pipeline.Run(raw);
+    VERDICT_ASSIGN_OR_RETURN(text::ProcessedText processed, pipeline.Run(raw));
     json ids = json::array(), masks = json::array();
     for (const std::vector<int32_t>& chunk : processed.input_ids) {
       // The seed's tokenizer step pads every chunk to max_sen_len (pad id, mask 0).
@@ -96,6 +102,7 @@ Status RunPreprocess(const PreprocessConfig& config, std::istream& in, std::ostr
     }
     out << Dump(json{{"chunks", processed.chunks}, {"input_ids", ids}, {"attention_mask", masks}})
         << '\n';
+    return Status::Ok();
   });
 }
 

@@ -123,9 +123,19 @@ std::string NormalizeText(std::string_view text) {
 
 std::string UpperText(std::string_view text) { return CollapseSpace(PyUpper(StripSpace(text))); }
 
-std::vector<std::string> ChunkDialogue(const std::vector<std::string>& messages,
-                                       const tokenizer::WordPiece& tokenizer,
-                                       const ChunkerOptions& options) {
+namespace {
+
+Status TooManyChunks(const ChunkerOptions& options) {
+  return InvalidData("the text makes more than " + std::to_string(options.max_chunks) +
+                     " chunks of max_sen_len " + std::to_string(options.max_tokens) +
+                     " tokens (the limit per cell)");
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ChunkDialogue(const std::vector<std::string>& messages,
+                                               const tokenizer::WordPiece& tokenizer,
+                                               const ChunkerOptions& options) {
   const size_t max_tokens = options.max_tokens;
   auto limit_reached = [&options](size_t n) {
     return options.truncate && n >= options.max_total_chunks;
@@ -144,6 +154,7 @@ std::vector<std::string> ChunkDialogue(const std::vector<std::string>& messages,
     }
     if (current_tokens + count > max_tokens) {
       if (!current.empty()) {
+        if (chunks.size() == options.max_chunks) return TooManyChunks(options);
         chunks.emplace_back(StripSpace(Join(current)));
         if (options.max_total_chunks > 0 && limit_reached(chunks.size())) break;
       }
@@ -156,10 +167,11 @@ std::vector<std::string> ChunkDialogue(const std::vector<std::string>& messages,
     if (limit_reached(chunks.size())) break;
   }
   if (!current.empty() && !limit_reached(chunks.size())) {
+    if (chunks.size() == options.max_chunks) return TooManyChunks(options);
     chunks.emplace_back(StripSpace(Join(current)));
   }
   if (std::all_of(chunks.begin(), chunks.end(), [](const std::string& c) { return IsBlank(c); })) {
-    return {"."};
+    return std::vector<std::string>{"."};
   }
   return chunks;
 }

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/core.h"
 #include "tokenizer/tokenizer.h"
 
 namespace verdict::text {
@@ -39,12 +40,14 @@ struct ChunkerOptions {
   size_t max_tokens = 512;      // config max_sen_len
   bool truncate = false;        // config chunk_trancate
   size_t max_total_chunks = 5;  // only used when truncate
+  size_t max_chunks = 64;       // more chunks than this is an error (PipelineOptions::max_chunks)
 };
 
 // dialogue_chunker (the src/ version, seed §5.6): greedily packs messages into chunks of at most
 // max_tokens content tokens; a longer message is cut to its first max_tokens ids, decoded like
-// Hugging Face, and re-encoded to count it. Returns {"."} when no chunk has text.
-std::vector<std::string> ChunkDialogue(const std::vector<std::string>& messages,
+// Hugging Face, and re-encoded to count it. Returns {"."} when no chunk has text. Error
+// (InvalidData): more than max_chunks chunks, reported as soon as the next one is complete.
+Result<std::vector<std::string>> ChunkDialogue(const std::vector<std::string>& messages,
                                        const tokenizer::WordPiece& tokenizer,
                                        const ChunkerOptions& options);
 

@@ -52,13 +52,20 @@ struct Value {
   std::vector<std::string> items;
 };
 
-// The seed iterates a bare string where it expects a list: one item per character.
-std::vector<std::string> AsList(Value value) {
+Status TooManyMessages(size_t limit) {
+  return InvalidData("the text has more than " + std::to_string(limit) +
+                     " messages (the limit per cell)");
+}
+
+// The seed iterates a bare string where it expects a list: one item per character. A text of
+// more than `limit` characters is an error, found before the list is built.
+Result<std::vector<std::string>> AsList(Value value, size_t limit) {
   if (value.is_list) return std::move(value.items);
   std::vector<std::string> characters;
   const std::string& text = value.items.front();
   size_t pos = 0;
   while (pos < text.size()) {
+    if (characters.size() == limit) return TooManyMessages(limit);
     const size_t start = pos;
     NextCodePoint(text, &pos);
     characters.push_back(text.substr(start, pos - start));
@@ -75,6 +82,28 @@ Value MapItems(Value value, Fn fn) {
 Status StepError(size_t index, std::string_view name, std::string_view what) {
   return InvalidArgument("text step " + std::to_string(index + 1) + " '" + std::string(name) +
                          "': " + std::string(what));
+}
+
+// A size_t option as the user wrote it: callers convert ints, so -1 arrives as SIZE_MAX.
+std::string Shown(size_t value) { return std::to_string(static_cast<int64_t>(value)); }
+
+Status CheckRange(std::string_view name, size_t value, size_t low, size_t high) {
+  if (value >= low && value <= high) return Status::Ok();
+  return InvalidArgument("text option " + std::string(name) + " is " + Shown(value) +
+                         "; it must be between " + std::to_string(low) + " and " +
+                         std::to_string(high));
+}
+
+// Error when an option is out of range. max_sen_len is checked whatever the steps: callers pad
+// chunks to it.
+Status CheckOptions(const PipelineOptions& options) {
+  const size_t kNoLimit = static_cast<size_t>(INT64_MAX);
+  VERDICT_RETURN_IF_ERROR(CheckRange("max_sen_len", options.max_sen_len, 2, kMaxSenLen));
+  VERDICT_RETURN_IF_ERROR(CheckRange("max_cell_bytes", options.max_cell_bytes, 1, kNoLimit));
+  VERDICT_RETURN_IF_ERROR(CheckRange("max_messages", options.max_messages, 1, kNoLimit));
+  VERDICT_RETURN_IF_ERROR(CheckRange("max_chunks", options.max_chunks, 1, kNoLimit));
+  if (!options.chunk_truncate) return Status::Ok();
+  return CheckRange("max_total_chunks", options.max_total_chunks, 1, options.max_chunks);
 }
 
 Result<Step> ParseStep(size_t index, std::string_view name) {
@@ -97,6 +126,7 @@ Result<Step> ParseStep(size_t index, std::string_view name) {
 Result<TextPipeline> TextPipeline::Build(const std::vector<std::string>& names,
                                          const tokenizer::WordPiece* tokenizer,
                                          PipelineOptions options) {
+  VERDICT_RETURN_IF_ERROR(CheckOptions(options));
   std::vector<Step> steps;
   bool produces_list = false;
   for (size_t i = 0; i < names.size(); ++i) {
@@ -111,9 +141,6 @@ Result<TextPipeline> TextPipeline::Build(const std::vector<std::string>& names,
     const bool needs_tokenizer = step == Step::kDialogueChunker || step == Step::kTokenizer;
     if (needs_tokenizer && tokenizer == nullptr) {
       return StepError(i, names[i], "needs a tokenizer, but none was given");
-    }
-    if (needs_tokenizer && options.max_sen_len < 2) {
-      return StepError(i, names[i], "max_sen_len must be at least 2 ([CLS] and [SEP])");
     }
     produces_list =
         produces_list || step == Step::kDialogueSplitter || step == Step::kDialogueChunker;
@@ -132,13 +159,20 @@ bool TextPipeline::tokenizes() const {
   return !steps_.empty() && steps_.back() == Step::kTokenizer;
 }
 
-ProcessedText TextPipeline::Run(std::string_view raw) const {
+Result<ProcessedText> TextPipeline::Run(std::string_view raw) const {
+  if (raw.size() > options_.max_cell_bytes) {
+    return InvalidData("the text is " + std::to_string(raw.size()) + " bytes, more than " +
+                       std::to_string(options_.max_cell_bytes) + " (the limit per cell)");
+  }
   Value value{false, {SanitizeUtf8(raw)}};
   ProcessedText out;
   for (Step step : steps_) {
     switch (step) {
       case Step::kDialogueSplitter:
         value = Value{true, SplitDialogue(value.items.front())};
+        if (value.items.size() > options_.max_messages) {
+          return TooManyMessages(options_.max_messages);
+        }
         break;
       case Step::kHtmlNormalizer:
         value = MapItems(std::move(value), HtmlToText);
@@ -157,16 +191,22 @@ ProcessedText TextPipeline::Run(std::string_view raw) const {
         break;
       case Step::kDialogueChunker: {
         const ChunkerOptions chunker{options_.max_sen_len, options_.chunk_truncate,
-                                     options_.max_total_chunks};
-        value = Value{true, ChunkDialogue(AsList(std::move(value)), *tokenizer_, chunker)};
+                                     options_.max_total_chunks, options_.max_chunks};
+        VERDICT_ASSIGN_OR_RETURN(auto messages,
+                                 AsList(std::move(value), options_.max_messages));
+        VERDICT_ASSIGN_OR_RETURN(auto chunks, ChunkDialogue(messages, *tokenizer_, chunker));
+        value = Value{true, std::move(chunks)};
         break;
       }
-      case Step::kTokenizer:
-        value = Value{true, AsList(std::move(value))};
+      case Step::kTokenizer: {
+        // Chunks from the chunker are within max_chunks; a single text's characters are not.
+        VERDICT_ASSIGN_OR_RETURN(auto chunks, AsList(std::move(value), options_.max_chunks));
+        value = Value{true, std::move(chunks)};
         for (const std::string& chunk : value.items) {
           out.input_ids.push_back(TokenizeChunk(chunk, *tokenizer_, options_.max_sen_len));
         }
         break;
+      }
     }
   }
   out.chunks = std::move(value.items);

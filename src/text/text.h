@@ -30,7 +30,8 @@
 // treat each character as a message / chunk.
 //
 // Invalid UTF-8 in the raw text: each maximal ill-formed subsequence becomes one U+FFFD, as
-// Python's bytes.decode("utf-8", errors="replace") does; Run never fails.
+// Python's bytes.decode("utf-8", errors="replace") does; Run fails only on the limits of
+// PipelineOptions.
 //
 // Ids are returned unpadded (at most max_sen_len each); the seed pads every chunk to
 // max_sen_len with 0 and mask 0, which the engine's batcher reproduces.
@@ -40,7 +41,8 @@
 //   const auto steps = text::TextPipeline::DefaultSteps(/*secondary=*/false);
 //   const text::PipelineOptions options{.max_sen_len = 128};
 //   VERDICT_ASSIGN_OR_RETURN(auto pipeline, text::TextPipeline::Build(steps, &wp, options));
-//   text::ProcessedText out = pipeline.Run("[bom] Hi <b>there</b> [eom][bom] ok [eom]");
+//   VERDICT_ASSIGN_OR_RETURN(text::ProcessedText out,
+//                            pipeline.Run("[bom] Hi <b>there</b> [eom][bom] ok [eom]"));
 //   // out.chunks == {"hi there ok"}, out.input_ids[0] == {101, ..., 102}
 #pragma once
 
@@ -55,10 +57,26 @@
 
 namespace verdict::text {
 
+// Limits on one cell's work, so that a hostile or broken cell costs bounded memory and time
+// (docs/bundle-format.md "Limits"). Callers convert ints to size_t, so a negative value arrives
+// as a huge one and fails the upper bounds.
+inline constexpr size_t kMaxSenLen = 65536;               // max_sen_len upper bound
+inline constexpr size_t kDefaultMaxCellBytes = 64 << 20;  // bytes of one raw text
+inline constexpr size_t kDefaultMaxMessages = 10000;      // list items after a step
+inline constexpr size_t kDefaultMaxChunks = 64;           // chunks (id lists) per row
+
 struct PipelineOptions {
   size_t max_sen_len = 512;     // config max_sen_len: chunk token budget and id list length
   bool chunk_truncate = false;  // config chunk_trancate (sic)
   size_t max_total_chunks = 5;  // config max_total_chunks; only used with chunk_truncate
+  // Per-cell limits; Run fails on a cell beyond one. Overridable for unusual data.
+  size_t max_cell_bytes = kDefaultMaxCellBytes;
+  // Messages from dialogue_splitter, or characters of a single text that dialogue_chunker or
+  // tokenizer treat as messages (see below).
+  size_t max_messages = kDefaultMaxMessages;
+  // Chunks dialogue_chunker may make (with chunk_truncate=false it makes one per max_sen_len
+  // tokens), or id lists the tokenizer step may return.
+  size_t max_chunks = kDefaultMaxChunks;
 };
 
 struct ProcessedText {
@@ -71,10 +89,11 @@ struct ProcessedText {
 
 class TextPipeline {
  public:
-  // Validates the step list. `tokenizer` is needed by dialogue_chunker and tokenizer and must
-  // outlive the pipeline. Errors: unknown or unsupported step names, a missing tokenizer or a
-  // max_sen_len below 2 for dialogue_chunker / tokenizer, a step after `tokenizer`, and steps
-  // the seed would fail on (dialogue_splitter or text_upper after a step that produced a list).
+  // Validates the step list and the options. `tokenizer` is needed by dialogue_chunker and
+  // tokenizer and must outlive the pipeline. Errors: unknown or unsupported step names, a missing
+  // tokenizer, a step after `tokenizer`, steps the seed would fail on (dialogue_splitter or
+  // text_upper after a step that produced a list), max_sen_len outside [2, kMaxSenLen], a limit
+  // of 0, and with chunk_truncate a max_total_chunks outside [1, max_chunks].
   static Result<TextPipeline> Build(const std::vector<std::string>& steps,
                                     const tokenizer::WordPiece* tokenizer, PipelineOptions options);
 
@@ -84,8 +103,10 @@ class TextPipeline {
   // tokenizer.
   static std::vector<std::string> DefaultSteps(bool secondary);
 
-  // Runs the steps on one raw text. Thread-safe.
-  ProcessedText Run(std::string_view raw) const;
+  // Runs the steps on one raw text. Thread-safe. Errors (InvalidData, one line, without the
+  // cell's location, which the caller adds): a text over max_cell_bytes, a list over
+  // max_messages items, more than max_chunks chunks. Work stops at the limit that is exceeded.
+  Result<ProcessedText> Run(std::string_view raw) const;
 
   // True when the last step is `tokenizer`.
   bool tokenizes() const;

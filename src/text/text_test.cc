@@ -94,13 +94,125 @@ TEST(PipelineTest, BuildRejectsUnknownUnsupportedAndMisplacedSteps) {
   EXPECT_FALSE(TextPipeline::Build({"tokenizer"}, &*wordpiece, {.max_sen_len = 1}).ok());
 }
 
+// Options arrive as size_t converted from ints: -1 is SIZE_MAX and is shown as -1.
+TEST(PipelineTest, BuildChecksTheOptionRanges) {
+  auto wordpiece = tokenizer::WordPiece::Load("tests/golden/tokenizer/uncased/tokenizer.json");
+  ASSERT_TRUE(wordpiece.ok()) << wordpiece.status().ToString();
+  const std::vector<std::string> steps = TextPipeline::DefaultSteps(false);
+  auto build = [&](PipelineOptions options) {
+    return TextPipeline::Build(steps, &*wordpiece, options).status();
+  };
+  for (size_t bad : {size_t{0}, size_t{1}, kMaxSenLen + 1, static_cast<size_t>(-1)}) {
+    const Status status = build({.max_sen_len = bad});
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("max_sen_len is"), std::string::npos) << status.message();
+  }
+  EXPECT_EQ(build({.max_sen_len = static_cast<size_t>(-1)}).message(),
+            "text option max_sen_len is -1; it must be between 2 and 65536");
+  // Even without a step that uses it: the caller pads chunks to max_sen_len.
+  EXPECT_FALSE(TextPipeline::Build({"text_normalizer"}, nullptr, {.max_sen_len = 0}).ok());
+  for (size_t good : {size_t{2}, kMaxSenLen}) EXPECT_TRUE(build({.max_sen_len = good}).ok());
+
+  for (size_t bad : {size_t{0}, kDefaultMaxChunks + 1, static_cast<size_t>(-1)}) {
+    const Status status = build({.chunk_truncate = true, .max_total_chunks = bad});
+    EXPECT_NE(status.message().find("max_total_chunks is"), std::string::npos) << bad;
+  }
+  EXPECT_TRUE(build({.chunk_truncate = true, .max_total_chunks = 1}).ok());
+  EXPECT_TRUE(build({.chunk_truncate = true, .max_total_chunks = kDefaultMaxChunks}).ok());
+  // max_total_chunks is unused without chunk_truncate.
+  EXPECT_TRUE(build({.chunk_truncate = false, .max_total_chunks = 0}).ok());
+
+  EXPECT_FALSE(build({.max_cell_bytes = 0}).ok());
+  EXPECT_FALSE(build({.max_messages = 0}).ok());
+  EXPECT_FALSE(build({.max_chunks = 0}).ok());
+}
+
+std::string Dialogue(int messages, const std::string& message) {
+  std::string text;
+  for (int i = 0; i < messages; ++i) text += "[bom] " + message + " [eom]";
+  return text;
+}
+
+// Each limit: the last accepted size and the first refused one, as one-line InvalidData errors.
+TEST(PipelineTest, RunRefusesCellsBeyondTheLimits) {
+  auto wordpiece = tokenizer::WordPiece::Load("tests/golden/tokenizer/uncased/tokenizer.json");
+  ASSERT_TRUE(wordpiece.ok()) << wordpiece.status().ToString();
+  const std::vector<std::string> steps = TextPipeline::DefaultSteps(false);
+  auto run = [&](PipelineOptions options, const std::string& raw) {
+    auto pipeline = TextPipeline::Build(steps, &*wordpiece, options);
+    EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+    return pipeline->Run(raw);
+  };
+  auto expect_refused = [](const Result<ProcessedText>& out, const std::string& what) {
+    ASSERT_FALSE(out.ok()) << what;
+    EXPECT_EQ(out.status().code(), StatusCode::kInvalidData);
+    EXPECT_EQ(out.status().message(), what);
+  };
+
+  const std::string text = Dialogue(3, "hello there");  // 3 x 23 bytes
+  EXPECT_TRUE(run({.max_cell_bytes = 69}, text).ok());
+  expect_refused(run({.max_cell_bytes = 68}, text),
+                 "the text is 69 bytes, more than 68 (the limit per cell)");
+
+  EXPECT_TRUE(run({.max_messages = 3}, text).ok());
+  expect_refused(run({.max_messages = 2}, text),
+                 "the text has more than 2 messages (the limit per cell)");
+
+  // "hello there" is 2 tokens: with max_sen_len 2 each message is a chunk.
+  auto chunks = run({.max_sen_len = 2, .max_chunks = 3}, text);
+  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+  EXPECT_EQ(chunks->input_ids.size(), 3u);
+  expect_refused(run({.max_sen_len = 2, .max_chunks = 2}, text),
+                 "the text makes more than 2 chunks of max_sen_len 2 tokens (the limit per cell)");
+  // chunk_truncate stops at max_total_chunks, within the limit.
+  auto truncated =
+      run({.max_sen_len = 2, .chunk_truncate = true, .max_total_chunks = 2, .max_chunks = 2},
+          text);
+  ASSERT_TRUE(truncated.ok()) << truncated.status().ToString();
+  EXPECT_EQ(truncated->input_ids.size(), 2u);
+}
+
+// A single text reaches dialogue_chunker / tokenizer as one message / chunk per character.
+TEST(PipelineTest, SingleTextCharactersCountAsMessagesAndChunks) {
+  auto wordpiece = tokenizer::WordPiece::Load("tests/golden/tokenizer/uncased/tokenizer.json");
+  ASSERT_TRUE(wordpiece.ok()) << wordpiece.status().ToString();
+  auto chunker = TextPipeline::Build({"dialogue_chunker", "tokenizer"}, &*wordpiece,
+                                     {.max_sen_len = 16, .max_messages = 4});
+  ASSERT_TRUE(chunker.ok()) << chunker.status().ToString();
+  EXPECT_TRUE(chunker->Run("abcd").ok());
+  EXPECT_EQ(chunker->Run("abcde").status().message(),
+            "the text has more than 4 messages (the limit per cell)");
+  auto tokenizer =
+      TextPipeline::Build({"tokenizer"}, &*wordpiece, {.max_sen_len = 16, .max_chunks = 4});
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().ToString();
+  const std::string sigma = "\xCE\xA3";  // one character of two bytes
+  EXPECT_EQ(tokenizer->Run(sigma + "bcd")->input_ids.size(), 4u);
+  EXPECT_FALSE(tokenizer->Run(sigma + "bcde").ok());
+}
+
+// The case at the default limits: 5,000 and 50,000 messages, chunk_truncate off. Refused
+// (chunks, then messages) instead of growing without bound.
+TEST(PipelineTest, DefaultLimitsRefuseHugeDialogues) {
+  auto wordpiece = tokenizer::WordPiece::Load("tests/golden/tokenizer/uncased/tokenizer.json");
+  ASSERT_TRUE(wordpiece.ok()) << wordpiece.status().ToString();
+  auto pipeline =
+      TextPipeline::Build(TextPipeline::DefaultSteps(false), &*wordpiece, {.max_sen_len = 16});
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const std::string message = "a message of about sixteen tokens, long enough to fill a chunk";
+  EXPECT_TRUE(pipeline->Run(Dialogue(kDefaultMaxChunks, message)).ok());
+  EXPECT_NE(pipeline->Run(Dialogue(5000, message)).status().message().find("more than 64 chunks"),
+            std::string::npos);
+  EXPECT_NE(pipeline->Run(Dialogue(50000, "hi")).status().message().find("10000 messages"),
+            std::string::npos);
+}
+
 TEST(PipelineTest, CleaningStepsWithoutTokenizer) {
   auto pipeline = TextPipeline::Build(
       {"dialogue_splitter", "html_normalizer", "emoji_remover", "text_normalizer"}, nullptr, {});
   ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
   EXPECT_FALSE(pipeline->tokenizes());
   const ProcessedText out =
-      pipeline->Run("[bom] Hello <b>W\xC3\x96RLD</b>&nbsp;\xF0\x9F\x98\x80 [eom]x[bom]\xFF[eom]");
+      *pipeline->Run("[bom] Hello <b>W\xC3\x96RLD</b>&nbsp;\xF0\x9F\x98\x80 [eom]x[bom]\xFF[eom]");
   // U+FFFD (from the invalid byte) lies in the seed emoji range U+24C2-U+1F251.
   EXPECT_EQ(out.chunks, (std::vector<std::string>{"hello w\xC3\xB6rld", ""}));
   EXPECT_TRUE(out.input_ids.empty());
@@ -115,13 +227,13 @@ TEST(PipelineTest, RunIsThreadSafe) {
   const std::string input =
       "[bom] Hello <b>there</b> &amp; welcome \xCE\xA3\xCE\xA3 [eom][bom] second message, a bit "
       "longer than sixteen tokens for sure, with <i>html</i> [eom]";
-  const ProcessedText expected = pipeline->Run(input);
+  const ProcessedText expected = *pipeline->Run(input);
   std::vector<int> mismatches(4, 0);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int r = 0; r < 200; ++r) {
-        const ProcessedText out = pipeline->Run(input);
+        const ProcessedText out = *pipeline->Run(input);
         if (out.chunks != expected.chunks || out.input_ids != expected.input_ids) ++mismatches[t];
       }
     });
@@ -214,7 +326,9 @@ TEST(GoldenTest, PipelinesMatchTheSeedChunksAndIds) {
                                   c["max_total_chunks"].get<size_t>()};
     auto pipeline = TextPipeline::Build(c["steps"], &wordpiece, options);
     ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
-    const ProcessedText out = pipeline->Run(c["input"].get<std::string>());
+    auto run = pipeline->Run(c["input"].get<std::string>());
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    const ProcessedText& out = *run;
     const json actual_chunks = out.chunks;
     const json actual_ids = out.input_ids;
     if ((actual_chunks != c["chunks"] || actual_ids != c["input_ids"]) && ++failures <= 10) {
