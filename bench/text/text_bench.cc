@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     checksum = 0;
     const auto start = std::chrono::steady_clock::now();
     for (const std::string& t : texts) {
-      for (const std::string& message : pipeline->Run(t).chunks) checksum += message.size();
+      const auto out = pipeline->Run(t);  // the bench texts are within the cell limits
+      for (const std::string& message : out->chunks) checksum += message.size();
     }
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     best = std::min(best, elapsed.count());
