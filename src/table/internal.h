@@ -4,6 +4,7 @@
 #include <arrow/api.h>
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/core.h"
@@ -12,6 +13,10 @@ namespace verdict::table::internal {
 
 // A CSV/TSV cell spelled like one of pandas.read_csv's default NA values ("", "NA", "nan", ...).
 bool IsMissingSpelling(std::string_view cell);
+
+// An Arrow or Parquet message as one line of an error: line breaks fold to "; ", the row text
+// Arrow's CSV parser appends is quoted (cut at 60 bytes), and the whole is cut at 300 bytes.
+std::string ArrowMessage(std::string_view message);
 
 // `array` cast to `type` with Arrow's compute kernels (numbers to float64, anything to utf8).
 Result<std::shared_ptr<arrow::Array>> CastTo(const std::shared_ptr<arrow::Array>& array,

@@ -11,11 +11,15 @@
 #include <parquet/exception.h>
 
 #include <algorithm>
-#include <future>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <limits>
 #include <set>
 #include <system_error>
 
@@ -58,21 +62,68 @@ Result<Format> FormatOfPath(const std::string& path) {
   return InvalidArgument("file '" + path + "' is not .csv, .tsv or .parquet");
 }
 
+namespace {
+
+// Why a path inside a data folder cannot be read, or Ok. A symlink must lead to a readable file:
+// one that is dangling or loops, or leads to a folder (shards are not looked for through folder
+// links), would silently drop shards if skipped.
+Status CheckDataEntry(const std::string& folder, const fs::directory_entry& entry) {
+  const std::string where = "data folder '" + folder + "': '" + entry.path().string() + "'";
+  std::error_code ec;
+  if (entry.is_symlink(ec)) {
+    std::string target = fs::read_symlink(entry.path(), ec).string();
+    fs::file_status status = fs::status(entry.path(), ec);
+    if (status.type() == fs::file_type::not_found) {
+      return NotFound(where + " is a symlink to '" + target + "', which does not exist");
+    }
+    if (ec) {
+      return IoError(where + " is a symlink to '" + target + "' that cannot be followed (" +
+                     ec.message() + ")");
+    }
+    if (fs::is_directory(status)) {
+      return InvalidData(where + " is a symlink to the folder '" + target +
+                         "'; shards are not looked for through folder links (give that folder "
+                         "as a data path of its own)");
+    }
+  }
+  return Status::Ok();
+}
+
+// Ok when `file` can be opened for reading; the reason otherwise.
+Status CheckReadable(const std::string& where, const std::string& file) {
+  std::FILE* handle = std::fopen(file.c_str(), "rb");
+  if (handle == nullptr) return IoError(where + " cannot be read: " + std::strerror(errno));
+  std::fclose(handle);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<DataSource> ResolveDataSource(const std::string& path) {
   std::error_code ec;
   DataSource source;
   if (fs::is_regular_file(path, ec)) {
     VERDICT_ASSIGN_OR_RETURN(source.format, FormatOfPath(path));
+    VERDICT_RETURN_IF_ERROR(CheckReadable("data file '" + path + "'", path));
     source.files.push_back(path);
     return source;
+  }
+  if (fs::is_symlink(fs::symlink_status(path, ec)) && !fs::exists(path, ec)) {
+    return NotFound("data path '" + path + "' is a symlink to '" +
+                    fs::read_symlink(path, ec).string() + "', which does not exist or loops");
   }
   if (!fs::is_directory(path, ec)) return NotFound("data path '" + path + "' does not exist");
   for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
     std::string name = it->path().filename().string();
     if (!name.empty() && (name[0] == '.' || name[0] == '_')) continue;  // markers, hidden files
-    if (FormatOfPath(it->path().string()).ok()) source.files.push_back(it->path().string());
+    VERDICT_RETURN_IF_ERROR(CheckDataEntry(path, *it));
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec) || !FormatOfPath(it->path().string()).ok()) continue;
+    VERDICT_RETURN_IF_ERROR(
+        CheckReadable("data folder '" + path + "': '" + it->path().string() + "'",
+                      it->path().string()));
+    source.files.push_back(it->path().string());
   }
   if (ec) return IoError("cannot list data folder '" + path + "': " + ec.message());
   if (source.files.empty()) {
@@ -102,13 +153,34 @@ bool IsMissingSpelling(std::string_view cell) {
   return cell.size() <= 8 && kMissingSpellings.count(cell) > 0;
 }
 
+std::string ArrowMessage(std::string_view message) {
+  constexpr size_t kMaxBytes = 300;
+  std::string text(message);
+  // Arrow's CSV parser ends with the row: "Expected 4 columns, got 2: <row text>".
+  const size_t got = text.find(" columns, got ");
+  const size_t row = got == std::string::npos ? got : text.find(": ", got);
+  if (row != std::string::npos) text = text.substr(0, row + 2) + Quote(text.substr(row + 2));
+  std::replace(text.begin(), text.end(), '\r', '\n');
+  std::string line;
+  for (const std::string& part : Split(text, '\n')) {
+    std::string_view piece = TrimAscii(part);
+    if (piece.empty()) continue;
+    if (!line.empty()) line += "; ";
+    line += piece;
+  }
+  if (line.size() <= kMaxBytes) return line;
+  size_t cut = kMaxBytes;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "...";
+}
+
 Result<std::shared_ptr<arrow::Array>> CastTo(const std::shared_ptr<arrow::Array>& array,
                                              const std::shared_ptr<arrow::DataType>& type) {
   // Since Arrow 21 most compute kernels live in libarrow_compute and must be registered once.
   static const arrow::Status registered = arrow::compute::Initialize();
-  if (!registered.ok()) return Internal("Arrow compute: " + registered.message());
+  if (!registered.ok()) return Internal("Arrow compute: " + ArrowMessage(registered.message()));
   arrow::Result<arrow::Datum> cast = arrow::compute::Cast(arrow::Datum(array), type);
-  if (!cast.ok()) return InvalidData(cast.status().message());
+  if (!cast.ok()) return InvalidData(ArrowMessage(cast.status().message()));
   return cast->make_array();
 }
 
@@ -116,12 +188,13 @@ Result<std::shared_ptr<arrow::Array>> CastTo(const std::shared_ptr<arrow::Array>
 
 namespace {
 
+using internal::ArrowMessage;
 using internal::CastTo;
 using internal::IsMissingSpelling;
 
 Status FromArrow(const arrow::Status& status, std::string_view context) {
   if (status.ok()) return Status::Ok();
-  return IoError(std::string(context) + ": " + status.message());
+  return IoError(std::string(context) + ": " + ArrowMessage(status.message()));
 }
 
 bool IsNumericType(arrow::Type::type id) {
@@ -264,7 +337,7 @@ Status Batch::ClassIndicesInto(const std::string& column,
   const internal::ClassMatcher matcher(class_labels);
   Status status = internal::ClassIndicesOfArray(array, matcher,
                                                 impl_->format != Format::kParquet, out);
-  if (!status.ok()) return InvalidData(Where(column, 0) + ": " + status.message());
+  if (!status.ok()) return InvalidData(Where(column, 0) + ": " + ArrowMessage(status.message()));
   return Status::Ok();
 }
 
@@ -326,6 +399,10 @@ struct Reader::State {
   int64_t total_size = 0;
   int64_t finished_size = 0;
   std::shared_ptr<arrow::csv::StreamingReader> csv;  // the current CSV reader, for bytes_read()
+  // The current CSV/TSV file's block size (grown for long rows) and how its cells are converted,
+  // to reopen it with a larger block.
+  int64_t csv_block_bytes = 0;
+  arrow::csv::ConvertOptions csv_convert;
   std::vector<std::string> column_names;
   size_t next_file = 0;
   std::string current_file;
@@ -351,32 +428,82 @@ arrow::csv::ParseOptions CsvParseOptions(Format format) {
   return parse;
 }
 
+// Arrow's CSV reader needs each row, and the header, inside one block (a row may straddle two);
+// these are its words for one that is not. A header longer than the block reads as "Empty CSV
+// file" when it is the first block.
+bool RowOutgrewBlock(const arrow::Status& status, const std::string& file, int64_t block_bytes) {
+  const std::string& message = status.message();
+  if (message.find("Empty CSV file") != std::string::npos) {
+    std::error_code ec;
+    return static_cast<int64_t>(fs::file_size(file, ec)) > block_bytes && !ec;
+  }
+  return message.find("straddling object") != std::string::npos ||
+         message.find("header is larger than block size") != std::string::npos;
+}
+
+std::string SizeText(int64_t bytes) {
+  constexpr int64_t kMiB = 1 << 20;
+  if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+// The one-line error of a CSV/TSV file that cannot be read after `rows` data rows; `outgrew`:
+// because a row was longer than the largest block.
+Status CsvReadError(const std::string& file, int64_t rows, const arrow::Status& status,
+                    const ReadOptions& options, bool outgrew) {
+  std::string where = "cannot read '" + file + "' after row " + std::to_string(rows) + ": ";
+  if (outgrew) {
+    return InvalidData(where + "a row (or an unclosed quote) is longer than " +
+                       SizeText(options.csv_max_block_bytes) +
+                       ", the largest block the CSV reader grows to");
+  }
+  return InvalidData(where + ArrowMessage(status.message()));
+}
+
+// A reader of a CSV/TSV file from data row `skip_rows` on, in blocks of `block_bytes`, doubled
+// (up to options.csv_max_block_bytes) while a row does not fit in one.
 Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
-    const std::string& file, Format format, int64_t block_bytes,
-    const arrow::csv::ConvertOptions& convert) {
-  auto input = arrow::io::ReadableFile::Open(file);
-  if (!input.ok()) return IoError("cannot open '" + file + "': " + input.status().message());
-  arrow::csv::ReadOptions read = arrow::csv::ReadOptions::Defaults();
-  read.block_size = static_cast<int32_t>(block_bytes);
-  read.use_threads = true;
-  auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), *input, read,
-                                                  CsvParseOptions(format), convert);
-  if (!reader.ok()) {
-    std::string message = reader.status().message();
-    if (message.find("Empty CSV file") != std::string::npos) {
+    const std::string& file, Format format, const ReadOptions& options, int64_t& block_bytes,
+    int64_t skip_rows, const arrow::csv::ConvertOptions& convert) {
+  if (skip_rows > std::numeric_limits<int32_t>::max()) {
+    return InvalidData("cannot read '" + file + "' after row " + std::to_string(skip_rows) +
+                       ": a row longer than " + SizeText(block_bytes) +
+                       " this far into the file cannot be re-read with a larger block (split it)");
+  }
+  while (true) {
+    auto input = arrow::io::ReadableFile::Open(file);
+    if (!input.ok()) {
+      return IoError("cannot open '" + file + "': " +
+                     ArrowMessage(input.status().message()));
+    }
+    arrow::csv::ReadOptions read = arrow::csv::ReadOptions::Defaults();
+    read.block_size = static_cast<int32_t>(block_bytes);
+    read.skip_rows_after_names = static_cast<int32_t>(skip_rows);
+    read.use_threads = true;
+    auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), *input, read,
+                                                    CsvParseOptions(format), convert);
+    if (reader.ok()) return *reader;
+    const bool outgrew = RowOutgrewBlock(reader.status(), file, block_bytes);
+    if (outgrew && block_bytes < options.csv_max_block_bytes) {
+      block_bytes = std::min(2 * block_bytes, options.csv_max_block_bytes);
+      continue;
+    }
+    if (!outgrew && reader.status().message().find("Empty CSV file") != std::string::npos) {
       return InvalidData("file '" + file + "' is empty (no header row)");
     }
-    return InvalidData("cannot parse '" + file + "': " + message);
+    return CsvReadError(file, skip_rows, reader.status(), options, outgrew);
   }
-  return *reader;
 }
 
 // Column names from the header, then a reader that keeps every cell as exact text.
 Status OpenCsv(Reader::State& state, const std::string& file) {
-  arrow::csv::ConvertOptions probe = arrow::csv::ConvertOptions::Defaults();
+  const Format format = state.source.format;
+  int64_t probe_block = std::min<int64_t>(1 << 20, state.options.csv_block_bytes);
   VERDICT_ASSIGN_OR_RETURN(auto header_reader,
-                           MakeCsvReader(file, state.source.format, 1 << 20, probe));
-  arrow::csv::ConvertOptions convert = arrow::csv::ConvertOptions::Defaults();
+                           MakeCsvReader(file, format, state.options, probe_block, 0,
+                                         arrow::csv::ConvertOptions::Defaults()));
+  arrow::csv::ConvertOptions& convert = state.csv_convert;
+  convert = arrow::csv::ConvertOptions::Defaults();
   convert.check_utf8 = false;  // validated per column in Batch::Strings, with row numbers
   convert.strings_can_be_null = false;
   convert.quoted_strings_can_be_null = false;
@@ -389,10 +516,26 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
     }
   }
   convert.include_columns = state.options.columns;
+  state.csv_block_bytes = std::max(state.options.csv_block_bytes, probe_block);
   VERDICT_ASSIGN_OR_RETURN(
-      state.csv, MakeCsvReader(file, state.source.format, state.options.csv_block_bytes, convert));
+      state.csv, MakeCsvReader(file, format, state.options, state.csv_block_bytes, 0, convert));
   state.batches = state.csv;
   return Status::Ok();
+}
+
+// After a row outgrew the block: the current CSV/TSV file again, from the first row not yet
+// returned, in blocks twice as large. False when the block is already at its limit.
+Result<bool> GrowCsvBlock(Reader::State& s) {
+  if (s.csv_block_bytes >= s.options.csv_max_block_bytes) return false;
+  s.csv_block_bytes = std::min(2 * s.csv_block_bytes, s.options.csv_max_block_bytes);
+  VERDICT_ASSIGN_OR_RETURN(s.csv, MakeCsvReader(s.current_file, s.source.format, s.options,
+                                                s.csv_block_bytes, s.rows_in_file, s.csv_convert));
+  s.batches = s.csv;
+  return true;
+}
+
+Status ParquetError(const std::string& file, std::string_view message) {
+  return InvalidData("cannot read Parquet file '" + file + "': " + ArrowMessage(message));
 }
 
 Status OpenParquet(Reader::State& state, const std::string& file) {
@@ -404,7 +547,7 @@ Status OpenParquet(Reader::State& state, const std::string& file) {
     opened = arrow::Status::IOError(e.what());
   }
   if (!opened.ok())
-    return InvalidData("cannot read Parquet file '" + file + "': " + opened.message());
+    return ParquetError(file, opened.message());
   parquet::ArrowReaderProperties properties;
   properties.set_batch_size(state.options.parquet_batch_rows);
   properties.set_use_threads(true);  // columns decoded in parallel
@@ -412,7 +555,7 @@ Status OpenParquet(Reader::State& state, const std::string& file) {
   builder.properties(properties);
   auto reader = builder.Build();
   if (!reader.ok())
-    return InvalidData("cannot read Parquet file '" + file + "': " + reader.status().message());
+    return ParquetError(file, reader.status().message());
   state.parquet_file = std::move(*reader);
   std::vector<int> row_groups(state.parquet_file->num_row_groups());
   for (size_t i = 0; i < row_groups.size(); ++i) row_groups[i] = static_cast<int>(i);
@@ -430,9 +573,31 @@ Status OpenParquet(Reader::State& state, const std::string& file) {
   }
   auto batches = state.parquet_file->GetRecordBatchReader(row_groups, columns);
   if (!batches.ok())
-    return InvalidData("cannot read Parquet file '" + file + "': " + batches.status().message());
+    return ParquetError(file, batches.status().message());
   state.batches = std::move(*batches);
   return Status::Ok();
+}
+
+// How the column names of a shard differ from the first one's, in a few quoted names.
+std::string ColumnDifference(const std::vector<std::string>& first,
+                             const std::vector<std::string>& shard) {
+  auto names_not_in = [](const std::vector<std::string>& names,
+                         const std::vector<std::string>& other) {
+    std::string listed;
+    int count = 0;
+    for (const std::string& name : names) {
+      if (std::find(other.begin(), other.end(), name) != other.end()) continue;
+      if (++count <= 5) listed += (listed.empty() ? "" : ", ") + Quote(name);
+    }
+    if (count > 5) listed += " and " + std::to_string(count - 5) + " more";
+    return listed;
+  };
+  std::string missing = names_not_in(first, shard);
+  std::string extra = names_not_in(shard, first);
+  if (missing.empty() && extra.empty()) return "the same names in another order";
+  if (extra.empty()) return "missing " + missing;
+  if (missing.empty()) return "extra " + extra;
+  return "missing " + missing + "; extra " + extra;
 }
 
 Status OpenFile(Reader::State& state, const std::string& file) {
@@ -454,7 +619,8 @@ Status OpenFile(Reader::State& state, const std::string& file) {
     }
   } else if (names != state.column_names) {
     return InvalidData("shard '" + file + "' has columns different from '" +
-                       state.source.files.front() + "'");
+                       state.source.files.front() + "' (" +
+                       ColumnDifference(state.column_names, names) + ")");
   }
   return Status::Ok();
 }
@@ -467,7 +633,7 @@ Status MeasureFiles(Reader::State& state) {
       try {
         size = parquet::ParquetFileReader::OpenFile(file)->metadata()->num_rows();
       } catch (const parquet::ParquetException& e) {
-        return InvalidData("cannot read Parquet file '" + file + "': " + e.what());
+        return ParquetError(file, e.what());
       }
     } else {
       std::error_code ec;
@@ -534,9 +700,19 @@ Result<std::optional<Batch>> ReadNextBatch(Reader::State& s) {
     } catch (const parquet::ParquetException& e) {
       read = arrow::Status::IOError(e.what());
     }
+    const bool outgrew =
+        !read.ok() && s.csv != nullptr && RowOutgrewBlock(read, s.current_file, s.csv_block_bytes);
+    if (outgrew) {
+      VERDICT_ASSIGN_OR_RETURN(bool grown, GrowCsvBlock(s));
+      if (grown) continue;
+    }
+    if (!read.ok() && s.csv != nullptr) {
+      return CsvReadError(s.current_file, s.rows_in_file, read, s.options, outgrew);
+    }
     if (!read.ok()) {
       return InvalidData("cannot read '" + s.current_file + "' after row " +
-                         std::to_string(s.rows_in_file) + ": " + read.message());
+                         std::to_string(s.rows_in_file) + ": " +
+                         ArrowMessage(read.message()));
     }
     if (batch != nullptr) {
       if (batch->num_rows() == 0) continue;
@@ -606,7 +782,8 @@ Result<Writer> Writer::Open(const std::string& path, Format format) {
   if (format == Format::kParquet) {
     auto sink = arrow::io::FileOutputStream::Open(state->partial_path);
     if (!sink.ok())
-      return IoError("cannot write '" + state->partial_path + "': " + sink.status().message());
+      return IoError("cannot write '" + state->partial_path + "': " +
+                     ArrowMessage(sink.status().message()));
     state->sink = *sink;
   } else {
     state->text.open(state->partial_path, std::ios::binary | std::ios::trunc);
@@ -654,6 +831,19 @@ Status WriteText(Writer::State& s, const Batch& input, const std::vector<OutputC
   return Status::Ok();
 }
 
+// The first column whose type differs between the predictions file's schema and a later shard's.
+std::string TypeDifference(const arrow::Schema& written, const arrow::Schema& shard) {
+  for (int i = 0; i < written.num_fields() && i < shard.num_fields(); ++i) {
+    const arrow::Field& before = *written.field(i);
+    const arrow::Field& now = *shard.field(i);
+    if (before.Equals(now)) continue;
+    return "column " + Quote(now.name()) + " is " + Quote(now.type()->ToString()) +
+           (now.nullable() ? "" : " not null") + " here but " + Quote(before.type()->ToString()) +
+           (before.nullable() ? "" : " not null") + " in earlier shards";
+  }
+  return "columns differ from earlier shards";
+}
+
 Status WriteParquet(Writer::State& s, const Batch& input,
                     const std::vector<OutputColumn>& columns) {
   std::vector<std::shared_ptr<arrow::Field>> fields;
@@ -677,11 +867,12 @@ Status WriteParquet(Writer::State& s, const Batch& input,
   if (s.parquet == nullptr) {
     auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), s.sink);
     if (!writer.ok())
-      return IoError("cannot write '" + s.partial_path + "': " + writer.status().message());
+      return IoError("cannot write '" + s.partial_path + "': " +
+                     ArrowMessage(writer.status().message()));
     s.parquet = std::move(*writer);
   } else if (!schema->Equals(*s.parquet->schema(), /*check_metadata=*/false)) {
-    return InvalidData("file '" + input.file() + "': column types differ from earlier shards ('" +
-                       schema->ToString() + "')");
+    return InvalidData("file '" + input.file() + "': " +
+                       TypeDifference(*s.parquet->schema(), *schema));
   }
   auto batch = arrow::RecordBatch::Make(schema, input.num_rows(), arrays);
   return FromArrow(s.parquet->WriteRecordBatch(*batch), "cannot write '" + s.partial_path + "'");

@@ -95,6 +95,10 @@ class Batch {
 struct ReadOptions {
   // Bytes per CSV block (one record batch); Parquet batches hold this many rows at most.
   int64_t csv_block_bytes = 4 << 20;
+  // A CSV/TSV row must fit in one block: a file with a longer row is read again from that row
+  // with the block doubled, up to this limit (a row longer than it is an error). Memory stays
+  // bounded by the block.
+  int64_t csv_max_block_bytes = int64_t{1} << 30;
   // Parquet columns are decoded in parallel (Arrow's CPU pool) and each row group's column
   // chunks are fetched in one read; memory stays bounded by a row group.
   int64_t parquet_batch_rows = 65536;

@@ -1,5 +1,7 @@
 #include "table/table.h"
 
+#include <unistd.h>
+
 #include <arrow/api.h>
 #include <arrow/io/api.h>
 #include <gtest/gtest.h>
@@ -8,6 +10,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+
+#include "table/internal.h"
 
 namespace verdict::table {
 namespace {
@@ -319,6 +323,220 @@ TEST(Reader, RowCountFromParquetFootersOnly) {
   EXPECT_EQ(Reader::Open(*ResolveDataSource(parquet))->RowCount(), 9);
   WriteText(dir + "/d.csv", "a\n1\n");
   EXPECT_FALSE(Reader::Open(*ResolveDataSource(dir + "/d.csv"))->RowCount().has_value());
+}
+
+// The first error met resolving, opening and reading every batch of `path`; "" when none.
+std::string FirstError(const std::string& path, const ReadOptions& options = {}) {
+  auto source = ResolveDataSource(path);
+  if (!source.ok()) return source.status().message();
+  auto reader = Reader::Open(*source, options);
+  if (!reader.ok()) return reader.status().message();
+  while (true) {
+    auto next = reader->Next();
+    if (!next.ok()) return next.status().message();
+    if (!*next) return "";
+  }
+}
+
+void ExpectOneLineNaming(const std::string& message, const std::vector<std::string>& fragments) {
+  EXPECT_FALSE(message.empty());
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_EQ(message.find('\r'), std::string::npos) << message;
+  for (const std::string& fragment : fragments) {
+    EXPECT_NE(message.find(fragment), std::string::npos) << fragment << " in " << message;
+  }
+}
+
+TEST(Shards, DanglingLoopingAndFolderSymlinksAreErrorsNamingThePath) {
+  struct Case {
+    std::string link, target, says;
+  };
+  for (const Case& c : {Case{"b.csv", "gone.csv", "which does not exist"},
+                        Case{"sub/b.csv", "../nowhere/x.csv", "which does not exist"},
+                        Case{"notes", "missing-folder", "which does not exist"},
+                        Case{"loop.csv", "loop.csv", "cannot be followed"},
+                        Case{"more", ".", "symlink to the folder"}}) {
+    std::string dir = TempDir("symlinks");
+    WriteText(dir + "/a.csv", "id\n1\n");
+    fs::create_directories(fs::path(dir + "/" + c.link).parent_path());
+    fs::create_symlink(c.target, dir + "/" + c.link);
+    ExpectOneLineNaming(FirstError(dir), {dir + "/" + c.link, c.says});
+  }
+}
+
+TEST(Shards, SymlinkToAFileIsRead) {
+  std::string dir = TempDir("good_link");
+  WriteText(dir + "/a.csv", "id\n1\n");
+  fs::create_directories(dir + "/data");
+  fs::create_symlink("../a.csv", dir + "/data/b.csv");
+  EXPECT_EQ(ReadAll(dir + "/data").size(), 1u);
+  fs::create_symlink("gone.csv", dir + "/data/.hidden.csv");  // hidden names are not shards
+  EXPECT_EQ(FirstError(dir + "/data"), "");
+}
+
+TEST(Shards, DanglingDataPathSaysWhereItLeads) {
+  std::string dir = TempDir("dangling_path");
+  fs::create_symlink("gone.csv", dir + "/d.csv");
+  ExpectOneLineNaming(FirstError(dir + "/d.csv"), {dir + "/d.csv", "'gone.csv'"});
+}
+
+TEST(Shards, UnreadableFileIsAnError) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads every file";
+  std::string dir = TempDir("unreadable");
+  WriteText(dir + "/a.csv", "id\n1\n");
+  WriteText(dir + "/b.csv", "id\n2\n");
+  fs::permissions(dir + "/b.csv", fs::perms::none);
+  ExpectOneLineNaming(FirstError(dir), {dir + "/b.csv", "cannot be read"});
+  ExpectOneLineNaming(FirstError(dir + "/b.csv"), {dir + "/b.csv", "cannot be read"});
+  fs::permissions(dir + "/b.csv", fs::perms::owner_all);
+}
+
+TEST(Shards, DifferentColumnsAreNamed) {
+  std::string dir = TempDir("shard_columns");
+  WriteText(dir + "/a.csv", "id,x,y\n1,2,3\n");
+  WriteText(dir + "/b.csv", "id,z\n1,2\n");
+  ExpectOneLineNaming(FirstError(dir), {dir + "/b.csv", "missing 'x', 'y'; extra 'z'"});
+  WriteText(dir + "/b.csv", "y,id,x\n1,2,3\n");
+  ExpectOneLineNaming(FirstError(dir), {"the same names in another order"});
+}
+
+// `rows` rows "i,<cell>" with a `long_bytes` cell at row `long_row` (1-based) and short ones else.
+std::string RowsWithALongCell(int rows, int long_row, size_t long_bytes, char delimiter) {
+  std::string body = std::string("id") + delimiter + "text\n";
+  for (int i = 1; i <= rows; ++i) {
+    std::string cell = i == long_row ? std::string(long_bytes, 'x') : "short " + std::to_string(i);
+    body += std::to_string(i) + delimiter + cell + "\n";
+  }
+  return body;
+}
+
+TEST(Csv, BlockGrowsForALongRowWherever) {
+  ReadOptions options;
+  options.csv_block_bytes = 1024;
+  options.csv_max_block_bytes = 64 << 10;
+  for (const char* name : {"d.csv", "d.tsv"}) {
+    for (int long_row : {1, 150, 300}) {
+      for (size_t long_bytes : {size_t{1500}, size_t{40000}}) {
+        std::string dir = TempDir("long_row");
+        WriteText(dir + "/" + name, RowsWithALongCell(300, long_row, long_bytes,
+                                                      name[2] == 't' ? '\t' : ','));
+        std::vector<std::optional<std::string>> ids, texts;
+        for (const Batch& batch : ReadAll(dir + "/" + name, options)) {
+          EXPECT_EQ(batch.first_row(), static_cast<int64_t>(ids.size()));
+          auto batch_ids = *batch.Strings("id");
+          auto batch_texts = *batch.Strings("text");
+          ids.insert(ids.end(), batch_ids.begin(), batch_ids.end());
+          texts.insert(texts.end(), batch_texts.begin(), batch_texts.end());
+        }
+        ASSERT_EQ(ids.size(), 300u) << name << " " << long_row << " " << long_bytes;
+        for (int i = 0; i < 300; ++i) EXPECT_EQ(*ids[i], std::to_string(i + 1));
+        EXPECT_EQ(texts[long_row - 1]->size(), long_bytes);
+        EXPECT_EQ(*texts[long_row == 1 ? 1 : 0], long_row == 1 ? "short 2" : "short 1");
+      }
+    }
+  }
+}
+
+TEST(Csv, LongHeaderAndLongRowInALaterShard) {
+  ReadOptions options;
+  options.csv_block_bytes = 1024;
+  options.csv_max_block_bytes = 64 << 10;
+  std::string dir = TempDir("long_header");
+  const std::string column(3000, 'c');
+  WriteText(dir + "/a.csv", "id," + column + "\n1,2\n");
+  WriteText(dir + "/b.csv", "id," + column + "\n3," + std::string(5000, 'y') + "\n4,5\n");
+  int64_t rows = 0;
+  for (const Batch& batch : ReadAll(dir, options)) rows += batch.num_rows();
+  EXPECT_EQ(rows, 3);
+}
+
+TEST(Csv, RowLongerThanTheLimitNamesFileAndLimit) {
+  ReadOptions options;
+  options.csv_block_bytes = 1024;
+  options.csv_max_block_bytes = 2 << 20;
+  for (int long_row : {1, 200}) {
+    std::string dir = TempDir("too_long");
+    WriteText(dir + "/d.csv", RowsWithALongCell(300, long_row, 5 << 20, ','));
+    ExpectOneLineNaming(FirstError(dir + "/d.csv", options),
+                        {"cannot read '" + dir + "/d.csv' after row", "longer than 2 MiB",
+                         "largest block"});
+  }
+}
+
+TEST(Csv, UnclosedQuoteIsOneLineWithAShortExcerpt) {
+  // The quote runs to the end of the file, so the row has fewer columns than the header.
+  for (const std::string& tail : {std::string("\"never closed\n3,4,5\n"),
+                                  "\"never closed\n" + std::string(5000, 'z') + "\n3,4,5\n"}) {
+    std::string dir = TempDir("unclosed");
+    WriteText(dir + "/d.csv", "id,x,y\n1,2,3\n2," + tail);
+    std::string message = FirstError(dir + "/d.csv");
+    ExpectOneLineNaming(message, {dir + "/d.csv"});
+    EXPECT_LT(message.size(), 400u) << message;
+  }
+}
+
+TEST(Csv, WrongColumnCountQuotesTheRowCut) {
+  std::string dir = TempDir("columns");
+  WriteText(dir + "/d.csv", "id,x\n1,2\n2,3," + std::string(200, 'w') + "\n");
+  std::string message = FirstError(dir + "/d.csv");
+  ExpectOneLineNaming(message, {dir + "/d.csv", "Expected 2 columns, got 3: '2,3,www", "...'"});
+}
+
+TEST(ArrowMessage, FoldsLinesQuotesRowsAndCuts) {
+  EXPECT_EQ(internal::ArrowMessage("a\nb\r\n  c\n"), "a; b; c");
+  EXPECT_EQ(internal::ArrowMessage("Row #3: Expected 2 columns, got 1: x\ny"),
+            "Row #3: Expected 2 columns, got 1: 'x; y'");
+  std::string cut = internal::ArrowMessage(std::string(1000, 'm'));
+  EXPECT_EQ(cut.size(), 303u);
+  EXPECT_EQ(cut.substr(300), "...");
+}
+
+// A small valid Parquet file's bytes.
+std::string ParquetBytes(const std::string& dir) {
+  const std::string path = WriteLabelKinds(dir);
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(Parquet, CorruptOrFooterOnlyFilesAreOneLineErrors) {
+  std::string dir = TempDir("corrupt_parquet");
+  const std::string good = ParquetBytes(dir);
+  const uint32_t footer = *reinterpret_cast<const uint32_t*>(good.data() + good.size() - 8);
+  std::string corrupt = good;
+  for (size_t i = 4; i < good.size() / 2; i += 3) corrupt[i] = static_cast<char>(0xA5);
+  std::string truncated = good.substr(0, good.size() / 2) + good.substr(good.size() - 8);
+  const std::string footer_only = "PAR1" + good.substr(good.size() - 8 - footer);
+  for (const std::string& body : {corrupt, truncated, footer_only, std::string("PAR1"),
+                                  std::string("PAR1\nnot\nparquet\nPAR1")}) {
+    WriteText(dir + "/bad.parquet", body);
+    ExpectOneLineNaming(FirstError(dir + "/bad.parquet"), {dir + "/bad.parquet"});
+  }
+}
+
+TEST(Writer, ParquetShardsOfOtherTypesNameTheColumn) {
+  std::string dir = TempDir("writer_types");
+  auto write = [&](const std::string& name, std::shared_ptr<arrow::Array> array) {
+    auto table = arrow::Table::Make(arrow::schema({arrow::field("id", array->type())}), {array});
+    auto sink = *arrow::io::FileOutputStream::Open(dir + "/in/" + name);
+    ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 4).ok());
+    ASSERT_TRUE(sink->Close().ok());
+  };
+  fs::create_directories(dir + "/in");
+  write("a.parquet", MakeArray<arrow::Int64Builder, int64_t>({1, 2}));
+  write("b.parquet", MakeArray<arrow::StringBuilder, std::string>({"3"}));
+  auto writer = Writer::Open(dir + "/out.parquet", Format::kParquet);
+  ASSERT_TRUE(writer.ok());
+  auto reader = Reader::Open(*ResolveDataSource(dir + "/in"));
+  ASSERT_TRUE(reader.ok());
+  Status status = Status::Ok();
+  while (status.ok()) {
+    auto batch = reader->Next();
+    ASSERT_TRUE(batch.ok());
+    if (!*batch) break;
+    status = writer->Write(**batch, {OutputColumn{"id", "id"}});
+  }
+  ExpectOneLineNaming(status.message(), {dir + "/in/b.parquet", "column 'id' is 'string'",
+                                         "'int64' in earlier shards"});
 }
 
 }  // namespace
