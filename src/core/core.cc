@@ -1,5 +1,9 @@
 #include "core/core.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -12,6 +16,9 @@
 #include <mutex>
 #include <sstream>
 #include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
 
 namespace verdict {
 
@@ -297,6 +304,25 @@ std::string Quote(std::string_view text) {
   return "'" + std::string(text.substr(0, cut)) + "...'";
 }
 
+std::string OneLine(std::string_view text) {
+  std::string line;
+  bool at_break = false;
+  for (char c : TrimAscii(text)) {
+    if (c == '\n' || c == '\r') {
+      at_break = true;
+      continue;
+    }
+    if (at_break && (c == ' ' || c == '\t')) continue;  // the next line's indentation
+    if (at_break) {
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+      line += "; ";
+      at_break = false;
+    }
+    line += c;
+  }
+  return line;
+}
+
 Status WriteFileAtomic(const std::string& path, std::string_view contents) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -324,6 +350,97 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents) {
     return IoError("cannot rename '" + temp + "' to '" + path + "': " + ec.message());
   }
   return Status::Ok();
+}
+
+namespace {
+
+struct TerminationCleanups {
+  std::mutex mutex;
+  uint64_t next_id = 0;
+  std::vector<std::pair<uint64_t, std::function<void(int)>>> cleanups;
+};
+
+TerminationCleanups& Cleanups() {
+  static TerminationCleanups* cleanups = new TerminationCleanups();  // never destroyed
+  return *cleanups;
+}
+
+void WatchTerminationSignals(sigset_t signals) {
+  int signal = 0;
+  if (::sigwait(&signals, &signal) != 0) return;
+  TerminationCleanups& registry = Cleanups();
+  {
+    std::lock_guard<std::mutex> lock(registry.mutex);
+    for (auto it = registry.cleanups.rbegin(); it != registry.cleanups.rend(); ++it) {
+      it->second(signal);
+    }
+  }
+  std::fprintf(stderr, "verdict: error: %s\n", TerminationMessage(signal).c_str());
+  std::fflush(stderr);
+  ::_exit(128 + signal);
+}
+
+}  // namespace
+
+std::string TerminationMessage(int signal) {
+  return std::string("terminated by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+         "; the run is incomplete";
+}
+
+void HandleTerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread(WatchTerminationSignals, signals).detach();
+}
+
+TerminationCleanup::TerminationCleanup(std::function<void(int signal)> cleanup) {
+  TerminationCleanups& registry = Cleanups();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  id_ = registry.next_id++;
+  registry.cleanups.emplace_back(id_, std::move(cleanup));
+}
+
+TerminationCleanup::~TerminationCleanup() {
+  TerminationCleanups& registry = Cleanups();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  std::erase_if(registry.cleanups, [this](const auto& entry) { return entry.first == id_; });
+}
+
+Result<DirectoryLock> DirectoryLock::Acquire(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return IoError("cannot create directory '" + dir + "': " + ec.message());
+  const std::string path = (std::filesystem::path(dir) / ".verdict.lock").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot open '" + path + "': " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) {
+      return InvalidArgument("another verdict run is writing into '" + dir +
+                             "' (it holds " + path + "); wait for it or choose another directory");
+    }
+    return IoError("cannot lock '" + path + "': " + std::strerror(error));
+  }
+  return DirectoryLock(fd);
+}
+
+DirectoryLock::DirectoryLock(DirectoryLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+DirectoryLock& DirectoryLock::operator=(DirectoryLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+DirectoryLock::~DirectoryLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the flock
 }
 
 Result<std::string> ReadFile(const std::string& path) {

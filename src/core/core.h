@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -174,11 +175,54 @@ std::vector<std::string> Split(std::string_view text, char separator);
 std::string HtmlEscape(std::string_view text);
 // Quotes a value for an error message: 'abc', cut to 60 bytes with "..." when longer.
 std::string Quote(std::string_view text);
+// Folds a message onto one line: each run of line breaks becomes "; " and surrounding
+// whitespace goes (errors are one line; a library's message may not be).
+std::string OneLine(std::string_view text);
 // Writes `contents` to `path` atomically: a temporary file beside it, then rename(2), so a
 // reader never sees a half-written file. Creates missing parent directories.
 Status WriteFileAtomic(const std::string& path, std::string_view contents);
 // Reads a whole file.
 Result<std::string> ReadFile(const std::string& path);
+
+// Termination by SIGTERM or SIGINT (a pipeline's timeout, Ctrl-C). HandleTerminationSignals
+// blocks both signals and starts a watcher thread that takes them: it runs every registered
+// cleanup (newest first), then exits with 128 + the signal number (143 for SIGTERM, 130 for
+// SIGINT). Call it once at the start of main, before any other thread exists, so that every
+// thread inherits the blocked mask.
+void HandleTerminationSignals();
+// "terminated by SIGTERM; the run is incomplete" (or SIGINT): the error line and _FAILURE text.
+std::string TerminationMessage(int signal);
+
+// A cleanup to run if the process is terminated while this object lives (e.g. write _FAILURE,
+// remove a partial file). `cleanup` receives the signal number; it runs on the watcher thread.
+class TerminationCleanup {
+ public:
+  explicit TerminationCleanup(std::function<void(int signal)> cleanup);
+  ~TerminationCleanup();
+  TerminationCleanup(const TerminationCleanup&) = delete;
+  TerminationCleanup& operator=(const TerminationCleanup&) = delete;
+
+ private:
+  uint64_t id_;
+};
+
+// An exclusive lock on a directory verdict writes into (flock(2) on `<dir>/.verdict.lock`,
+// created with the directory when missing), held until the object is destroyed. Two runs writing
+// into one directory would mix their files while one of them reports success; the second run
+// fails at once instead. Also released when the process dies.
+class DirectoryLock {
+ public:
+  // Errors: the directory cannot be created, or another process holds the lock (the message
+  // names the directory).
+  static Result<DirectoryLock> Acquire(const std::string& dir);
+  DirectoryLock(DirectoryLock&& other) noexcept;
+  DirectoryLock& operator=(DirectoryLock&& other) noexcept;
+  ~DirectoryLock();
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
 // Local time as ISO-8601 with microseconds, e.g. "2026-11-29T05:16:52.123456".
 std::string IsoTimestampMicros();
 

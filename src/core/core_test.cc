@@ -105,5 +105,26 @@ TEST(Files, AtomicWriteAndRead) {
   EXPECT_EQ(ReadFile(dir + "/missing").status().code(), StatusCode::kNotFound);
 }
 
+TEST(Format, OneLineFoldsLineBreaks) {
+  EXPECT_EQ(OneLine("plain"), "plain");
+  EXPECT_EQ(OneLine("first\nsecond"), "first; second");
+  EXPECT_EQ(OneLine("  a  \r\n\n    b\n"), "a; b");
+  EXPECT_EQ(OneLine("schema:\n  x: int64\n  y: string"), "schema:; x: int64; y: string");
+}
+
+TEST(DirectoryLock, SecondHolderFailsUntilTheFirstIsGone) {
+  const std::string dir = ::testing::TempDir() + "/verdict_core_lock/out";
+  std::filesystem::remove_all(dir);
+  {
+    Result<DirectoryLock> first = DirectoryLock::Acquire(dir);  // creates the directory
+    ASSERT_TRUE(first.ok()) << first.status().message();
+    Result<DirectoryLock> second = DirectoryLock::Acquire(dir);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.status().message().find("another verdict run is writing into"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(DirectoryLock::Acquire(dir).ok());
+}
+
 }  // namespace
 }  // namespace verdict
