@@ -160,14 +160,7 @@ std::string ArrowMessage(std::string_view message) {
   const size_t got = text.find(" columns, got ");
   const size_t row = got == std::string::npos ? got : text.find(": ", got);
   if (row != std::string::npos) text = text.substr(0, row + 2) + Quote(text.substr(row + 2));
-  std::replace(text.begin(), text.end(), '\r', '\n');
-  std::string line;
-  for (const std::string& part : Split(text, '\n')) {
-    std::string_view piece = TrimAscii(part);
-    if (piece.empty()) continue;
-    if (!line.empty()) line += "; ";
-    line += piece;
-  }
+  const std::string line = OneLine(text);
   if (line.size() <= kMaxBytes) return line;
   size_t cut = kMaxBytes;
   while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
