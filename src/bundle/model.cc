@@ -24,6 +24,16 @@ std::string FirstLine(const char* what) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
+// An exception raised inside the model's forward (a TorchScript `raise`) arrives as a TorchScript
+// traceback whose last line is the Python exception ("builtins.ValueError: ..."): keep that line.
+std::string RaisedLine(const char* what) {
+  std::string text(what);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  if (text.find("Traceback") == std::string::npos) return FirstLine(text.c_str());
+  const size_t start = text.rfind('\n');
+  return start == std::string::npos ? text : text.substr(start + 1);
+}
+
 torch::Device ToTorch(const Device& device) {
   return device.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device.index))
                      : torch::Device(torch::kCPU);
@@ -127,6 +137,8 @@ Result<std::vector<float>> Model::Run(const std::vector<HostTensor>& inputs) con
     return std::vector<float>(data, data + probs.numel());
   } catch (const c10::Error& e) {
     return InvalidBundle("model '" + s.path + "' failed on a batch: " + FirstLine(e.what()));
+  } catch (const std::exception& e) {
+    return InvalidBundle("model '" + s.path + "' failed on a batch: " + RaisedLine(e.what()));
   }
 }
 
