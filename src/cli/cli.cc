@@ -364,7 +364,7 @@ std::string MainHelp(const OptionTable& global, const std::vector<Command>& comm
 }
 
 int Fail(const Status& status) {
-  std::fprintf(stderr, "verdict: error: %s\n", status.message().c_str());
+  std::fprintf(stderr, "verdict: error: %s\n", OneLine(status.message()).c_str());
   return kExitFailure;
 }
 
@@ -448,7 +448,14 @@ int Main(int argc, char** argv, const ModelCommands* model_commands) {
     return Fail(option_error);
   }
   SetLogLevel(*ParseLogLevel(targets.global.log_level));
-  Status status = command->run();
+  // The top-level guard: whatever a library throws ends as one line and exit status 1 (eval and
+  // metrics also catch it inside, to write _FAILURE).
+  Status status;
+  try {
+    status = command->run();
+  } catch (const std::exception& e) {
+    status = Internal("unexpected error: " + OneLine(e.what()));
+  }
   return status.ok() ? 0 : Fail(status);
 }
 

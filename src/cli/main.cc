@@ -2,4 +2,7 @@
 // build/verdict-model beside it, so this binary never loads LibTorch (docs/configuration.md).
 #include "cli/cli.h"
 
-int main(int argc, char** argv) { return verdict::cli::Main(argc, argv, nullptr); }
+int main(int argc, char** argv) {
+  verdict::HandleTerminationSignals();
+  return verdict::cli::Main(argc, argv, nullptr);
+}

@@ -16,4 +16,7 @@ const verdict::cli::ModelCommands kModelCommands{
 
 }  // namespace
 
-int main(int argc, char** argv) { return verdict::cli::Main(argc, argv, &kModelCommands); }
+int main(int argc, char** argv) {
+  verdict::HandleTerminationSignals();
+  return verdict::cli::Main(argc, argv, &kModelCommands);
+}

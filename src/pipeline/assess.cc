@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <span>
 
 #include "comparison/comparison.h"
@@ -119,6 +120,22 @@ std::string SkippedMetricsSummary(const std::string& note) {
 }
 
 }  // namespace
+
+Result<std::vector<DirectoryLock>> LockDirectories(const std::vector<std::string>& dirs) {
+  std::vector<DirectoryLock> locks;
+  std::vector<std::filesystem::path> locked;
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return IoError("cannot create directory '" + dir + "': " + ec.message());
+    const std::filesystem::path canonical = std::filesystem::weakly_canonical(dir, ec);
+    if (std::find(locked.begin(), locked.end(), canonical) != locked.end()) continue;
+    VERDICT_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(dir));
+    locks.push_back(std::move(lock));
+    locked.push_back(canonical);
+  }
+  return locks;
+}
 
 Status CheckPreviousColumnCount(const std::vector<std::string>& columns, bool binary,
                                 int num_classes) {

@@ -6,6 +6,7 @@
 // eval's metrics.json bit for bit (run information aside).
 #pragma once
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -33,16 +34,30 @@ struct AssessConfig {
 Status Assess(const ScoredRows& rows, const AssessConfig& config, report::RunInfo run);
 
 // Clears old markers, runs `job`, then writes _SUCCESS/_HEALTH or _FAILURE into `metrics_dir`.
+// An exception from any library the job calls ends the job like an error: one line, _FAILURE;
+// so does SIGTERM/SIGINT (core's HandleTerminationSignals).
 template <typename Job>
 Status RunWithMarkers(const std::string& metrics_dir, Job job) {
   VERDICT_RETURN_IF_ERROR(report::ClearMarkers(metrics_dir));
-  Status status = job();
+  TerminationCleanup on_termination([&metrics_dir](int signal) {
+    (void)RecordFailure(metrics_dir, Status(StatusCode::kIoError, TerminationMessage(signal)));
+  });
+  Status status;
+  try {
+    status = job();
+  } catch (const std::exception& e) {
+    status = Internal("unexpected error: " + OneLine(e.what()));
+  }
   if (!status.ok()) {
     (void)RecordFailure(metrics_dir, status);
     return status;
   }
   return report::WriteSuccess(metrics_dir);
 }
+
+// Locks each of `dirs` (created when missing; a directory named twice is locked once) for the
+// whole job: a second run into the same directories fails at once, before it touches a marker.
+Result<std::vector<DirectoryLock>> LockDirectories(const std::vector<std::string>& dirs);
 
 // Binary: one previous score column, P(class 1); multiclass: K columns, one per class.
 Status CheckPreviousColumnCount(const std::vector<std::string>& columns, bool binary,

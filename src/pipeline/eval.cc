@@ -35,15 +35,40 @@ std::string NpyHeader(const std::string& descr, const std::vector<int64_t>& shap
   return header + dict;
 }
 
-// Predictions of an earlier run in the output directory would pass for this run's.
-Status RemovePreviousPredictions(const std::string& output_dir) {
+// Every name eval may give its predictions file in `output_dir`.
+std::vector<fs::path> PredictionPaths(const std::string& output_dir) {
+  std::vector<fs::path> paths;
   for (table::Format format : {table::Format::kCsv, table::Format::kTsv, table::Format::kParquet}) {
     for (const char* name : {"eval_predictions.", "eval_predictions_with_comparison."}) {
-      fs::path stale = fs::path(output_dir) / (name + std::string(table::FormatName(format)));
-      std::error_code ec;
-      fs::remove(stale, ec);
-      if (ec) return IoError("cannot remove '" + stale.string() + "': " + ec.message());
+      paths.push_back(fs::path(output_dir) / (name + std::string(table::FormatName(format))));
     }
+  }
+  return paths;
+}
+
+// The data may sit where eval writes (an input named eval_predictions.csv in the output
+// directory): that file would be deleted as stale, then overwritten. Refused before either.
+Status CheckDataIsNotOutput(const EvalConfig& config) {
+  Result<table::DataSource> source = table::ResolveDataSource(config.data);
+  if (!source.ok()) return Status::Ok();  // predict reports it, naming the path
+  for (const fs::path& output : PredictionPaths(config.output_dir)) {
+    for (const std::string& input : source->files) {
+      std::error_code ec;
+      if (fs::equivalent(output, input, ec)) {
+        return InvalidArgument("the data file '" + input + "' is where eval writes its " +
+                               "predictions; move it or choose another --output-dir");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Predictions of an earlier run in the output directory would pass for this run's.
+Status RemovePreviousPredictions(const std::string& output_dir) {
+  for (const fs::path& stale : PredictionPaths(output_dir)) {
+    std::error_code ec;
+    fs::remove(stale, ec);
+    if (ec) return IoError("cannot remove '" + stale.string() + "': " + ec.message());
   }
   return Status::Ok();
 }
@@ -72,7 +97,17 @@ Status PredictAndAssess(const EvalConfig& config) {
 }  // namespace
 
 Status RunEval(const EvalConfig& config) {
+  VERDICT_ASSIGN_OR_RETURN(std::vector<DirectoryLock> locks,
+                           internal::LockDirectories({config.metrics_dir, config.output_dir}));
+  // Terminated mid-run: the predictions written so far (table::Writer's "<path>.partial") go.
+  TerminationCleanup remove_partial_predictions([&config](int) {
+    for (const fs::path& path : PredictionPaths(config.output_dir)) {
+      std::error_code ec;
+      fs::remove(path.string() + ".partial", ec);
+    }
+  });
   return internal::RunWithMarkers(config.metrics_dir, [&]() -> Status {
+    VERDICT_RETURN_IF_ERROR(CheckDataIsNotOutput(config));
     VERDICT_RETURN_IF_ERROR(RemovePreviousPredictions(config.output_dir));
     return PredictAndAssess(config);
   });

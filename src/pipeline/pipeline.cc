@@ -95,6 +95,8 @@ Status ReadAndAssess(const MetricsConfig& config) {
 }  // namespace
 
 Status RunMetrics(const MetricsConfig& config) {
+  VERDICT_ASSIGN_OR_RETURN(std::vector<DirectoryLock> locks,
+                           internal::LockDirectories({config.output_dir}));
   return internal::RunWithMarkers(config.output_dir, [&] { return ReadAndAssess(config); });
 }
 

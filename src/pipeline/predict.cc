@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 
 #include "bundle/bundle.h"
 #include "features/features.h"
 #include "infer/infer.h"
+#include "metrics/metrics.h"
 #include "pipeline/assess.h"
 #include "pipeline/progress.h"
 
@@ -21,6 +23,12 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// "file 'x.csv' row 17" for the r-th row of `batch` (rows counted from 1 within each file).
+std::string RowWhere(const table::Batch& batch, size_t r) {
+  return "file '" + batch.file() + "' row " +
+         std::to_string(batch.first_row() + static_cast<int64_t>(r) + 1);
 }
 
 // Everything decided before the first row is read.
@@ -194,6 +202,7 @@ Status KeepRowFacts(const Plan& plan, const features::Encoder& encoder, const ta
   rows.previous.resize(base + static_cast<size_t>(batch.num_rows()) * p);
   for (size_t c = 0; c < p; ++c) {
     VERDICT_ASSIGN_OR_RETURN(std::vector<double> values, batch.Numbers(plan.previous_columns[c]));
+    VERDICT_RETURN_IF_ERROR(CheckPreviousScores(batch, plan.previous_columns[c], values, 1));
     for (size_t i = 0; i < values.size(); ++i) rows.previous[base + i * p + c] = values[i];
   }
   if (plan.id_column.empty()) return Status::Ok();
@@ -242,6 +251,31 @@ Result<std::vector<table::OutputColumn>> PredictionColumns(const Plan& plan,
   return columns;
 }
 
+// The model's outputs are probabilities: each in [0, 1] (NaN is not) and each row summing to 1
+// within metrics::kRowSumTolerance. Anything else is refused, never written.
+Status CheckModelProbabilities(const table::Batch& batch, std::span<const double> probs, int k) {
+  const size_t rows = probs.size() / static_cast<size_t>(k);
+  for (size_t r = 0; r < rows; ++r) {
+    const std::span<const double> row = probs.subspan(r * k, k);
+    double sum = 0;
+    for (int c = 0; c < k; ++c) {
+      if (!(row[c] >= 0 && row[c] <= 1)) {
+        return InvalidData(RowWhere(batch, r) + ": the model's probability of class " +
+                           std::to_string(c) + " is " + FormatShortest(row[c]) +
+                           "; probabilities must lie in [0, 1] (a NaN or infinite input, or a "
+                           "model that does not return logits or probabilities)");
+      }
+      sum += row[c];
+    }
+    if (std::abs(sum - 1) > metrics::kRowSumTolerance) {
+      return InvalidData(RowWhere(batch, r) + ": the model's probabilities sum to " +
+                         FormatShortest(sum) + ", not 1 (tolerance " +
+                         FormatShortest(metrics::kRowSumTolerance) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 // Table batches read but not yet written, and the probabilities of their leading rows. Model
 // batches span table batches (infer::Stream), so a table batch is written once every one of its
 // rows has its probabilities.
@@ -260,6 +294,7 @@ class PendingWrites {
       const auto rows = static_cast<size_t>(batches_.front().num_rows());
       if (ready_.size() - used < rows * k) break;
       std::span<const double> probs(ready_.data() + used, rows * k);
+      VERDICT_RETURN_IF_ERROR(CheckModelProbabilities(batches_.front(), probs, static_cast<int>(k)));
       VERDICT_ASSIGN_OR_RETURN(std::vector<table::OutputColumn> columns,
                                PredictionColumns(plan_, batches_.front(), probs));
       VERDICT_RETURN_IF_ERROR(writer_.Write(batches_.front(), columns));

@@ -77,8 +77,11 @@ Status ReadScores(const table::Batch& batch, const std::vector<std::string>& col
 
 Status ReadPrevious(const table::Batch& batch, const ScoredFileColumns& columns,
                     ScoredRows& rows) {
-  VERDICT_RETURN_IF_ERROR(ReadRowMajor(batch, columns.previous, rows.previous,
-                                       [](size_t, std::span<const double>) { return Status::Ok(); }));
+  const size_t p = columns.previous.size();
+  VERDICT_RETURN_IF_ERROR(ReadRowMajor(
+      batch, columns.previous, rows.previous, [&](size_t c, std::span<const double> added) {
+        return CheckPreviousScores(batch, columns.previous[c], added.subspan(c), p);
+      }));
   if (columns.id.empty()) return Status::Ok();
   VERDICT_ASSIGN_OR_RETURN(auto ids, batch.Strings(columns.id));
   for (const std::optional<std::string>& id : ids) rows.ids.push_back(id.value_or(""));
@@ -97,6 +100,17 @@ void Reserve(const table::Reader& reader, const ScoredFileColumns& columns, Scor
 }
 
 }  // namespace
+
+Status CheckPreviousScores(const table::Batch& batch, const std::string& column,
+                           std::span<const double> values, size_t stride) {
+  for (size_t i = 0; i < values.size(); i += stride) {
+    if (std::isnan(values[i]) || (values[i] >= 0 && values[i] <= 1)) continue;
+    return InvalidData(batch.Where(column, static_cast<int64_t>(i / stride)) +
+                       ": previous score " + FormatShortest(values[i]) +
+                       " is not a probability in [0, 1]");
+  }
+  return Status::Ok();
+}
 
 Result<ScoredRows> ReadScoredRows(const table::DataSource& source, const ScoredFileColumns& columns,
                                   int num_classes, bool binary,

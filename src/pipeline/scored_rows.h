@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,12 @@ struct ScoredFileColumns {
   std::vector<std::string> scores;   // binary: the one P(class 1) column; multiclass: K columns
   std::vector<std::string> previous; // comparison mode: 1 (binary) or K columns; else empty
 };
+
+// A previous model's score must be a probability or missing: NaN passes (the row is left out of
+// the comparison); anything outside [0, 1] is an error naming file, column and row. `values`
+// holds the batch's cells of `column`, one every `stride` values.
+Status CheckPreviousScores(const table::Batch& batch, const std::string& column,
+                           std::span<const double> values, size_t stride);
 
 // Reads the scored rows of a predictions file (CSV/TSV/Parquet file or folder of shards).
 // `rows.num_classes`, `binary` and `class_names` are set from the arguments; labels are mapped
