@@ -57,6 +57,10 @@ struct Curve {
 
 // Default thresholds of the *_at_<T> keys (the seed's), shared by comparison, pipeline and cli.
 inline const std::vector<double> kDefaultThresholds = {0.3, 0.5, 0.7};
+// How far a row of class probabilities may sum from 1 and still count as probabilities (float32
+// softmax rounding is about 1e-7 per class). Beyond it, multiclass log loss warns (and is still
+// computed, as scikit-learn does) and eval refuses the model's outputs.
+inline constexpr double kRowSumTolerance = 1e-4;
 
 // Names of the keys other stages read back (report headlines, comparison). The metric code
 // writes them through these names too, so a renamed key cannot leave a reader behind.

@@ -79,6 +79,21 @@ class MulticlassEvaluator {
  private:
   double Probability(size_t row, int c) const { return probabilities_[row * k_ + c]; }
 
+  double RowSum(size_t row) const {
+    double sum = 0;
+    for (int c = 0; c < k_; ++c) sum += Probability(row, c);
+    return sum;
+  }
+
+  // The first row whose probabilities do not sum to 1 within kRowSumTolerance (float32 softmax
+  // rounding); log loss on such rows would be a number with no meaning.
+  std::optional<size_t> RowNotSummingToOne() const {
+    for (size_t row = 0; row < rows_; ++row) {
+      if (std::abs(RowSum(row) - 1) > kRowSumTolerance) return row;
+    }
+    return std::nullopt;
+  }
+
   void Add(Metric metric) { evaluation_.metrics.push_back(std::move(metric)); }
   void AddOptional(std::string name, const std::optional<double>& value, std::string reason) {
     Add(value ? NumberMetric(std::move(name), *value)
@@ -265,6 +280,13 @@ class MulticlassEvaluator {
     if (*lowest < 0 || *highest > 1) {
       Add(NullMetric("log_loss", "probabilities outside [0, 1]"));
       return;
+    }
+    if (const std::optional<size_t> row = RowNotSummingToOne()) {
+      // Computed as scikit-learn does (no renormalisation), with the warning it gives too.
+      evaluation_.notes.push_back("the probabilities of row " + std::to_string(*row) +
+                                  " sum to " + FormatShortest(RowSum(*row)) +
+                                  ", not 1: log_loss takes them as they are; make sure the "
+                                  "score columns are probabilities");
     }
     constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
     double sum = 0;

@@ -37,7 +37,8 @@ const std::vector<RegistryEntry>& Registry() {
       // Probability quality.
       {"log_loss", "both",
        "mean -log(p of the true class), p clipped to [eps, 1 - eps] with eps = 2^-52 as "
-       "scikit-learn (binary: 1 - p for class 0); null when a probability is outside [0, 1]"},
+       "scikit-learn (binary: 1 - p for class 0); null when a probability is outside [0, 1]; "
+       "multiclass rows not summing to 1 (within 1e-4) are taken as they are, with a warning"},
       {"brier_score", "binary", "mean (y - p)^2; null when a score is outside [0, 1]"},
       {"expected_calibration_error", "binary",
        "sum over bins of abs(positive share - mean p) x bin share; calibration_bins equal-width "
