@@ -121,6 +121,69 @@ std::string SkippedMetricsSummary(const std::string& note) {
 
 }  // namespace
 
+namespace {
+
+constexpr char kOutputsRecord[] = ".verdict-outputs";
+
+// Files of the metrics directory that are never a run's outputs.
+bool IsBookkeeping(const std::string& name) {
+  return name == "_SUCCESS" || name == "_HEALTH" || name == "_FAILURE" || name == kOutputsRecord ||
+         name == ".verdict.lock";
+}
+
+}  // namespace
+
+Result<RunOutputs> RunOutputs::Start(const std::string& metrics_dir) {
+  namespace fs = std::filesystem;
+  const fs::path record = fs::path(metrics_dir) / kOutputsRecord;
+  Result<std::string> previous = ReadFile(record.string());
+  if (previous.ok()) {
+    for (const std::string& name : Split(*previous, '\n')) {
+      const fs::path file = fs::path(metrics_dir) / name;
+      std::error_code ec;
+      // Names only, no paths: a record edited by hand cannot reach outside the directory.
+      if (name.empty() || name.find('/') != std::string::npos || IsBookkeeping(name) ||
+          !fs::is_regular_file(fs::symlink_status(file, ec))) {
+        continue;
+      }
+      fs::remove(file, ec);
+      if (ec) return IoError("cannot remove '" + file.string() + "': " + ec.message());
+    }
+  }
+  VERDICT_RETURN_IF_ERROR(WriteFileAtomic(record.string(), ""));
+  std::error_code ec;
+  const fs::file_time_type started = fs::last_write_time(record, ec);
+  if (ec) return IoError("cannot read the time of '" + record.string() + "': " + ec.message());
+  return RunOutputs(metrics_dir, started);
+}
+
+std::vector<std::filesystem::path> RunOutputs::Written() const {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> written;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    std::error_code entry_ec;
+    if (IsBookkeeping(name) || !entry.is_regular_file(entry_ec)) continue;
+    if (entry.last_write_time(entry_ec) >= started_ && !entry_ec) written.push_back(entry.path());
+  }
+  std::sort(written.begin(), written.end());
+  return written;
+}
+
+Status RunOutputs::Keep() const {
+  std::string names;
+  for (const std::filesystem::path& file : Written()) names += file.filename().string() + "\n";
+  return WriteFileAtomic((std::filesystem::path(dir_) / kOutputsRecord).string(), names);
+}
+
+void RunOutputs::Discard() const {
+  for (const std::filesystem::path& file : Written()) {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+  }
+}
+
 Result<std::vector<DirectoryLock>> LockDirectories(const std::vector<std::string>& dirs) {
   std::vector<DirectoryLock> locks;
   std::vector<std::filesystem::path> locked;

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <exception>
+#include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/core.h"
@@ -33,13 +35,38 @@ struct AssessConfig {
 // "metrics" stage time.
 Status Assess(const ScoredRows& rows, const AssessConfig& config, report::RunInfo run);
 
+// The files a run writes into its metrics directory besides the markers, kept in
+// <metrics_dir>/.verdict-outputs. A run first removes the files the previous run recorded there
+// (only those: verdict never deletes a file it did not write), so a failed re-run does not leave
+// the previous metrics.json or report.html beside _FAILURE; a failed run removes its own, so
+// nothing half-written looks complete. This run's files are the regular files modified since
+// the record was created at the start (the same file-system clock).
+class RunOutputs {
+ public:
+  static Result<RunOutputs> Start(const std::string& metrics_dir);
+  // Success: records this run's files for the next run.
+  Status Keep() const;
+  // Failure: removes this run's files (the record stays empty).
+  void Discard() const;
+
+ private:
+  RunOutputs(std::string dir, std::filesystem::file_time_type started)
+      : dir_(std::move(dir)), started_(started) {}
+  std::vector<std::filesystem::path> Written() const;
+
+  std::string dir_;
+  std::filesystem::file_time_type started_;
+};
+
 // Clears old markers, runs `job`, then writes _SUCCESS/_HEALTH or _FAILURE into `metrics_dir`.
 // An exception from any library the job calls ends the job like an error: one line, _FAILURE;
 // so does SIGTERM/SIGINT (core's HandleTerminationSignals).
 template <typename Job>
 Status RunWithMarkers(const std::string& metrics_dir, Job job) {
   VERDICT_RETURN_IF_ERROR(report::ClearMarkers(metrics_dir));
-  TerminationCleanup on_termination([&metrics_dir](int signal) {
+  VERDICT_ASSIGN_OR_RETURN(const RunOutputs outputs, RunOutputs::Start(metrics_dir));
+  TerminationCleanup on_termination([&metrics_dir, &outputs](int signal) {
+    outputs.Discard();
     (void)RecordFailure(metrics_dir, Status(StatusCode::kIoError, TerminationMessage(signal)));
   });
   Status status;
@@ -49,9 +76,11 @@ Status RunWithMarkers(const std::string& metrics_dir, Job job) {
     status = Internal("unexpected error: " + OneLine(e.what()));
   }
   if (!status.ok()) {
+    outputs.Discard();
     (void)RecordFailure(metrics_dir, status);
     return status;
   }
+  VERDICT_RETURN_IF_ERROR(outputs.Keep());
   return report::WriteSuccess(metrics_dir);
 }
 

@@ -173,3 +173,19 @@ def test_termination_leaves_failure_and_no_partial_file(tmp_path, bundle, signal
         f"Error: terminated by {signal_name}; the run is incomplete")
     assert not (tmp_path / "metrics" / "_SUCCESS").exists()
     assert list((tmp_path / "out").glob("eval_predictions*")) == []
+
+
+def test_a_failed_rerun_leaves_no_earlier_outputs_and_keeps_the_users_files(tmp_path, bundle):
+    metrics = tmp_path / "metrics"
+    assert run_eval(tmp_path, bundle, write(tmp_path / "d.csv", GOOD_CSV)).returncode == 0
+    written = {p.name for p in metrics.iterdir()}
+    assert {"metrics.json", "metrics_summary.txt", "report.html", "roc_curve.jpg", "_SUCCESS"} <= written
+    notes = write(metrics / "notes.txt", "the user's own file")
+    bad = write(tmp_path / "bad.csv", GOOD_CSV.replace("1,0.5,p,x", "1,0.5,p,nope"))
+    assert_failed(run_eval(tmp_path, bundle, bad), tmp_path, "bad.csv", "'nope'")
+    left = {p.name for p in metrics.iterdir()}
+    assert left == {"_FAILURE", "notes.txt", ".verdict-outputs", ".verdict.lock"}, left
+    assert notes.read_text() == "the user's own file"
+    # A good run after the failure writes everything again; the user's file is still untouched.
+    assert run_eval(tmp_path, bundle, write(tmp_path / "d.csv", GOOD_CSV)).returncode == 0
+    assert "metrics.json" in {p.name for p in metrics.iterdir()} and notes.exists()
