@@ -2,6 +2,7 @@
 // option checks, nulls with reasons, the bootstrap and curve down-sampling.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -93,6 +94,17 @@ TEST(EvaluateBinaryTest, OneClassGivesNullsWithReasonsAndKeepsTheRest) {
   EXPECT_EQ(auc->null_reason, "no positive rows (label 1)");
   EXPECT_NEAR(Number(*evaluation, "accuracy"), 26.0 / 50.0, 1e-15);  // 24 scores above 0.5
   EXPECT_FALSE(evaluation->notes.empty());
+}
+
+TEST(EvaluateBinaryTest, AveragePrecisionOfOnlyPositivesIsExactlyOne) {
+  // 1000 distinct scores, every label 1: each precision is 1, and AP must not drift above 1 by
+  // summing 1000 shares of 1/1000 (it was 1.0000000000000007).
+  Data data = RandomBinary(1000, 11);
+  std::fill(data.labels.begin(), data.labels.end(), 1);
+  Result<Evaluation> evaluation = EvaluateBinary(data.labels, data.scores, Options{});
+  ASSERT_TRUE(evaluation.ok());
+  EXPECT_EQ(Number(*evaluation, "average_precision"), 1.0);
+  EXPECT_EQ(AveragePrecisionOfRanks(data.labels, DenseRanks(data.scores)), 1.0);
 }
 
 TEST(EvaluateBinaryTest, BootstrapIsSeededAndBracketsTheEstimate) {

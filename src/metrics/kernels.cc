@@ -77,10 +77,11 @@ double AveragePrecisionOfRanks(std::span<const int32_t> labels, std::span<const 
     true_positives += counts[r].positives;
     predicted += counts[r].rows;
     const double precision = static_cast<double>(true_positives) / static_cast<double>(predicted);
-    average +=
-        static_cast<double>(counts[r].positives) / static_cast<double>(total_positives) * precision;
+    average += static_cast<double>(counts[r].positives) * precision;
   }
-  return average;
+  // One division at the end, not one per distinct score: with a single class (every precision
+  // 1) the sum is exactly the positive count and AP exactly 1, not 1.0000000000000007.
+  return average / static_cast<double>(total_positives);
 }
 
 double F1AtThreshold(std::span<const int32_t> labels, std::span<const double> scores,

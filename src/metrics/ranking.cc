@@ -108,8 +108,9 @@ RankingSummary SummarizeRanking(const ClassSortedScores& sorted,
         point.negatives_at);
     const double precision = static_cast<double>(point.true_positives) /
                              static_cast<double>(point.true_positives + point.false_positives);
-    summary.average_precision +=
-        static_cast<double>(point.positives_at) / static_cast<double>(m) * precision;
+    // Summed as positives x precision and divided by m once, after the walk: with one class
+    // (every precision 1) AP is then exactly 1, not 1.0000000000000007.
+    summary.average_precision += static_cast<double>(point.positives_at) * precision;
     const double f1 = F1AtPoint(point, m);
     if (f1 > best_f1) {
       best_f1 = f1;
@@ -122,6 +123,7 @@ RankingSummary SummarizeRanking(const ClassSortedScores& sorted,
       }
     }
   });
+  if (m > 0) summary.average_precision /= static_cast<double>(m);
   summary.auc =
       static_cast<double>(twice_u) / (2.0 * static_cast<double>(m) * static_cast<double>(n));
   summary.auc_variance = positive_placements.SampleVariance() / static_cast<double>(m) +
