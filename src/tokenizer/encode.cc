@@ -60,6 +60,8 @@ const AddedToken* LongestMatchAt(std::string_view text, size_t pos,
 
 // The first position at or after `pos` holding one of `first_bytes`, or text.size().
 size_t NextCandidate(std::string_view text, size_t pos, std::string_view first_bytes) {
+  // An empty text's data() may be null, which memchr must not get even with a zero length.
+  if (pos >= text.size()) return text.size();
   if (first_bytes.size() == 1) {
     const void* hit = std::memchr(text.data() + pos, first_bytes[0], text.size() - pos);
     return hit ? static_cast<const char*>(hit) - text.data() : text.size();
