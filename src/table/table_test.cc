@@ -8,6 +8,7 @@
 #include <parquet/arrow/writer.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -501,7 +502,8 @@ std::string ParquetBytes(const std::string& dir) {
 TEST(Parquet, CorruptOrFooterOnlyFilesAreOneLineErrors) {
   std::string dir = TempDir("corrupt_parquet");
   const std::string good = ParquetBytes(dir);
-  const uint32_t footer = *reinterpret_cast<const uint32_t*>(good.data() + good.size() - 8);
+  uint32_t footer = 0;  // the footer length, little-endian and unaligned before the final "PAR1"
+  std::memcpy(&footer, good.data() + good.size() - 8, sizeof footer);
   std::string corrupt = good;
   for (size_t i = 4; i < good.size() / 2; i += 3) corrupt[i] = static_cast<char>(0xA5);
   std::string truncated = good.substr(0, good.size() / 2) + good.substr(good.size() - 8);
