@@ -1,7 +1,8 @@
 # verdict: front door. `make demo` and `make test` run whatever setup is missing first.
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build test test-cpp test-python test-python-portable demo format generate clean
+.PHONY: setup build test test-cpp test-python test-python-portable test-asan demo format generate \
+  clean
 
 setup:
 	@tools/setup.sh
@@ -25,6 +26,14 @@ test-python-portable: build
 	done
 
 test: test-cpp test-python test-python-portable
+
+# The C++ suites built with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan/ (the
+# asan presets in CMakePresets.json, which also hold the ASAN_OPTIONS/UBSAN_OPTIONS that make any
+# finding fail its test; docs/testing.md, Sanitizers). Slow, so not part of `make test`.
+test-asan: setup
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
 
 demo: build
 	.venv/bin/python -m verdict.examples.demo --out demo-out
