@@ -90,10 +90,6 @@ std::optional<double> LookupRisk(const bundle::RiskTable& table,
   return std::nullopt;
 }
 
-int32_t ClassIndex(const std::vector<std::string>& class_labels, std::string_view cell) {
-  return table::ClassIndexOfCell(class_labels, cell);
-}
-
 namespace {
 
 Result<std::shared_ptr<const TextEncoder>> MakeTextEncoder(const bundle::Manifest& manifest,

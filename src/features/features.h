@@ -104,8 +104,5 @@ class Encoder {
 std::optional<double> LookupRisk(const bundle::RiskTable& table,
                                  const std::optional<std::string>& cell);
 
-// The class index of a label cell: exact match with a class label, else numeric equality with a
-// numeric class label ("1.0" matches "1"). -1 when none matches.
-int32_t ClassIndex(const std::vector<std::string>& class_labels, std::string_view cell);
 
 }  // namespace verdict::features

@@ -37,15 +37,6 @@ TEST(LookupRisk, PythonSpellingsOfTheSameValue) {
   EXPECT_FALSE(LookupRisk(table, std::string("blue")).has_value());
 }
 
-TEST(ClassIndex, ExactThenNumeric) {
-  std::vector<std::string> labels = {"0", "1"};
-  EXPECT_EQ(ClassIndex(labels, "1"), 1);
-  EXPECT_EQ(ClassIndex(labels, "1.0"), 1);
-  EXPECT_EQ(ClassIndex(labels, "2"), -1);
-  EXPECT_EQ(ClassIndex({"cat", "dog"}, "dog"), 1);
-  EXPECT_EQ(ClassIndex({"cat", "dog"}, "Dog"), -1);
-}
-
 TEST(Encoder, TabularAndRiskFields) {
   bundle::Manifest manifest = Fixture();
   auto encoder = Encoder::Create(manifest);

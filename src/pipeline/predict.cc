@@ -221,10 +221,10 @@ Status AppendPreviousColumns(const Plan& plan, const table::Batch& batch,
     VERDICT_ASSIGN_OR_RETURN(std::vector<double> previous, batch.Numbers(plan.previous_columns[c]));
     columns.push_back(
         {binary ? "previous_model_score" : "previous_model_prob_class_" + std::to_string(c), "",
-         std::move(previous), false});
+         std::move(previous)});
   }
   if (!binary) return Status::Ok();
-  table::OutputColumn difference{"score_difference", "", std::vector<double>(rows), false};
+  table::OutputColumn difference{"score_difference", "", std::vector<double>(rows)};
   const std::vector<double>& previous = columns.back().values;
   for (int64_t r = 0; r < rows; ++r) difference.values[r] = probs[r * 2 + 1] - previous[r];
   columns.push_back(std::move(difference));
@@ -236,14 +236,14 @@ Result<std::vector<table::OutputColumn>> PredictionColumns(const Plan& plan,
                                                            std::span<const double> probs) {
   const int64_t rows = batch.num_rows();
   std::vector<table::OutputColumn> columns;
-  if (!plan.id_column.empty()) columns.push_back({plan.id_column, plan.id_column, {}, false});
+  if (!plan.id_column.empty()) columns.push_back({plan.id_column, plan.id_column, {}});
   if (!plan.label_column.empty())
-    columns.push_back({plan.label_column, plan.label_column, {}, false});
+    columns.push_back({plan.label_column, plan.label_column, {}});
   const bool comparing = !plan.previous_columns.empty();
   const std::string prefix = comparing ? "new_model_prob_class_" : "prob_class_";
   const int k = plan.manifest.num_classes;
   for (int c = 0; c < k; ++c) {
-    table::OutputColumn column{prefix + std::to_string(c), "", std::vector<double>(rows), false};
+    table::OutputColumn column{prefix + std::to_string(c), "", std::vector<double>(rows)};
     for (int64_t r = 0; r < rows; ++r) column.values[r] = probs[r * k + c];
     columns.push_back(std::move(column));
   }

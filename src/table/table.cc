@@ -811,8 +811,6 @@ Status WriteText(Writer::State& s, const Batch& input, const std::vector<OutputC
       const OutputColumn& column = columns[c];
       if (!column.source_column.empty()) {
         if (copied[c][row]) line += QuoteField(*copied[c][row], delimiter);
-      } else if (column.single_precision) {
-        line += ShortestFloat(static_cast<float>(column.values[row]));
       } else {
         line += FormatPythonFloat(column.values[row]);
       }

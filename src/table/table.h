@@ -137,8 +137,7 @@ class Reader {
 struct OutputColumn {
   std::string name;
   std::string source_column;      // copy this input column when non-empty
-  std::vector<double> values;     // otherwise these values (one per row of the batch)
-  bool single_precision = false;  // values are float32 results: write their shortest float text
+  std::vector<double> values;  // otherwise these values, one per row: CSV/TSV get Python's repr
 };
 
 // Writes a predictions file incrementally, atomically: rows go to "<path>.partial" and Commit()

@@ -161,8 +161,7 @@ TEST(Writer, CsvRoundTripAndAtomicity) {
   {
     auto writer = Writer::Open(out, Format::kCsv);
     ASSERT_TRUE(writer.ok());
-    std::vector<OutputColumn> columns = {{"id", "id", {}, false},
-                                         {"prob_class_1", "", {0.25, 0.1f}, true}};
+    std::vector<OutputColumn> columns = {{"id", "id", {}}, {"prob_class_1", "", {0.25, 0.1}}};
     ASSERT_TRUE(writer->Write(batches[0], columns).ok());
     EXPECT_FALSE(fs::exists(out));  // not visible before Commit
     ASSERT_TRUE(writer->Commit().ok());
@@ -187,7 +186,7 @@ TEST(Writer, ParquetKeepsTypesAndReadsBack) {
   auto batches = ReadAll(dir + "/in.csv");
   {
     auto writer = Writer::Open(dir + "/p.parquet", Format::kParquet);
-    std::vector<OutputColumn> columns = {{"id", "id", {}, false}, {"p", "", {0.5, 0.125}, false}};
+    std::vector<OutputColumn> columns = {{"id", "id", {}}, {"p", "", {0.5, 0.125}}};
     ASSERT_TRUE(writer->Write(batches[0], columns).ok());
     ASSERT_TRUE(writer->Commit().ok());
   }
@@ -209,6 +208,7 @@ TEST(ClassIndexOfCell, ExactTextFirstThenNumericEquality) {
   EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.0"), 1);  // the exact spelling wins
   EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.00"), 0);  // else the first equal number
   EXPECT_EQ(ClassIndexOfCell({"cat", "nan"}, "nan"), 1);
+  EXPECT_EQ(ClassIndexOfCell({"cat", "dog"}, "dog"), 1);
   EXPECT_EQ(ClassIndexOfCell({"cat", "dog"}, "Dog"), -1);
 }
 

@@ -10,7 +10,4 @@ namespace verdict::table {
 // quoted when it holds the delimiter, a double quote, CR or LF; inner quotes doubled.
 std::string QuoteField(std::string_view field, char delimiter);
 
-// Shortest text that reads back as the same float32 (what numpy prints for a float32).
-std::string ShortestFloat(float value);
-
 }  // namespace verdict::table
