@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libgtest-dev nlohmann-json3-dev
   libcairo2-dev libjpeg62-turbo-dev fonts-dejavu-core libexpat1-dev
   chromium
+  libgloo-dev  # headers of the Gloo library inside libtorch_cpu (src/distributed: ProcessGroupGloo)
 )
 
 missing=()
