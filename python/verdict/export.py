@@ -58,7 +58,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import torch
 
-from . import __version__
+from . import __version__, chunks
 
 FORMAT_VERSION = 1
 MANIFEST = "verdict.json"
@@ -568,6 +568,104 @@ def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], nam
 
 
 # ---------------------------------------------------------------------------------------------
+# Chunk-level programs (python/verdict/chunks.py; docs/bundle-format.md, "chunk_execution")
+
+CHUNK_MODES = ("auto", "require", "off")
+# Sample rows the chunk-level split is checked on (each semantics).
+CHUNK_CHECK_ROWS = 64
+
+
+def _chunk_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
+                     manifest: Mapping[str, Any], texts: list) -> tuple[dict, torch.Tensor, list, list]:
+    """The eager model on the check rows in both semantics: one seed batch (with at least one
+    padding chunk per row, as the seed's collate adds them) and the rows alone, grouped by chunk
+    counts. T is the sample's max_sen_len, or each batch's longest chunk when padding-invariant."""
+    rows = {n: t[:CHUNK_CHECK_ROWS] for n, t in batch.items()}
+    pairs = [(t.ids, t.mask) for t in texts]
+    tokens = None if manifest["padding_invariant"] else int(batch[texts[0].ids].shape[2])
+    seed_batch = recollate(rows, pairs, tokens=tokens, extra_chunks=1)
+    served = [(index, recollate(rows, pairs, index, tokens=tokens)) for index in chunks.served_groups(rows, texts)]
+    with torch.inference_mode():
+        seed_eager = _eager(model, seed_batch, names, manifest["task"], manifest["output"])
+        served_eager = [_eager(model, b, names, manifest["task"], manifest["output"]) for _, b in served]
+    return seed_batch, seed_eager, served, served_eager
+
+
+def _trace_chunk_programs(model: torch.nn.Module, split: "chunks.Split", texts: list,
+                          batch: dict[str, torch.Tensor]) -> "chunks.Programs":
+    try:
+        with _LightningExportMode(model), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit")
+            return chunks.trace_split(split, texts, batch)
+    finally:
+        chunks.release(split)
+
+
+def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
+                          manifest: dict, staging: pathlib.Path, mode: str, notes: list[str]) -> dict | None:
+    """Writes the chunk encoders and the head of a text model into `staging` and returns the
+    manifest's "chunk_execution" (None when the model has no split or `mode` is "off"), after
+    checking them against the eager model in both semantics (within TOLERANCE). A declared split
+    that differs is refused; a layout that differs is left out with a note ("require": refused)."""
+    if mode not in CHUNK_MODES:
+        raise ExportError(f"chunk_execution must be one of {', '.join(CHUNK_MODES)}, not {mode!r}")
+    texts = chunks.text_inputs(manifest)
+    if mode == "off" or (not texts and mode == "auto"):
+        return None
+    try:
+        split = chunks.find_split(model, manifest, batch) if texts else None
+    except chunks.SplitError as error:
+        raise ExportError(f"the model's declared chunk split: {error}") from None
+    if split is None:
+        if mode == "require":
+            raise ExportError("--chunk-execution require, but the model neither declares "
+                              f"{chunks.ENCODERS_METHOD}/{chunks.HEAD_METHOD} nor has the seed's layout "
+                              "(a text submodule per text field holding its BERT as .bert)")
+        return None
+    refuse = split.source == "declared" or mode == "require"
+    try:
+        programs = _trace_chunk_programs(model, split, texts, batch)
+    except Exception as error:
+        if refuse:
+            raise ExportError(f"the chunk encoders and head ({split.source}) cannot be traced: "
+                              f"{_first_line(error)}") from None
+        notes.append(f"chunk-level programs left out: tracing them failed ({_first_line(error)})")
+        return None
+    seed_batch, seed_eager, served, served_eager = _chunk_reference(model, batch, names, manifest, texts)
+    to_probabilities = lambda raw: probabilities(raw, manifest["task"], manifest["output"])
+    tried = []
+    for tokens in (None, int(batch[texts[0].ids].shape[2])):
+        seed, served_difference = chunks.check_programs(programs, texts, seed_batch, seed_eager, served,
+                                                        served_eager, to_probabilities, tokens)
+        tried.append((seed, served_difference))
+        if max(seed, served_difference) <= TOLERANCE:
+            break
+    else:
+        seed, served_difference = min(tried, key=max)
+        problem = (f"the chunk encoders and head ({split.source}) differ from the model's forward by "
+                   f"{seed:.3g} in seed batches and {served_difference:.3g} for rows alone (tolerance "
+                   f"{TOLERANCE})")
+        if refuse:
+            raise ExportError(problem + "; the head must take the mean of the pooled chunk vectors "
+                              "over each row's chunks, padding chunks included")
+        notes.append(f"chunk-level programs left out: {problem}")
+        return None
+    for text in texts:
+        programs.encoders[text.field].save(str(staging / chunks.encoder_file(text.field)))
+    programs.head.save(str(staging / chunks.HEAD_FILE))
+    notes.append(f"chunk-level programs ({split.source}): max |dp| {seed:.3g} in seed batches, "
+                 f"{served_difference:.3g} for rows alone")
+    return {
+        "encoders": {t.field: chunks.encoder_file(t.field) for t in texts},
+        "head": chunks.HEAD_FILE,
+        "head_inputs": split.head_inputs,
+        "padding_invariant": tokens is None,
+        "checked": {"rows": len(seed_eager), "seed_max_abs_difference": seed,
+                    "served_max_abs_difference": served_difference},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # Public API
 
 
@@ -637,11 +735,14 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
                   out_dir: str, *, impute_dict: Mapping[str, float] | None = None,
                   risk_table_map: Mapping[str, Any] | None = None, missing_values: str = "seed",
                   output: str = "logits", engine: str | None = None,
-                  tokenizer: str | os.PathLike | None = None) -> ExportReport:
+                  tokenizer: str | os.PathLike | None = None, chunk_execution: str = "auto") -> ExportReport:
     """Exports `model` (an nn.Module or LightningModule whose forward takes the batch dict and
     returns logits [B, K], or what `output` says) into the bundle directory `out_dir`, checked on
     `sample_data` (check_forward_signature, check_output, then eager against exported).
     `tokenizer` (a tokenizer.json or a folder holding one) is needed when the model has text fields.
+    `chunk_execution`: "auto" writes a text model's chunk encoders and head too when it declares
+    them or has the seed's layout (export_chunk_programs), "require" refuses a model without them,
+    "off" writes the model only.
 
     The bundle is assembled in a temporary folder beside `out_dir` and moved into place only
     when every check passed; an existing `out_dir` is replaced. verdict.json is written last,
@@ -671,6 +772,11 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
             manifest["padding_invariant"] = padding <= TOLERANCE
             notes.append(f"output moves by {padding:.3g} with token padding: padding_invariant is "
                          f"{str(manifest['padding_invariant']).lower()}")
+        chunked = export_chunk_programs(model, batch, names, manifest, staging, chunk_execution, notes)
+        chunk_check = None
+        if chunked is not None:
+            chunk_check = chunked.pop("checked")
+            manifest["chunk_execution"] = chunked
         exported.save(str(staging / MODEL_FILE))
         (staging / "hyperparameters.json").write_text(json.dumps(dict(hyperparameters), indent=2, sort_keys=True) + "\n")
         if impute_dict:
@@ -679,7 +785,8 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
             (staging / "risk_table_map.json").write_text(json.dumps(dict(risk_table_map), indent=2) + "\n")
         (staging / "export_check.json").write_text(json.dumps(
             {"method": method, "rows_checked": rows, "max_abs_difference": difference,
-             "padding_difference": padding, "tolerance": TOLERANCE, "notes": notes}, indent=2) + "\n")
+             "padding_difference": padding, "chunk_execution": chunk_check, "tolerance": TOLERANCE,
+             "notes": notes}, indent=2) + "\n")
         manifest["sha256"] = file_digests(staging)
         write_json_atomically(staging / MANIFEST, manifest)
         if out.exists():
@@ -781,6 +888,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", help="path of the verdict binary (default: build/verdict or $VERDICT_BIN)")
     parser.add_argument("--tokenizer", help="text models: tokenizer.json or a folder holding one (default: the "
                                             "tokenizer/ folder beside the hyperparameters, the seed's training output)")
+    parser.add_argument("--chunk-execution", choices=list(CHUNK_MODES), default="auto",
+                        help="text models: also export the chunk encoders and the head (auto: when the model "
+                             "declares them or has the seed's layout; require: refuse a model without them; off)")
     args = parser.parse_args(argv)
     try:
         try:
@@ -795,7 +905,8 @@ def main(argv: list[str] | None = None) -> int:
             impute_dict=_read_json_beside(args.hyperparameters, "impute_dict.json"),
             risk_table_map=_read_json_beside(args.hyperparameters, "risk_table_map.json"),
             missing_values=args.missing_values, output=args.output, engine=args.engine,
-            tokenizer=args.tokenizer or pathlib.Path(args.hyperparameters).parent / "tokenizer")
+            tokenizer=args.tokenizer or pathlib.Path(args.hyperparameters).parent / "tokenizer",
+            chunk_execution=args.chunk_execution)
     except ExportError as error:
         print(f"verdict-export: error: {error}", file=sys.stderr)
         return 1
