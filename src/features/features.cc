@@ -131,23 +131,29 @@ Result<Encoder> Encoder::Create(const bundle::Manifest& manifest, const EncoderO
   return encoder;
 }
 
-Result<std::vector<ChunkIds>> Encoder::EncodeText(
-    const std::string& field, const std::vector<std::optional<std::string>>& cells,
-    const std::function<std::string(int64_t)>& where) const {
+Result<FeatureColumn> Encoder::EncodeText(const std::string& field,
+                                          const std::vector<std::optional<std::string>>& cells,
+                                          const std::function<std::string(int64_t)>& where) const {
   auto it = std::find_if(text_.begin(), text_.end(),
                          [&](const auto& text) { return text->field == field; });
   VERDICT_CHECK(it != text_.end());
   const text::TextPipeline& pipeline = *(*it)->pipeline;
-  std::vector<ChunkIds> out(cells.size());
-  // Each range stops at its first failing cell; the lowest failing index is reported.
+  // Each range fills a column of its own, joined in order; a range stops at its first failing
+  // cell and the lowest failing index is reported.
+  const size_t threads =
+      std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(ThreadCount(options_.threads)),
+                                           cells.size() / kRowsPerThread));
+  const size_t per_thread = (cells.size() + threads - 1) / threads;
+  std::vector<FeatureColumn> parts(threads, FeatureColumn::Text());
   size_t first_error = cells.size();
   Status error = Status::Ok();
   std::mutex error_mutex;
-  auto run = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
+  auto run = [&](size_t part) {
+    const size_t end = std::min(cells.size(), (part + 1) * per_thread);
+    for (size_t i = part * per_thread; i < end; ++i) {
       auto processed = pipeline.Run(cells[i] ? std::string_view(*cells[i]) : "nan");
       if (processed.ok()) {
-        out[i] = std::move(processed->input_ids);
+        parts[part].AddRow(processed->input_ids);
         continue;
       }
       std::lock_guard<std::mutex> lock(error_mutex);
@@ -158,22 +164,21 @@ Result<std::vector<ChunkIds>> Encoder::EncodeText(
       return;
     }
   };
-  const size_t threads = std::min<size_t>(static_cast<size_t>(ThreadCount(options_.threads)),
-                                          cells.size() / kRowsPerThread);
-  if (threads <= 1) {
-    run(0, cells.size());
+  if (threads == 1) {
+    run(0);
   } else {
     std::vector<std::thread> workers;
-    const size_t per_thread = (cells.size() + threads - 1) / threads;
-    for (size_t begin = 0; begin < cells.size(); begin += per_thread) {
-      workers.emplace_back(run, begin, std::min(cells.size(), begin + per_thread));
-    }
+    for (size_t part = 0; part < threads; ++part) workers.emplace_back(run, part);
     for (std::thread& worker : workers) worker.join();
   }
-  if (error.ok()) return out;
-  const auto row = static_cast<int64_t>(first_error);
-  return InvalidData((where ? where(row) : "row " + std::to_string(row + 1)) + ": " +
-                     error.message());
+  if (!error.ok()) {
+    const auto row = static_cast<int64_t>(first_error);
+    return InvalidData((where ? where(row) : "row " + std::to_string(row + 1)) + ": " +
+                       error.message());
+  }
+  FeatureColumn out = std::move(parts.front());
+  for (size_t part = 1; part < threads; ++part) out.Append(std::move(parts[part]));
+  return out;
 }
 
 std::vector<std::string> Encoder::RequiredColumns() const {
@@ -202,10 +207,11 @@ Result<FeatureColumn> Encoder::EncodeInput(const table::Batch& batch,
     case bundle::InputKind::kTextIds: {
       VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(input.field));
       for (const auto& cell : cells) column.missing += !cell.has_value();
-      VERDICT_ASSIGN_OR_RETURN(
-          column.chunks, EncodeText(input.field, cells, [&](int64_t row) {
-            return batch.Where(input.field, row);
-          }));
+      const int64_t missing = column.missing;
+      VERDICT_ASSIGN_OR_RETURN(column, EncodeText(input.field, cells, [&](int64_t row) {
+                                 return batch.Where(input.field, row);
+                               }));
+      column.missing = missing;
       for (const auto& text : text_) {
         if (text->field == input.field) column.pad_id = std::max(text->tokenizer->pad_id(), 0);
       }
@@ -227,30 +233,82 @@ Result<FeatureBatch> Encoder::Encode(const table::Batch& batch) const {
   return out;
 }
 
+FeatureColumn FeatureColumn::Text() {
+  FeatureColumn column;
+  column.chunk_offsets = {0};
+  column.row_chunks = {0};
+  return column;
+}
+
+int64_t FeatureColumn::LongestChunk(int64_t row) const {
+  int64_t longest = 0;
+  for (int64_t c = FirstChunk(row); c < row_chunks[row + 1]; ++c) {
+    longest = std::max(longest, ChunkLength(c));
+  }
+  return longest;
+}
+
+ChunkIds FeatureColumn::RowIds(int64_t row) const {
+  ChunkIds out;
+  for (int64_t c = FirstChunk(row); c < row_chunks[row + 1]; ++c) {
+    const std::span<const int32_t> chunk = Chunk(c);
+    out.emplace_back(chunk.begin(), chunk.end());
+  }
+  return out;
+}
+
+void FeatureColumn::AddRow(const ChunkIds& chunks) {
+  for (const std::vector<int32_t>& chunk : chunks) {
+    ids.insert(ids.end(), chunk.begin(), chunk.end());
+    chunk_offsets.push_back(static_cast<int64_t>(ids.size()));
+  }
+  row_chunks.push_back(static_cast<int64_t>(chunk_offsets.size()) - 1);
+}
+
+void FeatureColumn::Append(FeatureColumn&& other) {
+  values.insert(values.end(), other.values.begin(), other.values.end());
+  if (!other.is_text()) return;
+  if (!is_text()) {
+    chunk_offsets = {0};
+    row_chunks = {0};
+  }
+  // The other column's offsets, shifted past these ids and chunks.
+  const int64_t id_base = chunk_offsets.back();
+  const int64_t chunk_base = row_chunks.back();
+  ids.insert(ids.end(), other.ids.begin(), other.ids.end());
+  for (size_t c = 1; c < other.chunk_offsets.size(); ++c) {
+    chunk_offsets.push_back(id_base + other.chunk_offsets[c]);
+  }
+  for (size_t r = 1; r < other.row_chunks.size(); ++r) {
+    row_chunks.push_back(chunk_base + other.row_chunks[r]);
+  }
+}
+
+void FeatureColumn::DropFront(int64_t count) {
+  if (!values.empty()) values.erase(values.begin(), values.begin() + count);
+  if (!is_text()) return;
+  const int64_t chunks = row_chunks[count];
+  const int64_t tokens = chunk_offsets[chunks];
+  ids.erase(ids.begin(), ids.begin() + tokens);
+  chunk_offsets.erase(chunk_offsets.begin(), chunk_offsets.begin() + chunks);
+  for (int64_t& offset : chunk_offsets) offset -= tokens;
+  row_chunks.erase(row_chunks.begin(), row_chunks.begin() + count);
+  for (int64_t& first : row_chunks) first -= chunks;
+}
+
 void FeatureBatch::Append(FeatureBatch&& other) {
   if (columns.empty()) {
     *this = std::move(other);
     return;
   }
   VERDICT_CHECK(columns.size() == other.columns.size());
-  for (size_t i = 0; i < columns.size(); ++i) {
-    FeatureColumn& to = columns[i];
-    FeatureColumn& from = other.columns[i];
-    to.values.insert(to.values.end(), from.values.begin(), from.values.end());
-    to.chunks.insert(to.chunks.end(), std::make_move_iterator(from.chunks.begin()),
-                     std::make_move_iterator(from.chunks.end()));
-  }
+  for (size_t i = 0; i < columns.size(); ++i) columns[i].Append(std::move(other.columns[i]));
   rows += other.rows;
 }
 
 void FeatureBatch::DropFront(int64_t count) {
   VERDICT_CHECK(count >= 0 && count <= rows);
-  for (FeatureColumn& column : columns) {
-    if (!column.values.empty())
-      column.values.erase(column.values.begin(), column.values.begin() + count);
-    if (!column.chunks.empty())
-      column.chunks.erase(column.chunks.begin(), column.chunks.begin() + count);
-  }
+  for (FeatureColumn& column : columns) column.DropFront(count);
   rows -= count;
 }
 

@@ -4,10 +4,10 @@
 //   tabular field   -> one float32 per row (numeric parse; missing -> the bundle's missing value;
 //                      a categorical field goes through its risk table first; a number that is
 //                      infinite or beyond float32's range, such as 1e39, is an error);
-//   text field      -> per row, the token ids of each chunk, unpadded: the field's
-//   text::TextPipeline
-//                      (steps of the bundle, its tokenizer.json) run on the cell; a missing cell is
-//                      the text "nan", as the seed's str() of a missing value was;
+//   text field      -> per row, the token ids of each chunk, unpadded and stored ragged (flat ids
+//                      plus offsets, FeatureColumn): the field's text::TextPipeline (steps of the
+//                      bundle, its tokenizer.json) run on the cell; a missing cell is the text
+//                      "nan", as the seed's str() of a missing value was;
 // and it maps the label column to class indices. Batching, padding and tensors are infer/'s job.
 //
 // Usage:
@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,15 +35,47 @@ namespace verdict::features {
 using ChunkIds = std::vector<std::vector<int32_t>>;
 
 // Values of one model input for every row of a batch.
+//
+// A text_ids input stores its tokens ragged, without padding, so rows can be grouped and padded
+// per model batch (infer/) and one allocation holds a whole batch whatever its chunk counts:
+//   chunk c of the column = ids[chunk_offsets[c], chunk_offsets[c + 1])
+//   row r's chunks        = [row_chunks[r], row_chunks[r + 1])
+// An attention_mask input carries nothing: its mask follows from the text_ids input of the same
+// field (1 for each id, 0 for padding).
 struct FeatureColumn {
   std::vector<float> values;  // tabular inputs: one value per row
-  // text_ids inputs: one entry per row. An attention_mask input carries nothing: its mask follows
-  // from the text_ids input of the same field (1 for each id, 0 for padding).
-  std::vector<ChunkIds> chunks;
+  // text_ids inputs (see above); all three are empty for other inputs.
+  std::vector<int32_t> ids;            // every chunk's ids, concatenated
+  std::vector<int64_t> chunk_offsets;  // chunks + 1 entries, from 0
+  std::vector<int64_t> row_chunks;     // rows + 1 entries, from 0
   int32_t pad_id = 0;  // text_ids inputs: the tokenizer's pad id, for padding inside a chunk
   // Cells of the input's field that were missing in the batch Encode() read (data summary);
   // Append and DropFront leave it alone.
   int64_t missing = 0;
+
+  // A text_ids column without rows.
+  static FeatureColumn Text();
+  bool is_text() const { return !row_chunks.empty(); }
+  // Text columns: the chunks of `row` are [FirstChunk(row), FirstChunk(row) + ChunkCount(row)).
+  int64_t FirstChunk(int64_t row) const { return row_chunks[row]; }
+  int64_t ChunkCount(int64_t row) const { return row_chunks[row + 1] - row_chunks[row]; }
+  int64_t ChunkLength(int64_t chunk) const {
+    return chunk_offsets[chunk + 1] - chunk_offsets[chunk];
+  }
+  std::span<const int32_t> Chunk(int64_t chunk) const {
+    return {ids.data() + chunk_offsets[chunk], static_cast<size_t>(ChunkLength(chunk))};
+  }
+  // The longest chunk of `row`, in tokens.
+  int64_t LongestChunk(int64_t row) const;
+  // The chunks of `row` as id lists (the preprocess command, tests).
+  ChunkIds RowIds(int64_t row) const;
+  // Appends one row of a text column.
+  void AddRow(const ChunkIds& chunks);
+
+  // Appends the rows of `other` (same kind of input) after these.
+  void Append(FeatureColumn&& other);
+  // Removes the first `count` rows.
+  void DropFront(int64_t count);
 };
 
 // The model inputs of some rows, in bundle input order.
@@ -75,11 +108,11 @@ class Encoder {
   std::vector<std::string> RequiredColumns() const;
   // Model inputs of every row of `batch`. Errors name file, column and row.
   Result<FeatureBatch> Encode(const table::Batch& batch) const;
-  // The chunk ids of each text in `cells` through the pipeline of text field `field` (a missing
-  // cell is "nan"). Used by Encode; exposed for the preprocess command and tests. Error: the
-  // first cell beyond a text limit (text::PipelineOptions), named by `where(index)`, which
-  // defaults to "row <index + 1>".
-  Result<std::vector<ChunkIds>> EncodeText(
+  // The chunk ids of each text in `cells` (one row each, as a text_ids column) through the
+  // pipeline of text field `field` (a missing cell is "nan"). Used by Encode; exposed for tests.
+  // Error: the first cell beyond a text limit (text::PipelineOptions), named by `where(index)`,
+  // which defaults to "row <index + 1>".
+  Result<FeatureColumn> EncodeText(
       const std::string& field, const std::vector<std::optional<std::string>>& cells,
       const std::function<std::string(int64_t)>& where = nullptr) const;
   // Class index of every row's label in `column`. A label that is missing or not one of the
@@ -103,6 +136,5 @@ class Encoder {
 // ("1" <-> "1.0"), and "nan" for a missing cell. std::nullopt when nothing matches.
 std::optional<double> LookupRisk(const bundle::RiskTable& table,
                                  const std::optional<std::string>& cell);
-
 
 }  // namespace verdict::features

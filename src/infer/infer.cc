@@ -4,6 +4,8 @@
 #include <torch/cuda.h>
 
 #include <algorithm>
+#include <numeric>
+#include <span>
 
 namespace verdict::infer {
 
@@ -75,28 +77,29 @@ Result<bundle::Device> ResolveDevice(std::string_view spec) {
 
 namespace {
 
-// The int64 [B, C, T] ids or mask of one text input for rows [begin, end).
-bundle::HostTensor CollateText(const features::FeatureColumn& ids, bool mask, int64_t begin,
-                               int64_t end, int64_t max_sen_len, bool pad_to_longest) {
+// The int64 [B, C, T] ids or mask of one text input for `rows`, in that order.
+bundle::HostTensor CollateText(const features::FeatureColumn& ids, bool mask,
+                               std::span<const int64_t> rows, int64_t max_sen_len,
+                               bool pad_to_longest) {
   int64_t chunks = 0;
   int64_t longest = 0;
-  for (int64_t r = begin; r < end; ++r) {
-    chunks = std::max<int64_t>(chunks, static_cast<int64_t>(ids.chunks[r].size()));
-    for (const auto& chunk : ids.chunks[r]) {
-      longest = std::max<int64_t>(longest, static_cast<int64_t>(chunk.size()));
-    }
+  for (const int64_t r : rows) {
+    chunks = std::max(chunks, ids.ChunkCount(r));
+    longest = std::max(longest, ids.LongestChunk(r));
   }
   const int64_t tokens = pad_to_longest ? longest : max_sen_len;
+  const auto batch = static_cast<int64_t>(rows.size());
   bundle::HostTensor tensor;
-  tensor.shape = {end - begin, chunks, tokens};
-  tensor.i64.assign(static_cast<size_t>((end - begin) * chunks * tokens), 0);
-  for (int64_t r = begin; r < end; ++r) {
-    const features::ChunkIds& row = ids.chunks[r];
-    for (size_t c = 0; c < row.size(); ++c) {
-      int64_t* out = tensor.i64.data() + ((r - begin) * chunks + static_cast<int64_t>(c)) * tokens;
-      const auto& chunk = row[c];
+  tensor.shape = {batch, chunks, tokens};
+  tensor.i64.assign(static_cast<size_t>(batch * chunks * tokens), 0);
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t first = ids.FirstChunk(rows[b]);
+    for (int64_t c = 0; c < ids.ChunkCount(rows[b]); ++c) {
+      int64_t* out = tensor.i64.data() + (b * chunks + c) * tokens;
+      const std::span<const int32_t> chunk = ids.Chunk(first + c);
+      const auto length = static_cast<int64_t>(chunk.size());
       for (int64_t t = 0; t < tokens; ++t) {
-        const bool real = t < static_cast<int64_t>(chunk.size());
+        const bool real = t < length;
         out[t] = mask ? (real ? 1 : 0) : (real ? chunk[t] : ids.pad_id);
       }
     }
@@ -125,29 +128,37 @@ const bundle::TextField& TextFieldOf(const bundle::Manifest& manifest, const std
 }  // namespace
 
 std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
-                                              const features::FeatureBatch& batch, int64_t begin,
-                                              int64_t end) {
+                                              const features::FeatureBatch& batch,
+                                              std::span<const int64_t> rows) {
   VERDICT_CHECK(batch.columns.size() == manifest.inputs.size());
-  VERDICT_CHECK(0 <= begin && begin <= end && end <= batch.rows);
   std::vector<bundle::HostTensor> inputs;
   inputs.reserve(manifest.inputs.size());
   for (size_t i = 0; i < manifest.inputs.size(); ++i) {
     const bundle::InputSpec& input = manifest.inputs[i];
     if (input.kind == bundle::InputKind::kTabular) {
       bundle::HostTensor tensor;
-      tensor.shape = {end - begin};
-      tensor.f32.assign(batch.columns[i].values.begin() + begin,
-                        batch.columns[i].values.begin() + end);
+      tensor.shape = {static_cast<int64_t>(rows.size())};
+      tensor.f32.reserve(rows.size());
+      for (const int64_t r : rows) tensor.f32.push_back(batch.columns[i].values[r]);
       inputs.push_back(std::move(tensor));
       continue;
     }
     const int ids = InputIndex(manifest, input.field, bundle::InputKind::kTextIds);
     const bundle::TextField& field = TextFieldOf(manifest, input.field);
     inputs.push_back(CollateText(batch.columns[ids],
-                                 input.kind == bundle::InputKind::kAttentionMask, begin, end,
+                                 input.kind == bundle::InputKind::kAttentionMask, rows,
                                  field.max_sen_len, manifest.padding_invariant));
   }
   return inputs;
+}
+
+std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
+                                              const features::FeatureBatch& batch, int64_t begin,
+                                              int64_t end) {
+  VERDICT_CHECK(0 <= begin && begin <= end && end <= batch.rows);
+  std::vector<int64_t> rows(static_cast<size_t>(end - begin));
+  std::iota(rows.begin(), rows.end(), begin);
+  return CollateInputs(manifest, batch, rows);
 }
 
 Result<Runner> Runner::Create(const bundle::Manifest& manifest, const bundle::Device& device,

@@ -22,6 +22,7 @@
 //   VERDICT_ASSIGN_OR_RETURN(std::vector<float> rest, stream.Finish());
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +46,12 @@ struct Options {
   int threads = 0;      // intra-op CPU threads; 0 keeps LibTorch's default (one per core)
 };
 
-// The model input tensors of rows [begin, end) of `batch`, collated as above (one model batch).
+// The model input tensors of `rows` (indices into `batch`, in that order), collated as above
+// (one model batch).
+std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
+                                              const features::FeatureBatch& batch,
+                                              std::span<const int64_t> rows);
+// The same for rows [begin, end).
 std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
                                               const features::FeatureBatch& batch, int64_t begin,
                                               int64_t end);

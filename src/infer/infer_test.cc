@@ -54,7 +54,12 @@ TEST(CollateInputs, SeedCollateOrLongestChunk) {
   manifest.text_fields.push_back({"t", {"tokenizer"}, 5, false, 5, ""});
   manifest.inputs = {{"t_input_ids", bundle::InputKind::kTextIds, "t"},
                      {"t_attention_mask", bundle::InputKind::kAttentionMask, "t"}};
-  features::FeatureBatch batch{3, {{{}, {{{1, 2}}, {{1, 7, 2}, {1, 2}}, {{1, 9, 9, 2}}}, 0}, {}}};
+  features::FeatureColumn ids = features::FeatureColumn::Text();
+  for (const features::ChunkIds& row :
+       {features::ChunkIds{{1, 2}}, {{1, 7, 2}, {1, 2}}, {{1, 9, 9, 2}}}) {
+    ids.AddRow(row);
+  }
+  features::FeatureBatch batch{3, {std::move(ids), {}}};
   std::vector<bundle::HostTensor> inputs = CollateInputs(manifest, batch, 0, 2);
   ASSERT_EQ(inputs.size(), 2u);
   EXPECT_EQ(inputs[0].shape, (std::vector<int64_t>{2, 2, 5}));

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
 #include "bundle/bundle.h"
@@ -168,10 +168,10 @@ void Summarize(const bundle::Manifest& manifest, const features::FeatureBatch& b
     rows.missing_per_field[field++].second += batch.columns[i].missing;
     if (manifest.inputs[i].kind != bundle::InputKind::kTextIds) continue;
     std::vector<int64_t>& lengths = rows.text_lengths[text++].second;
-    for (const features::ChunkIds& row : batch.columns[i].chunks) {
-      int64_t tokens = 0;
-      for (const std::vector<int32_t>& chunk : row) tokens += static_cast<int64_t>(chunk.size());
-      lengths.push_back(tokens);
+    const features::FeatureColumn& ids = batch.columns[i];
+    for (int64_t r = 0; r < batch.rows; ++r) {
+      const int64_t first = ids.FirstChunk(r);
+      lengths.push_back(ids.chunk_offsets[first + ids.ChunkCount(r)] - ids.chunk_offsets[first]);
     }
   }
 }
@@ -237,8 +237,7 @@ Result<std::vector<table::OutputColumn>> PredictionColumns(const Plan& plan,
   const int64_t rows = batch.num_rows();
   std::vector<table::OutputColumn> columns;
   if (!plan.id_column.empty()) columns.push_back({plan.id_column, plan.id_column, {}});
-  if (!plan.label_column.empty())
-    columns.push_back({plan.label_column, plan.label_column, {}});
+  if (!plan.label_column.empty()) columns.push_back({plan.label_column, plan.label_column, {}});
   const bool comparing = !plan.previous_columns.empty();
   const std::string prefix = comparing ? "new_model_prob_class_" : "prob_class_";
   const int k = plan.manifest.num_classes;
@@ -294,7 +293,8 @@ class PendingWrites {
       const auto rows = static_cast<size_t>(batches_.front().num_rows());
       if (ready_.size() - used < rows * k) break;
       std::span<const double> probs(ready_.data() + used, rows * k);
-      VERDICT_RETURN_IF_ERROR(CheckModelProbabilities(batches_.front(), probs, static_cast<int>(k)));
+      VERDICT_RETURN_IF_ERROR(
+          CheckModelProbabilities(batches_.front(), probs, static_cast<int>(k)));
       VERDICT_ASSIGN_OR_RETURN(std::vector<table::OutputColumn> columns,
                                PredictionColumns(plan_, batches_.front(), probs));
       VERDICT_RETURN_IF_ERROR(writer_.Write(batches_.front(), columns));
