@@ -113,8 +113,9 @@ Status RunEval(const EvalConfig& config) {
   });
 }
 
-Status WriteFeatures(const std::string& model_dir, const std::string& data,
-                     const std::string& out_dir, int64_t max_rows, int num_workers) {
+Result<std::vector<FeatureArray>> ComputeFeatures(const std::string& model_dir,
+                                                  const std::string& data, int64_t max_rows,
+                                                  int num_workers) {
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest,
                            bundle::LoadManifest(model_dir, /*require_model_file=*/false));
   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder,
@@ -134,17 +135,31 @@ Status WriteFeatures(const std::string& model_dir, const std::string& data,
   const int64_t rows = max_rows > 0 ? std::min(all.rows, max_rows) : all.rows;
   // All rows as one batch, collated as eval collates a batch (text: C and T of these rows).
   std::vector<bundle::HostTensor> tensors = infer::CollateInputs(manifest, all, 0, rows);
+  std::vector<FeatureArray> arrays;
   for (size_t i = 0; i < tensors.size(); ++i) {
-    const bundle::HostTensor& t = tensors[i];
-    const bool tabular = manifest.inputs[i].kind == bundle::InputKind::kTabular;
-    std::string body = NpyHeader(tabular ? "<f4" : "<i8", t.shape);
-    if (tabular) {
-      body.append(reinterpret_cast<const char*>(t.f32.data()), t.f32.size() * sizeof(float));
+    arrays.push_back({.name = manifest.inputs[i].name,
+                      .tabular = manifest.inputs[i].kind == bundle::InputKind::kTabular,
+                      .shape = std::move(tensors[i].shape),
+                      .f32 = std::move(tensors[i].f32),
+                      .i64 = std::move(tensors[i].i64)});
+  }
+  return arrays;
+}
+
+Status WriteFeatures(const std::string& model_dir, const std::string& data,
+                     const std::string& out_dir, int64_t max_rows, int num_workers) {
+  VERDICT_ASSIGN_OR_RETURN(std::vector<FeatureArray> arrays,
+                           ComputeFeatures(model_dir, data, max_rows, num_workers));
+  for (const FeatureArray& array : arrays) {
+    std::string body = NpyHeader(array.tabular ? "<f4" : "<i8", array.shape);
+    if (array.tabular) {
+      body.append(reinterpret_cast<const char*>(array.f32.data()),
+                  array.f32.size() * sizeof(float));
     } else {
-      body.append(reinterpret_cast<const char*>(t.i64.data()), t.i64.size() * sizeof(int64_t));
+      body.append(reinterpret_cast<const char*>(array.i64.data()),
+                  array.i64.size() * sizeof(int64_t));
     }
-    VERDICT_RETURN_IF_ERROR(
-        WriteFileAtomic(out_dir + "/" + manifest.inputs[i].name + ".npy", body));
+    VERDICT_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/" + array.name + ".npy", body));
   }
   return Status::Ok();
 }

@@ -20,6 +20,7 @@
 
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,7 @@ struct ComparisonConfig {
 // Defaults follow the seed's container layout (SageMaker Processing).
 struct EvalConfig {
   std::string model_dir = "/opt/ml/processing/input/model";
-  std::string data = "/opt/ml/processing/input/eval_data";  // a data file or a folder of shards
+  std::string data = "/opt/ml/processing/input/eval_data";    // a data file or a folder of shards
   std::string output_dir = "/opt/ml/processing/output/eval";  // eval_predictions.<ext>
   std::string metrics_dir = "/opt/ml/processing/output/metrics";
   std::string id_field;     // empty: the bundle's
@@ -103,6 +104,41 @@ Status RecordFailure(const std::string& metrics_dir, const Status& error);
 // model file need not exist yet. `num_workers`: text preprocessing threads (0: one per core).
 Status WriteFeatures(const std::string& model_dir, const std::string& data,
                      const std::string& out_dir, int64_t max_rows, int num_workers = 0);
+
+// One model input of the rows `ComputeFeatures` read: its name, shape, and values, row-major:
+// float32 in `f32` for a tabular input, int64 in `i64` for token ids and masks.
+struct FeatureArray {
+  std::string name;
+  bool tabular = false;
+  std::vector<int64_t> shape;
+  std::vector<float> f32;
+  std::vector<int64_t> i64;
+};
+
+// The model inputs WriteFeatures writes, in memory, in the order of the manifest's inputs (the
+// Python API; the exporter builds its example batches from them).
+Result<std::vector<FeatureArray>> ComputeFeatures(const std::string& model_dir,
+                                                  const std::string& data, int64_t max_rows,
+                                                  int num_workers = 0);
+
+// Scores held in memory (the Python API's verdict.metrics), as `verdict metrics` reads them from
+// a predictions file: class indices 0..K-1 and, binary, P(class 1) per row, or multiclass the
+// row-major [rows, K] probabilities. `previous` (optional): the previous model's scores, [rows]
+// or [rows, K], NaN = missing. The spans are not copied when `previous` is empty.
+struct ScoresInMemory {
+  std::span<const int32_t> labels;
+  std::span<const double> scores;
+  std::span<const double> previous;
+  int num_classes = 2;
+  bool binary = true;
+  std::vector<std::string> class_names;  // label value of class i; empty: "0".."K-1"
+};
+
+// metrics.json's body for `scores`: the keys and numbers `verdict metrics` writes for the same
+// rows and options (it is the same computation). Without previous scores nothing is written;
+// with them the comparison runs as in `verdict metrics`, in a private temporary folder that is
+// removed afterwards. `config.output_dir`, `plots`, `predictions` and the columns are not used.
+Result<std::string> MetricsJsonOf(const ScoresInMemory& scores, const MetricsConfig& config);
 
 // Validates a bundle (manifest, digests, tokenizers, model file) and returns its description.
 Result<std::string> Inspect(const std::string& model_dir);
