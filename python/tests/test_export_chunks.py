@@ -225,6 +225,8 @@ def test_a_declared_split_is_exported(tmp_path, monkeypatch):
     assert [i["name"] for i in entry["head_inputs"]] == ["dialogue_pooled", "amount"]
     assert any("chunk-level programs (declared)" in n for n in check["notes"])
     assert (folder / "encoder_dialogue.pt").is_file()
+    head_weights = sum(p.numel() for p in load(folder / "head.pt").parameters())
+    assert head_weights == sum(p.numel() for p in Declared().out.parameters())
 
 
 def test_a_declared_split_that_differs_from_forward_is_refused(tmp_path, monkeypatch):

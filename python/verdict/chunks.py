@@ -123,7 +123,23 @@ def _declared(model: nn.Module, manifest: Mapping[str, Any]) -> Split:
             raise SplitError(f"{ENCODERS_METHOD}()['{name}'] is {type(module).__name__}, not an nn.Module")
     inputs = head_inputs(manifest)
     tabular = [i["name"] for i in inputs if i["kind"] == "tabular"]
-    return Split(dict(encoders), _DeclaredHead(model, fields, tabular), inputs, "declared")
+    split = Split(dict(encoders), _DeclaredHead(model, fields, tabular), inputs, "declared")
+    split._restore = _hold_out(model, list(encoders.values()))
+    return split
+
+
+def _hold_out(model: nn.Module, modules: list[nn.Module]) -> Callable[[], None]:
+    """Replaces `modules` inside `model` by empty modules, so that the traced head does not carry
+    the encoders' weights; returns the function that puts them back."""
+    held = [(parent, name, child) for parent in model.modules() for name, child in parent._modules.items()
+            if any(child is m for m in modules)]
+    for parent, name, _ in held:
+        parent._modules[name] = nn.Module()
+
+    def restore() -> None:
+        for parent, name, child in held:
+            parent._modules[name] = child
+    return restore
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +297,8 @@ def _replace_berts(bases: list[nn.Module], feeds: list[_Feed]) -> Callable[[], N
 
 def find_split(model: nn.Module, manifest: Mapping[str, Any], batch: dict[str, torch.Tensor]) -> Split | None:
     """The model's split: declared (the protocol's two methods), else found from the seed's layout,
-    else None. A layout split replaces the BERTs inside `model` until `release(split)`."""
+    else None. The split holds its encoders out of `model` (so that the traced head carries none
+    of their weights) until `release(split)`."""
     if not text_inputs(manifest):
         return None
     if hasattr(model, ENCODERS_METHOD) and hasattr(model, HEAD_METHOD):
