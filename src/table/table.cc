@@ -25,6 +25,7 @@
 
 #include "table/class_index.h"
 #include "table/internal.h"
+#include "table/shard_internal.h"
 #include "table/text_format.h"
 
 namespace verdict::table {
@@ -106,7 +107,7 @@ Result<DataSource> ResolveDataSource(const std::string& path) {
     VERDICT_ASSIGN_OR_RETURN(source.format, FormatOfPath(path));
     VERDICT_RETURN_IF_ERROR(CheckReadable("data file '" + path + "'", path));
     source.files.push_back(path);
-    return source;
+    return internal::ApplyProcessShard(std::move(source));
   }
   if (fs::is_symlink(fs::symlink_status(path, ec)) && !fs::exists(path, ec)) {
     return NotFound("data path '" + path + "' is a symlink to '" +
@@ -137,7 +138,7 @@ Result<DataSource> ResolveDataSource(const std::string& path) {
                          "' and '" + file + "'");
     }
   }
-  return source;
+  return internal::ApplyProcessShard(std::move(source));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,6 +403,8 @@ struct Reader::State {
   int64_t rows_in_file = 0;
   std::shared_ptr<arrow::RecordBatchReader> batches;
   std::unique_ptr<parquet::arrow::FileReader> parquet_file;  // owns what `batches` reads
+  // The current file's slice (DataSource::slices): rows still to skip and to return.
+  internal::SliceCursor slice_cursor;
   // Progress as of the last batch Next() returned (the read-ahead moves the fields above).
   double fraction = 0;
   // The next batch, read while the caller works on the last one. Declared last: destroyed
@@ -454,10 +457,12 @@ Status CsvReadError(const std::string& file, int64_t rows, const arrow::Status& 
 }
 
 // A reader of a CSV/TSV file from data row `skip_rows` on, in blocks of `block_bytes`, doubled
-// (up to options.csv_max_block_bytes) while a row does not fit in one.
+// (up to options.csv_max_block_bytes) while a row does not fit in one. With a `slice`, only its
+// bytes are read, under the header's column `names`.
 Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
     const std::string& file, Format format, const ReadOptions& options, int64_t& block_bytes,
-    int64_t skip_rows, const arrow::csv::ConvertOptions& convert) {
+    int64_t skip_rows, const arrow::csv::ConvertOptions& convert, const FileSlice* slice = nullptr,
+    const std::vector<std::string>& names = {}) {
   if (skip_rows > std::numeric_limits<int32_t>::max()) {
     return InvalidData("cannot read '" + file + "' after row " + std::to_string(skip_rows) +
                        ": a row longer than " + SizeText(block_bytes) +
@@ -473,7 +478,13 @@ Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
     read.block_size = static_cast<int32_t>(block_bytes);
     read.skip_rows_after_names = static_cast<int32_t>(skip_rows);
     read.use_threads = true;
-    auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), *input, read,
+    std::shared_ptr<arrow::io::InputStream> stream = *input;
+    if (slice != nullptr) {
+      VERDICT_ASSIGN_OR_RETURN(stream, internal::SliceStream(*input, *slice));
+      read.column_names = names;
+      read.skip_rows_after_names = static_cast<int32_t>(skip_rows - slice->first_row);
+    }
+    auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), stream, read,
                                                     CsvParseOptions(format), convert);
     if (reader.ok()) return *reader;
     const bool outgrew = RowOutgrewBlock(reader.status(), file, block_bytes);
@@ -510,8 +521,16 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
   }
   convert.include_columns = state.options.columns;
   state.csv_block_bytes = std::max(state.options.csv_block_bytes, probe_block);
+  const FileSlice* slice = internal::SliceOf(state.source, file);
+  std::vector<std::string> names;
+  for (const auto& field : header_reader->schema()->fields()) names.push_back(field->name());
   VERDICT_ASSIGN_OR_RETURN(
-      state.csv, MakeCsvReader(file, format, state.options, state.csv_block_bytes, 0, convert));
+      state.csv, MakeCsvReader(file, format, state.options, state.csv_block_bytes,
+                               slice != nullptr ? slice->first_row : 0, convert, slice, names));
+  if (slice != nullptr) {
+    state.rows_in_file = slice->first_row;
+    state.slice_cursor = {.skip = 0, .left = slice->rows};
+  }
   state.batches = state.csv;
   return Status::Ok();
 }
@@ -521,8 +540,10 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
 Result<bool> GrowCsvBlock(Reader::State& s) {
   if (s.csv_block_bytes >= s.options.csv_max_block_bytes) return false;
   s.csv_block_bytes = std::min(2 * s.csv_block_bytes, s.options.csv_max_block_bytes);
-  VERDICT_ASSIGN_OR_RETURN(s.csv, MakeCsvReader(s.current_file, s.source.format, s.options,
-                                                s.csv_block_bytes, s.rows_in_file, s.csv_convert));
+  VERDICT_ASSIGN_OR_RETURN(
+      s.csv,
+      MakeCsvReader(s.current_file, s.source.format, s.options, s.csv_block_bytes, s.rows_in_file,
+                    s.csv_convert, internal::SliceOf(s.source, s.current_file), s.column_names));
   s.batches = s.csv;
   return true;
 }
@@ -552,6 +573,17 @@ Status OpenParquet(Reader::State& state, const std::string& file) {
   state.parquet_file = std::move(*reader);
   std::vector<int> row_groups(state.parquet_file->num_row_groups());
   for (size_t i = 0; i < row_groups.size(); ++i) row_groups[i] = static_cast<int>(i);
+  if (const FileSlice* slice = internal::SliceOf(state.source, file)) {
+    std::vector<int64_t> group_rows;
+    for (int g : row_groups) {
+      group_rows.push_back(
+          state.parquet_file->parquet_reader()->metadata()->RowGroup(g)->num_rows());
+    }
+    internal::ParquetSliceGroups groups = internal::ParquetGroupsOf(group_rows, *slice);
+    row_groups = groups.row_groups;
+    state.rows_in_file = groups.first_group_row;
+    state.slice_cursor = {.skip = groups.skip_rows, .left = slice->rows};
+  }
   std::shared_ptr<arrow::Schema> schema;
   VERDICT_RETURN_IF_ERROR(FromArrow(state.parquet_file->GetSchema(&schema), file));
   std::vector<int> columns;
@@ -596,6 +628,7 @@ std::string ColumnDifference(const std::vector<std::string>& first,
 Status OpenFile(Reader::State& state, const std::string& file) {
   state.current_file = file;
   state.rows_in_file = 0;
+  state.slice_cursor = {};
   state.batches.reset();
   state.csv.reset();
   state.parquet_file.reset();
@@ -631,6 +664,10 @@ Status MeasureFiles(Reader::State& state) {
     } else {
       std::error_code ec;
       size = static_cast<int64_t>(fs::file_size(file, ec));
+    }
+    if (const FileSlice* slice = internal::SliceOf(state.source, file)) {
+      size = state.source.format == Format::kParquet ? slice->rows
+                                                     : slice->byte_end - slice->byte_begin;
     }
     state.file_sizes.push_back(size);
     state.total_size += size;
@@ -689,7 +726,8 @@ Result<std::optional<Batch>> ReadNextBatch(Reader::State& s) {
     std::shared_ptr<arrow::RecordBatch> batch;
     arrow::Status read;
     try {
-      read = s.batches->ReadNext(&batch);
+      // A slice whose rows were all returned ends its file (the rest belongs to other ranks).
+      if (s.slice_cursor.left != 0) read = s.batches->ReadNext(&batch);
     } catch (const parquet::ParquetException& e) {
       read = arrow::Status::IOError(e.what());
     }
@@ -706,6 +744,18 @@ Result<std::optional<Batch>> ReadNextBatch(Reader::State& s) {
       return InvalidData("cannot read '" + s.current_file + "' after row " +
                          std::to_string(s.rows_in_file) + ": " +
                          ArrowMessage(read.message()));
+    }
+    if (batch != nullptr && s.slice_cursor.left >= 0) {
+      const int64_t skipped = std::min(s.slice_cursor.skip, batch->num_rows());
+      VERDICT_ASSIGN_OR_RETURN(batch, internal::CutToSlice(std::move(batch), s.slice_cursor,
+                                                           s.csv != nullptr, s.current_file));
+      s.rows_in_file += skipped;
+      if (batch == nullptr) continue;  // rows before the slice
+    }
+    if (batch == nullptr && s.slice_cursor.left > 0) {
+      return InvalidData("file '" + s.current_file + "' ended " +
+                         std::to_string(s.slice_cursor.left) + " rows before the end of this " +
+                         "rank's share that the scan for the ranks' shares counted");
     }
     if (batch != nullptr) {
       if (batch->num_rows() == 0) continue;

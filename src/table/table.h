@@ -46,16 +46,47 @@ Result<Format> ParseFormat(std::string_view name);
 // The format a file name's extension says (.csv, .tsv, .parquet, any case).
 Result<Format> FormatOfPath(const std::string& path);
 
+// Distributed runs (shard.cc): the part of one file a rank reads, its data rows
+// [first_row, first_row + rows). For CSV/TSV these rows are the bytes [byte_begin, byte_end),
+// which start and end at a row boundary (quoted newlines followed, as the CSV reader does).
+struct FileSlice {
+  int64_t first_row = 0;
+  int64_t rows = 0;
+  int64_t byte_begin = 0;  // CSV/TSV only
+  int64_t byte_end = 0;    // CSV/TSV only
+};
+
 // The files to read for one evaluation.
 struct DataSource {
   std::vector<std::string> files;  // sorted by path
   Format format = Format::kCsv;
+  // Empty: every file whole. Otherwise one slice per file: only those rows are read.
+  std::vector<FileSlice> slices;
 };
 
 // `path` is a data file or a folder. For a folder, every .csv/.tsv/.parquet file below it is a
 // shard (sorted by path); shards must share one format. Errors: nothing there, no data file,
 // mixed formats.
 Result<DataSource> ResolveDataSource(const std::string& path);
+
+// Rank `index` of `count` in a distributed run. Each rank's share is consecutive rows of the
+// whole data (files in order), starting at a multiple of `align_rows` (the model batch size, so
+// every model batch is the one a single process would run); every row is in exactly one share.
+struct ShardSpec {
+  int index = 0;
+  int count = 1;
+  int64_t align_rows = 1;
+};
+
+// The share of `source` that `shard` names; files without rows in it are left out (an empty
+// share has no files). Rows are counted from Parquet footers, and for CSV/TSV by one scan of the
+// bytes that follows the reader's quoting rules (a newline inside a quoted field is not a row
+// end; empty lines are no rows).
+Result<DataSource> ShareOf(const DataSource& source, const ShardSpec& shard);
+
+// From now on ResolveDataSource returns this process's share (ShareOf) instead of all the data.
+// Set once, by the rank orchestration, before the job reads anything.
+void SetProcessShard(const ShardSpec& shard);
 
 // One record batch of the input. Cheap to copy (shared, immutable).
 class Batch {

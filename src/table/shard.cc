@@ -1,0 +1,305 @@
+// Shares of the data for distributed runs: every rank reads consecutive rows of the whole data,
+// its share starting at a multiple of the model batch size, and every row is in exactly one
+// share. Whole files, Parquet row groups (cut to the row) and CSV/TSV byte ranges are the
+// pieces; a CSV/TSV file is scanned once to find its row boundaries.
+#include <parquet/arrow/reader.h>
+#include <parquet/exception.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "table/internal.h"
+#include "table/shard_internal.h"
+#include "table/table.h"
+
+namespace verdict::table {
+
+namespace {
+
+// One file's rows, as far as sharding needs them.
+struct FileRows {
+  int64_t rows = 0;
+  std::vector<int64_t> group_rows;  // Parquet: rows per row group
+  // CSV/TSV: the byte where data row r starts, for every r whose global row number is a
+  // multiple of the alignment; the first data row's start; the file size.
+  std::map<int64_t, int64_t> row_starts;
+  int64_t data_begin = 0;
+  int64_t size = 0;
+};
+
+Result<FileRows> ParquetRows(const std::string& file) {
+  FileRows rows;
+  try {
+    std::shared_ptr<parquet::FileMetaData> meta =
+        parquet::ParquetFileReader::OpenFile(file)->metadata();
+    for (int g = 0; g < meta->num_row_groups(); ++g) {
+      rows.group_rows.push_back(meta->RowGroup(g)->num_rows());
+    }
+    rows.rows = meta->num_rows();
+  } catch (const parquet::ParquetException& e) {
+    return InvalidData("cannot read Parquet file '" + file +
+                       "': " + internal::ArrowMessage(e.what()));
+  }
+  return rows;
+}
+
+// Finds the rows of a CSV/TSV file as Arrow's reader does (quoting and doubled quotes on,
+// newlines allowed in quoted values, \n, \r\n and \r end a row, empty lines skipped, a UTF-8
+// BOM ignored). The first row is the header.
+class CsvRowScanner {
+ public:
+  CsvRowScanner(char delimiter, int64_t global_first_row, int64_t align)
+      : delimiter_(delimiter), global_first_row_(global_first_row), align_(align) {}
+
+  void Feed(const char* data, size_t n, int64_t offset) {
+    for (size_t i = 0; i < n; ++i) Step(data[i], offset + static_cast<int64_t>(i));
+  }
+
+  FileRows Finish(int64_t size) {
+    result_.size = size;
+    if (records_ == 0) result_.data_begin = size;
+    if (records_ == 1 && state_ != State::kRecordStart && state_ != State::kAfterCr) {
+      result_.data_begin = size;  // the header alone, without a line end
+    }
+    result_.rows = std::max<int64_t>(0, records_ - 1);
+    return std::move(result_);
+  }
+
+ private:
+  enum class State { kRecordStart, kAfterCr, kFieldStart, kUnquoted, kQuoted, kQuotedQuote };
+
+  void EndRecord(char c, int64_t at) {
+    record_start_ = at + 1;
+    if (records_ == 1) result_.data_begin = record_start_;
+    state_ = c == '\r' ? State::kAfterCr : State::kRecordStart;
+  }
+
+  void BeginRecord() {
+    const int64_t data_row = records_ - 1;  // -1: the header
+    if (data_row >= 0 && (global_first_row_ + data_row) % align_ == 0) {
+      result_.row_starts[data_row] = record_start_;
+    }
+    ++records_;
+  }
+
+  // A byte outside quotes, inside a field.
+  void Unquoted(char c, int64_t at) {
+    if (c == delimiter_) {
+      state_ = State::kFieldStart;
+    } else if (c == '\n' || c == '\r') {
+      EndRecord(c, at);
+    } else {
+      state_ = State::kUnquoted;
+    }
+  }
+
+  void Step(char c, int64_t at) {
+    switch (state_) {
+      case State::kAfterCr:
+        state_ = State::kRecordStart;
+        if (c == '\n') {
+          record_start_ = at + 1;
+          if (records_ == 1) result_.data_begin = record_start_;
+          return;
+        }
+        [[fallthrough]];
+      case State::kRecordStart:
+        if (at < 3 && bom_.size() == static_cast<size_t>(at) && kBom[at] == c) {
+          bom_ += c;
+          record_start_ = at + 1;
+          return;
+        }
+        if (c == '\n' || c == '\r') {  // an empty line: no row
+          EndRecord(c, at);
+          return;
+        }
+        BeginRecord();
+        [[fallthrough]];
+      case State::kFieldStart:
+        if (c == '"') {
+          state_ = State::kQuoted;
+          return;
+        }
+        Unquoted(c, at);
+        return;
+      case State::kUnquoted:
+        Unquoted(c, at);
+        return;
+      case State::kQuoted:
+        if (c == '"') state_ = State::kQuotedQuote;
+        return;
+      case State::kQuotedQuote:
+        if (c == '"') {
+          state_ = State::kQuoted;  // a doubled quote
+          return;
+        }
+        Unquoted(c, at);
+        return;
+    }
+  }
+
+  static constexpr char kBom[] = "\xEF\xBB\xBF";
+  const char delimiter_;
+  const int64_t global_first_row_;
+  const int64_t align_;
+  State state_ = State::kRecordStart;
+  int64_t record_start_ = 0;
+  int64_t records_ = 0;
+  std::string bom_;
+  FileRows result_;
+};
+
+Result<FileRows> CsvRows(const std::string& file, Format format, int64_t global_first_row,
+                         int64_t align) {
+  std::FILE* in = std::fopen(file.c_str(), "rb");
+  if (in == nullptr) return IoError("cannot open '" + file + "'");
+  CsvRowScanner scanner(format == Format::kTsv ? '\t' : ',', global_first_row, align);
+  std::vector<char> buffer(1 << 20);
+  int64_t offset = 0;
+  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), in)) {
+    scanner.Feed(buffer.data(), n, offset);
+    offset += static_cast<int64_t>(n);
+  }
+  const bool failed = std::ferror(in) != 0;
+  std::fclose(in);
+  if (failed) return IoError("cannot read '" + file + "'");
+  return scanner.Finish(offset);
+}
+
+// The slice of one file holding global rows [begin, end) (they overlap the file).
+FileSlice SliceOfFile(const FileRows& rows, int64_t file_first_row, int64_t begin, int64_t end) {
+  FileSlice slice;
+  slice.first_row = std::max<int64_t>(0, begin - file_first_row);
+  const int64_t last = std::min(rows.rows, end - file_first_row);
+  slice.rows = last - slice.first_row;
+  auto start_of = [&rows](int64_t row) {
+    if (row == 0) return rows.data_begin;
+    if (row >= rows.rows) return rows.size;
+    return rows.row_starts.at(row);
+  };
+  if (rows.group_rows.empty()) {
+    slice.byte_begin = start_of(slice.first_row);
+    slice.byte_end = start_of(last);
+  }
+  return slice;
+}
+
+std::mutex process_shard_mutex;
+std::optional<ShardSpec> process_shard;
+// ResolveDataSource runs more than once per job; the share of the same files is planned once.
+std::map<std::vector<std::string>, DataSource> planned_shares;
+
+}  // namespace
+
+Result<DataSource> ShareOf(const DataSource& source, const ShardSpec& shard) {
+  if (shard.count <= 1) return source;
+  const int64_t align = std::max<int64_t>(1, shard.align_rows);
+  std::vector<FileRows> files;
+  int64_t total = 0;
+  for (const std::string& file : source.files) {
+    VERDICT_ASSIGN_OR_RETURN(FileRows rows, source.format == Format::kParquet
+                                                ? ParquetRows(file)
+                                                : CsvRows(file, source.format, total, align));
+    total += rows.rows;
+    files.push_back(std::move(rows));
+  }
+  const int64_t batches = (total + align - 1) / align;
+  // Share i starts at batch ceil(batches * i / count): the first shares are never the empty ones.
+  auto boundary = [&](int64_t i) {
+    return std::min(total, (batches * i + shard.count - 1) / shard.count * align);
+  };
+  const int64_t begin = boundary(shard.index);
+  const int64_t end = boundary(shard.index + 1);
+  DataSource share;
+  share.format = source.format;
+  int64_t file_first_row = 0;
+  for (size_t f = 0; f < files.size(); ++f) {
+    const int64_t file_end = file_first_row + files[f].rows;
+    if (std::max(begin, file_first_row) < std::min(end, file_end)) {
+      share.files.push_back(source.files[f]);
+      share.slices.push_back(SliceOfFile(files[f], file_first_row, begin, end));
+    }
+    file_first_row = file_end;
+  }
+  return share;
+}
+
+void SetProcessShard(const ShardSpec& shard) {
+  std::lock_guard<std::mutex> lock(process_shard_mutex);
+  process_shard = shard;
+  planned_shares.clear();
+}
+
+namespace internal {
+
+Result<DataSource> ApplyProcessShard(DataSource source) {
+  std::lock_guard<std::mutex> lock(process_shard_mutex);
+  if (!process_shard || process_shard->count <= 1) return source;
+  auto planned = planned_shares.find(source.files);
+  if (planned != planned_shares.end()) return planned->second;
+  VERDICT_ASSIGN_OR_RETURN(DataSource share, ShareOf(source, *process_shard));
+  planned_shares[source.files] = share;
+  return share;
+}
+
+const FileSlice* SliceOf(const DataSource& source, const std::string& file) {
+  if (source.slices.empty()) return nullptr;
+  auto it = std::find(source.files.begin(), source.files.end(), file);
+  return it == source.files.end() ? nullptr : &source.slices[it - source.files.begin()];
+}
+
+Result<std::shared_ptr<arrow::io::InputStream>> SliceStream(
+    const std::shared_ptr<arrow::io::RandomAccessFile>& file, const FileSlice& slice) {
+  auto stream = arrow::io::RandomAccessFile::GetStream(file, slice.byte_begin,
+                                                       slice.byte_end - slice.byte_begin);
+  if (!stream.ok()) return IoError(ArrowMessage(stream.status().message()));
+  return *stream;
+}
+
+ParquetSliceGroups ParquetGroupsOf(const std::vector<int64_t>& group_rows, const FileSlice& slice) {
+  ParquetSliceGroups groups;
+  int64_t group_first = 0;
+  for (size_t g = 0; g < group_rows.size(); ++g) {
+    const int64_t group_end = group_first + group_rows[g];
+    if (group_end > slice.first_row && group_first < slice.first_row + slice.rows) {
+      if (groups.row_groups.empty()) {
+        groups.first_group_row = group_first;
+        groups.skip_rows = slice.first_row - group_first;
+      }
+      groups.row_groups.push_back(static_cast<int>(g));
+    }
+    group_first = group_end;
+  }
+  return groups;
+}
+
+Result<std::shared_ptr<arrow::RecordBatch>> CutToSlice(std::shared_ptr<arrow::RecordBatch> batch,
+                                                       SliceCursor& cursor, bool exact,
+                                                       const std::string& file) {
+  if (cursor.left < 0) return batch;
+  if (cursor.skip >= batch->num_rows()) {
+    cursor.skip -= batch->num_rows();
+    return std::shared_ptr<arrow::RecordBatch>();
+  }
+  batch = batch->Slice(cursor.skip);
+  cursor.skip = 0;
+  if (batch->num_rows() > cursor.left) {
+    if (exact) {
+      return InvalidData("file '" + file + "' holds more rows in this rank's byte range than " +
+                         "the scan for the ranks' shares counted (a quote the scan read " +
+                         "otherwise than the CSV reader?)");
+    }
+    batch = batch->Slice(0, cursor.left);
+  }
+  cursor.left -= batch->num_rows();
+  return batch;
+}
+
+}  // namespace internal
+
+}  // namespace verdict::table
