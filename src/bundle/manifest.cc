@@ -38,7 +38,14 @@ class Keys {
     if (!Has(key)) return fallback;
     return As<T>(key, object_[key]);
   }
-  const json& Raw(const std::string& key) const { return object_[key]; }
+  // The value of `key`; null when the key is missing or this is not an object (json's const
+  // operator[] is undefined behaviour there).
+  const json& Raw(const std::string& key) const {
+    static const json kMissing;
+    if (!object_.is_object()) return kMissing;
+    const auto it = object_.find(key);
+    return it == object_.end() ? kMissing : *it;
+  }
   const std::string& where() const { return where_; }
 
  private:
