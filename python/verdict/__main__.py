@@ -1,5 +1,7 @@
+"""`python -m verdict ...` is the `verdict` command (the exporter: `python -m verdict.export`)."""
+
 import sys
 
-from .export import main
+from .cli import main
 
 sys.exit(main())

@@ -12,7 +12,7 @@ width other than the classes, values that are not finite, outputs that already a
 while `--output` says logits, and declared probabilities outside [0, 1] or not summing to 1.
 verdict.json, written last, records the sha256 of every other file of the bundle.
 
-Example inputs are computed by the engine itself (`verdict features`), so the bundle is checked
+Example inputs are computed by the engine itself, in process (verdict._engine), so the bundle is checked
 against exactly the preprocessing `verdict eval` will apply: the exporter runs the eager model and
 the exported one on those rows and refuses to write a bundle whose outputs differ by more than
 1e-5.
@@ -48,17 +48,18 @@ import math
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Callable, Mapping
 
-import numpy as np
 import torch
 
 from . import __version__, chunks
+from ._native import engine_module
+from .errors import Error
 
 FORMAT_VERSION = 1
 MANIFEST = "verdict.json"
@@ -224,28 +225,24 @@ def build_manifest(hp: Mapping[str, Any], *, impute: Mapping[str, float] | None 
 # Example inputs from the engine
 
 
-def find_engine(explicit: str | None = None) -> str:
-    """Path of the verdict binary: explicit, $VERDICT_BIN, the repository's build/, or PATH."""
-    candidates = [explicit, os.environ.get("VERDICT_BIN"),
-                  str(pathlib.Path(__file__).resolve().parents[2] / "build" / "verdict"),
-                  shutil.which("verdict")]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    raise ExportError("cannot find the verdict binary: build it (make build) or set VERDICT_BIN")
+def find_engine(explicit: str | None = None) -> ModuleType:
+    """The engine, in process: verdict._engine of the installed wheel or, in a development
+    checkout, of the build folder of `explicit` (a verdict binary), $VERDICT_BIN or build/."""
+    try:
+        return engine_module(explicit)
+    except Error as error:
+        raise ExportError(str(error)) from None
 
 
-def engine_features(engine: str, bundle_dir: str, sample_data: str, names: list[str],
+def engine_features(engine: ModuleType, bundle_dir: str, sample_data: str, names: list[str],
                     max_rows: int = SAMPLE_ROWS) -> dict[str, torch.Tensor]:
-    """The model inputs `verdict eval` computes for the first rows of `sample_data`."""
-    with tempfile.TemporaryDirectory(prefix="verdict-features-") as out:
-        command = [engine, "--log-level", "warning", "features", "--model-dir", bundle_dir,
-                   "--data", sample_data, "--out", out, "--max-rows", str(max_rows)]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
-            raise ExportError(f"verdict features on '{sample_data}': {message}")
-        batch = {name: torch.from_numpy(np.load(os.path.join(out, name + ".npy"))) for name in names}
+    """The model inputs `verdict eval` computes for the first rows of `sample_data`, computed by
+    `engine` (find_engine) in process, without copies."""
+    try:
+        arrays = dict(engine.features(bundle_dir, sample_data, max_rows))
+    except Error as error:
+        raise ExportError(f"features of '{sample_data}': {error}") from None
+    batch = {name: torch.from_numpy(arrays[name]) for name in names}
     rows = {len(t) for t in batch.values()}
     if rows == {0}:
         raise ExportError(f"sample data '{sample_data}' has no rows")

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import time
 
-from ..export import build_model, export_bundle, find_engine, _read_json_beside
+from ..cli import executable
+from ..export import build_model, export_bundle, _read_json_beside
 from .dialogue_data import make_orders
 from .tabular_data import make_customers
 from .train_tabular import train
@@ -79,7 +80,7 @@ def main() -> int:
     parser.add_argument("--out", default="demo-out", help="output folder")
     args = parser.parse_args()
     out = pathlib.Path(args.out).resolve()
-    engine = find_engine()
+    engine = str(executable())  # the verdict binary; its build's engine module exports
     summaries = []
     for task in TASKS:
         metrics = run_task(task, out, engine)
