@@ -2,8 +2,8 @@
 
 An installed wheel holds it inside the package. In a development checkout (python/ on the path,
 tools/setup.sh) the build folder holds it instead, at <build>/python/verdict/_engine*.so; the
-build folder is the one of `engine` (a verdict binary), else of $VERDICT_BIN, else the checkout's
-build/ (`make build`).
+build folder is the first of these that has it: the one of `engine` (a verdict binary), of
+$VERDICT_BIN, the checkout's build/ (`make build`).
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ _MODULE = "verdict._engine"
 
 
 def _from_build_folder(engine: str | None) -> ModuleType:
-    binary = engine or os.environ.get("VERDICT_BIN")
-    folder = (pathlib.Path(binary).resolve().parent if binary
-              else pathlib.Path(__file__).resolve().parents[2] / "build")
-    found = sorted((folder / "python" / "verdict").glob("_engine*.so"))
+    binaries = [engine, os.environ.get("VERDICT_BIN"),
+                pathlib.Path(__file__).resolve().parents[2] / "build" / "verdict"]
+    folders = [pathlib.Path(b).resolve().parent for b in binaries if b]
+    found = [m for folder in folders for m in sorted((folder / "python" / "verdict").glob("_engine*.so"))]
     if not found:
-        raise Error(f"the engine module is not in {folder}/python/verdict: install the verdict wheel "
-                    "(pip install .), or build it in the checkout (make build)")
+        raise Error(f"the engine module is not in {folders[0]}/python/verdict: install the verdict "
+                    "wheel (pip install .), or build it in the checkout (make build; in another "
+                    "build folder: cmake --build DIR --target _engine)")
     spec = importlib.util.spec_from_file_location(_MODULE, found[0])
     module = importlib.util.module_from_spec(spec)
     sys.modules[_MODULE] = module
