@@ -66,6 +66,40 @@ struct TextField {
   std::string tokenizer;  // path of tokenizer.json, resolved against the bundle directory
 };
 
+// One positional input of the head of chunk-level execution.
+struct HeadInput {
+  enum class Kind {
+    kTextPooled,  // float32 [B, H]: the mean of the row's pooled chunk vectors of text field
+                  // `field`
+    kTabular,     // float32 [B]: the tabular field `field`, as in the model's inputs
+  };
+  std::string name;
+  Kind kind = Kind::kTabular;
+  std::string field;
+};
+
+// Chunk-level execution (verdict.json "chunk_execution", written by the exporter for models built
+// like the seed's BERT families): each text field's chunk encoder, (ids int64 [N, T], mask int64
+// [N, T]) -> pooled float32 [N, H], and the head, (head inputs...) -> what the model returns. The
+// model file stays the reference and the black-box path.
+struct ChunkExecution {
+  std::map<std::string, std::string> encoders;  // text field -> resolved path of its encoder
+  std::string head;                             // resolved path
+  std::vector<HeadInput> head_inputs;           // the head's positional inputs, in order
+  // The encoder's pooled vector of a real chunk does not change with token padding (checked at
+  // export): each encoder call may pad only to its longest chunk, not to max_sen_len.
+  bool padding_invariant = false;
+};
+
+// What produced the exporter's reference probabilities (verdict.json "reference"): the same
+// weights give other probabilities under another torch or attention implementation.
+struct Reference {
+  std::string torch;                     // torch version, e.g. "2.13.0+cpu"
+  std::string transformers;              // transformers version, or "n/a"
+  std::string attention_implementation;  // e.g. "sdpa", "eager", or "n/a" (no Hugging Face model)
+  std::string probabilities;             // resolved path of the reference probabilities (JSON)
+};
+
 struct Manifest {
   std::string dir;  // the bundle directory
   int format_version = kFormatVersion;
@@ -83,6 +117,8 @@ struct Manifest {
   bool padding_invariant = false;  // output unchanged by extra pad tokens (checked at export)
   int batch_size = 64;
   std::string created_by;  // exporter and torch versions, for `inspect`
+  std::optional<ChunkExecution> chunk_execution;
+  std::optional<Reference> reference;
   // Verified SHA-256 digests (64 hex digits) by path relative to the bundle; empty when the
   // bundle records none (older exporters) or the model file was not required.
   std::map<std::string, std::string> sha256;
@@ -94,10 +130,14 @@ struct Manifest {
 // Every path in verdict.json must stay inside the bundle: relative, without '..', and not a
 // symlink that resolves outside `dir`. When verdict.json has the "sha256" key (path relative to
 // the bundle -> digest), every listed file must exist in the bundle with that digest, and every
-// file the manifest uses (the model file, each text field's tokenizer files) must be listed; a
-// bundle without the key (older exporters) loads with one warning. Files are hashed in blocks.
+// file the manifest uses (the model file, the chunk encoders and head, the reference
+// probabilities, each text field's tokenizer files) must be listed; a bundle without the key
+// (older exporters) loads with one warning. Files are hashed in blocks.
 //
-// `require_model_file` = false accepts a bundle under construction: the model file need not be
+// "chunk_execution", when present, names an encoder for every text field and no other, and head
+// inputs that are each text field's pooled mean once and tabular fields of the model's inputs.
+//
+// `require_model_file` = false accepts a bundle under construction: the model files need not be
 // written yet (the exporter computes example inputs before it traces) and the digests are not
 // checked.
 Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file = true);
@@ -143,6 +183,31 @@ class Model {
 
  private:
   explicit Model(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// The chunk-level programs of a bundle with "chunk_execution": each text field's encoder and the
+// head, loaded on one device. infer::ChunkedModel schedules them; this class only runs them.
+class ChunkPrograms {
+ public:
+  // Loads every encoder and the head and checks their arity (2 inputs; head_inputs).
+  static Result<ChunkPrograms> Load(const Manifest& manifest, const Device& device);
+  ChunkPrograms(ChunkPrograms&&) noexcept;
+  ChunkPrograms& operator=(ChunkPrograms&&) noexcept;
+  ~ChunkPrograms();
+
+  // Pooled vectors of N chunks of text field `field`: ids and mask int64 [N, T] -> float32 [N, H]
+  // (the result's shape and f32).
+  Result<HostTensor> Encode(const std::string& field, const HostTensor& ids,
+                            const HostTensor& mask) const;
+  // Class probabilities [B, K] row-major from the head inputs (head_inputs order; float32 [B, H]
+  // pooled means and float32 [B] tabular values), converted like Model::Run's.
+  Result<std::vector<float>> Head(const std::vector<HostTensor>& inputs) const;
+
+  struct State;
+
+ private:
+  explicit ChunkPrograms(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
 

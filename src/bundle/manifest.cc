@@ -87,8 +87,9 @@ Status CheckInBundle(const Keys& keys, const std::string& key, const std::string
   const fs::path relative(name);
   if (name.empty()) return keys.Error(key, "is empty; it must name a file inside the bundle");
   if (relative.has_root_path()) {
-    return keys.Error(key, "names " + Quote(name) +
-                               ", an absolute path; paths in a bundle are relative to its directory");
+    return keys.Error(key,
+                      "names " + Quote(name) +
+                          ", an absolute path; paths in a bundle are relative to its directory");
   }
   for (const fs::path& part : relative) {
     if (part == "..") {
@@ -98,8 +99,10 @@ Status CheckInBundle(const Keys& keys, const std::string& key, const std::string
   std::error_code ec;
   const fs::path root = fs::weakly_canonical(dir, ec);
   const fs::path resolved = ec ? fs::path() : fs::weakly_canonical(root / relative, ec);
-  if (ec) return keys.Error(key, "names " + Quote(name) + ", which cannot be resolved: " + ec.message());
-  const auto [root_end, unused] = std::mismatch(root.begin(), root.end(), resolved.begin(), resolved.end());
+  if (ec)
+    return keys.Error(key, "names " + Quote(name) + ", which cannot be resolved: " + ec.message());
+  const auto [root_end, unused] =
+      std::mismatch(root.begin(), root.end(), resolved.begin(), resolved.end());
   if (root_end != root.end()) {
     return keys.Error(key, "names " + Quote(name) + ", a symlink to '" + resolved.string() +
                                "' outside the bundle directory");
@@ -256,16 +259,120 @@ Status CheckInputsMatchFields(const Manifest& m, const std::string& where) {
   return Status::Ok();
 }
 
+Result<HeadInput::Kind> ParseHeadInputKind(const Keys& keys) {
+  VERDICT_ASSIGN_OR_RETURN(std::string kind, keys.Get<std::string>("kind"));
+  if (kind == "text_pooled") return HeadInput::Kind::kTextPooled;
+  if (kind == "tabular") return HeadInput::Kind::kTabular;
+  return keys.Error("kind", "must be 'text_pooled' or 'tabular', not " + Quote(kind));
+}
+
+bool HasTabularInput(const Manifest& m, const std::string& field) {
+  return std::any_of(m.inputs.begin(), m.inputs.end(), [&](const InputSpec& input) {
+    return input.kind == InputKind::kTabular && input.field == field;
+  });
+}
+
+// "head_inputs": each text field's pooled mean exactly once, tabular fields of the model's inputs.
+Status ParseHeadInputs(const Keys& chunked, Manifest& m, ChunkExecution& out) {
+  const json& inputs = chunked.Raw("head_inputs");
+  if (!inputs.is_array() || inputs.empty()) {
+    return chunked.Error("head_inputs", "must be a non-empty list");
+  }
+  std::map<std::string, int> pooled;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Keys keys(inputs[i], chunked.where() + " head_inputs[" + std::to_string(i) + "]");
+    HeadInput input;
+    VERDICT_ASSIGN_OR_RETURN(input.name, keys.Get<std::string>("name"));
+    VERDICT_ASSIGN_OR_RETURN(input.kind, ParseHeadInputKind(keys));
+    VERDICT_ASSIGN_OR_RETURN(input.field, keys.Get<std::string>("field"));
+    if (input.kind == HeadInput::Kind::kTextPooled) {
+      if (FindField(m.text_fields, input.field) == nullptr) {
+        return keys.Error("field", "names " + Quote(input.field) + ", which is not a text field");
+      }
+      ++pooled[input.field];
+    } else if (!HasTabularInput(m, input.field)) {
+      return keys.Error(
+          "field", "names " + Quote(input.field) + ", which is not a tabular input of the model");
+    }
+    out.head_inputs.push_back(std::move(input));
+  }
+  for (const TextField& field : m.text_fields) {
+    if (pooled[field.name] != 1) {
+      return chunked.Error("head_inputs", "must hold the text_pooled input of text field " +
+                                              Quote(field.name) + " exactly once");
+    }
+  }
+  return Status::Ok();
+}
+
+// "chunk_execution": an encoder for every text field (and no other field), the head, its inputs.
+Status ParseChunkExecution(const Keys& top, Manifest& m, bool require_files) {
+  if (!top.Has("chunk_execution")) return Status::Ok();
+  const json& raw = top.Raw("chunk_execution");
+  if (!raw.is_object()) return top.Error("chunk_execution", "must be an object");
+  Keys chunked(raw, top.where() + " chunk_execution");
+  if (m.text_fields.empty()) {
+    return top.Error("chunk_execution", "needs text fields; this bundle has none");
+  }
+  ChunkExecution out;
+  const json& encoders = chunked.Raw("encoders");
+  if (!encoders.is_object()) {
+    return chunked.Error("encoders", "must be an object of text field -> encoder file");
+  }
+  Keys files(encoders, chunked.where() + " encoders");
+  for (const auto& [field, unused] : encoders.items()) {
+    if (FindField(m.text_fields, field) == nullptr) {
+      return files.Error(field, "is not a text field of the bundle");
+    }
+    VERDICT_ASSIGN_OR_RETURN(out.encoders[field], BundleFile(files, field, m.dir, require_files));
+  }
+  for (const TextField& field : m.text_fields) {
+    if (!out.encoders.contains(field.name)) {
+      return chunked.Error("encoders", "has no encoder for text field " + Quote(field.name));
+    }
+  }
+  VERDICT_ASSIGN_OR_RETURN(out.head, BundleFile(chunked, "head", m.dir, require_files));
+  VERDICT_RETURN_IF_ERROR(ParseHeadInputs(chunked, m, out));
+  VERDICT_ASSIGN_OR_RETURN(out.padding_invariant, chunked.GetOr<bool>("padding_invariant", false));
+  m.chunk_execution = std::move(out);
+  return Status::Ok();
+}
+
+// "reference": the versions and attention implementation behind the reference probabilities.
+Status ParseReference(const Keys& top, Manifest& m, bool require_files) {
+  if (!top.Has("reference")) return Status::Ok();
+  if (!top.Raw("reference").is_object()) return top.Error("reference", "must be an object");
+  Keys keys(top.Raw("reference"), top.where() + " reference");
+  Reference reference;
+  VERDICT_ASSIGN_OR_RETURN(reference.torch, keys.Get<std::string>("torch"));
+  VERDICT_ASSIGN_OR_RETURN(reference.transformers, keys.GetOr<std::string>("transformers", "n/a"));
+  VERDICT_ASSIGN_OR_RETURN(reference.attention_implementation,
+                           keys.GetOr<std::string>("attention_implementation", "n/a"));
+  if (keys.Has("probabilities")) {
+    VERDICT_ASSIGN_OR_RETURN(reference.probabilities,
+                             BundleFile(keys, "probabilities", m.dir, require_files));
+  }
+  m.reference = std::move(reference);
+  return Status::Ok();
+}
+
 bool IsSha256Hex(const std::string& digest) {
   return digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
 }
 
-// The bundle-relative names of the files the manifest uses: the model file and the files each
-// text field's tokenizer is read from.
+// The bundle-relative names of the files the manifest uses: the model file, the chunk-level
+// programs, the reference probabilities and the files each text field's tokenizer is read from.
 Result<std::vector<std::string>> UsedFiles(const Manifest& m) {
   std::vector<std::string> paths = {m.model_file};
+  if (m.chunk_execution) {
+    for (const auto& [field, path] : m.chunk_execution->encoders) paths.push_back(path);
+    paths.push_back(m.chunk_execution->head);
+  }
+  if (m.reference && !m.reference->probabilities.empty()) {
+    paths.push_back(m.reference->probabilities);
+  }
   for (const TextField& field : m.text_fields) {
     VERDICT_ASSIGN_OR_RETURN(std::vector<std::string> files,
                              tokenizer::WordPiece::Files(field.tokenizer));
@@ -281,7 +388,8 @@ Result<std::vector<std::string>> UsedFiles(const Manifest& m) {
 // listed. Without the key (older exporters) the bundle loads unverified, with one warning.
 Status VerifyDigests(const Keys& top, Manifest& m) {
   if (!top.Has("sha256")) {
-    LogWarning(top.where() + " has no 'sha256' key: its files are not verified (exported by an "
+    LogWarning(top.where() +
+               " has no 'sha256' key: its files are not verified (exported by an "
                "older verdict-export; export it again to record their digests)");
     return Status::Ok();
   }
@@ -290,8 +398,9 @@ Status VerifyDigests(const Keys& top, Manifest& m) {
   std::map<std::string, std::string> verified;
   for (const auto& [name, value] : listed.items()) {
     if (!value.is_string() || !IsSha256Hex(value.get<std::string>())) {
-      return top.Error("sha256", "gives " + Quote(name) + " a digest that is not 64 lowercase hex "
-                                 "digits");
+      return top.Error("sha256", "gives " + Quote(name) +
+                                     " a digest that is not 64 lowercase hex "
+                                     "digits");
     }
     VERDICT_RETURN_IF_ERROR(CheckInBundle(top, "sha256", name, m.dir));
     const std::string path = (fs::path(m.dir) / name).string();
@@ -358,9 +467,56 @@ Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file) {
   VERDICT_RETURN_IF_ERROR(ParseTabularFields(top, m));
   VERDICT_RETURN_IF_ERROR(ParseTextFields(top, m));
   VERDICT_RETURN_IF_ERROR(CheckInputsMatchFields(m, top.where()));
+  VERDICT_RETURN_IF_ERROR(ParseChunkExecution(top, m, require_model_file));
+  VERDICT_RETURN_IF_ERROR(ParseReference(top, m, require_model_file));
   if (require_model_file) VERDICT_RETURN_IF_ERROR(VerifyDigests(top, m));
   return m;
 }
+
+namespace {
+
+std::string Relative(const Manifest& m, const std::string& path) {
+  return fs::path(path).lexically_relative(m.dir).generic_string();
+}
+
+void DescribeChunkExecution(const Manifest& m, std::ostream& out) {
+  if (!m.chunk_execution) {
+    out << "chunk execution: no (the model file runs whole)\n";
+    return;
+  }
+  const ChunkExecution& chunked = *m.chunk_execution;
+  out << "chunk execution: yes; encoder padding invariant: "
+      << (chunked.padding_invariant ? "yes (pad each call to its longest chunk)"
+                                    : "no (pad to max_sen_len)")
+      << "\n";
+  for (const auto& [field, path] : chunked.encoders) {
+    out << "  encoder of '" << field << "': " << Relative(m, path)
+        << "  (ids, mask int64 [N, T]) -> pooled float32 [N, H]\n";
+  }
+  out << "  head: " << Relative(m, chunked.head) << "  inputs:";
+  for (const HeadInput& input : chunked.head_inputs) {
+    out << " " << input.name
+        << (input.kind == HeadInput::Kind::kTextPooled ? " (pooled mean of '" + input.field + "')"
+                                                       : "");
+  }
+  out << "\n";
+}
+
+void DescribeReference(const Manifest& m, std::ostream& out) {
+  if (!m.reference) {
+    out << "reference:   not recorded (exported by an older verdict-export)\n";
+    return;
+  }
+  const Reference& reference = *m.reference;
+  out << "reference:   torch " << reference.torch << ", transformers " << reference.transformers
+      << ", attention " << reference.attention_implementation;
+  if (!reference.probabilities.empty()) {
+    out << "; probabilities " << Relative(m, reference.probabilities);
+  }
+  out << "\n";
+}
+
+}  // namespace
 
 std::string Describe(const Manifest& m) {
   std::ostringstream out;
@@ -405,6 +561,8 @@ std::string Describe(const Manifest& m) {
   }
   out << "padding invariant: "
       << (m.padding_invariant ? "yes (dynamic padding)" : "no (pad to max_sen_len)") << "\n";
+  DescribeChunkExecution(m, out);
+  DescribeReference(m, out);
   return out.str();
 }
 

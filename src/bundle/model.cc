@@ -5,16 +5,6 @@
 
 namespace verdict::bundle {
 
-struct Model::State {
-  torch::jit::Module module;
-  Device device;
-  std::string path;
-  ModelOutput output = ModelOutput::kLogits;
-  Task task = Task::kBinary;
-  int num_classes = 2;
-  size_t num_inputs = 0;
-};
-
 namespace {
 
 // LibTorch messages carry a C++ backtrace after the first line; keep the first line only.
@@ -59,8 +49,39 @@ Result<at::Tensor> OutputTensor(const c10::IValue& value, const std::string& pat
                        ", not a tensor of logits");
 }
 
+// What turns a program's raw output into class probabilities.
+struct OutputSpec {
+  std::string path;
+  ModelOutput output = ModelOutput::kLogits;
+  Task task = Task::kBinary;
+  int num_classes = 2;
+};
+
+OutputSpec OutputOf(const Manifest& manifest, const std::string& path) {
+  return {path, manifest.output, manifest.task, manifest.num_classes};
+}
+
+}  // namespace
+
+struct Model::State {
+  torch::jit::Module module;
+  Device device;
+  OutputSpec spec;
+  size_t num_inputs = 0;
+};
+
+struct ChunkPrograms::State {
+  std::map<std::string, torch::jit::Module> encoders;  // by text field
+  torch::jit::Module head;
+  Device device;
+  size_t head_inputs = 0;
+  OutputSpec output;  // of the head
+};
+
+namespace {
+
 // [B, K] class probabilities from the model's raw output.
-Result<at::Tensor> ToProbabilities(at::Tensor out, const Model::State& s, int64_t batch) {
+Result<at::Tensor> ToProbabilities(at::Tensor out, const OutputSpec& s, int64_t batch) {
   out = out.to(torch::kCPU, torch::kFloat32).contiguous();
   bool one_column =
       s.task == Task::kBinary && (out.dim() == 1 || (out.dim() == 2 && out.size(1) == 1));
@@ -83,6 +104,56 @@ Result<at::Tensor> ToProbabilities(at::Tensor out, const Model::State& s, int64_
   return out.contiguous();
 }
 
+// Loads the TorchScript program at `path` on `device` and checks that forward takes `arity` inputs
+// (`listed`: where the manifest lists them).
+Result<torch::jit::Module> LoadProgram(const std::string& path, const Device& device, size_t arity,
+                                       const std::string& listed) {
+  try {
+    torch::jit::Module module = torch::jit::load(path, ToTorch(device));
+    module.eval();
+    const c10::FunctionSchema& schema = module.get_method("forward").function().getSchema();
+    const size_t arguments = schema.arguments().size() - 1;  // minus self
+    if (arguments != arity) {
+      return InvalidBundle("model '" + path + "' takes " + std::to_string(arguments) +
+                           " inputs but " + listed + " " + std::to_string(arity));
+    }
+    return module;
+  } catch (const c10::Error& e) {
+    return InvalidBundle("cannot load model '" + path + "': " + FirstLine(e.what()));
+  } catch (const std::exception& e) {
+    return InvalidBundle("cannot load model '" + path + "': " + FirstLine(e.what()));
+  }
+}
+
+// Runs `module` on host inputs and returns its output tensor; errors name `path`.
+Result<at::Tensor> Forward(const torch::jit::Module& module, const std::vector<HostTensor>& inputs,
+                           const Device& device, const std::string& path) {
+  try {
+    const torch::Device target = ToTorch(device);
+    std::vector<c10::IValue> args;
+    args.reserve(inputs.size());
+    for (const HostTensor& input : inputs) args.emplace_back(ToTensor(input, target));
+    c10::IValue out = const_cast<torch::jit::Module&>(module).forward(std::move(args));
+    return OutputTensor(out, path);
+  } catch (const c10::Error& e) {
+    return InvalidBundle("model '" + path + "' failed on a batch: " + FirstLine(e.what()));
+  } catch (const std::exception& e) {
+    return InvalidBundle("model '" + path + "' failed on a batch: " + RaisedLine(e.what()));
+  }
+}
+
+// Class probabilities [B, K] of a program's raw output, as a row-major vector.
+Result<std::vector<float>> ProbabilityVector(const at::Tensor& raw, const OutputSpec& spec,
+                                             int64_t batch) {
+  try {
+    VERDICT_ASSIGN_OR_RETURN(at::Tensor probs, ToProbabilities(raw, spec, batch));
+    const float* data = probs.data_ptr<float>();
+    return std::vector<float>(data, data + probs.numel());
+  } catch (const c10::Error& e) {
+    return InvalidBundle("model '" + spec.path + "' failed on a batch: " + FirstLine(e.what()));
+  }
+}
+
 }  // namespace
 
 Model::Model(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -94,52 +165,87 @@ const Device& Model::device() const { return state_->device; }
 Result<Model> Model::Load(const Manifest& manifest, const Device& device) {
   auto state = std::make_unique<State>();
   state->device = device;
-  state->path = manifest.model_file;
-  state->output = manifest.output;
-  state->task = manifest.task;
-  state->num_classes = manifest.num_classes;
+  state->spec = OutputOf(manifest, manifest.model_file);
   state->num_inputs = manifest.inputs.size();
-  try {
-    state->module = torch::jit::load(manifest.model_file, ToTorch(device));
-    state->module.eval();
-    const c10::FunctionSchema& schema = state->module.get_method("forward").function().getSchema();
-    size_t arguments = schema.arguments().size() - 1;  // minus self
-    if (arguments != manifest.inputs.size()) {
-      return InvalidBundle("model '" + manifest.model_file + "' takes " +
-                           std::to_string(arguments) + " inputs but " + kManifestFile + " lists " +
-                           std::to_string(manifest.inputs.size()));
-    }
-  } catch (const c10::Error& e) {
-    return InvalidBundle("cannot load model '" + manifest.model_file + "': " + FirstLine(e.what()));
-  } catch (const std::exception& e) {
-    return InvalidBundle("cannot load model '" + manifest.model_file + "': " + FirstLine(e.what()));
-  }
+  VERDICT_ASSIGN_OR_RETURN(state->module,
+                           LoadProgram(manifest.model_file, device, manifest.inputs.size(),
+                                       std::string(kManifestFile) + " lists"));
   return Model(std::move(state));
 }
 
 Result<std::vector<float>> Model::Run(const std::vector<HostTensor>& inputs) const {
   const State& s = *state_;
   if (inputs.size() != s.num_inputs) {
-    return Internal("model '" + s.path + "' expects " + std::to_string(s.num_inputs) +
+    return Internal("model '" + s.spec.path + "' expects " + std::to_string(s.num_inputs) +
                     " inputs, got " + std::to_string(inputs.size()));
   }
-  const int64_t batch = inputs.front().shape.front();
-  try {
-    c10::InferenceMode guard;
-    torch::Device device = ToTorch(s.device);
-    std::vector<c10::IValue> args;
-    args.reserve(inputs.size());
-    for (const HostTensor& input : inputs) args.emplace_back(ToTensor(input, device));
-    c10::IValue out = const_cast<torch::jit::Module&>(s.module).forward(std::move(args));
-    VERDICT_ASSIGN_OR_RETURN(at::Tensor raw, OutputTensor(out, s.path));
-    VERDICT_ASSIGN_OR_RETURN(at::Tensor probs, ToProbabilities(raw, s, batch));
-    const float* data = probs.data_ptr<float>();
-    return std::vector<float>(data, data + probs.numel());
-  } catch (const c10::Error& e) {
-    return InvalidBundle("model '" + s.path + "' failed on a batch: " + FirstLine(e.what()));
-  } catch (const std::exception& e) {
-    return InvalidBundle("model '" + s.path + "' failed on a batch: " + RaisedLine(e.what()));
+  c10::InferenceMode guard;
+  VERDICT_ASSIGN_OR_RETURN(at::Tensor raw, Forward(s.module, inputs, s.device, s.spec.path));
+  return ProbabilityVector(raw, s.spec, inputs.front().shape.front());
+}
+
+ChunkPrograms::ChunkPrograms(std::unique_ptr<State> state) : state_(std::move(state)) {}
+ChunkPrograms::ChunkPrograms(ChunkPrograms&&) noexcept = default;
+ChunkPrograms& ChunkPrograms::operator=(ChunkPrograms&&) noexcept = default;
+ChunkPrograms::~ChunkPrograms() = default;
+
+Result<ChunkPrograms> ChunkPrograms::Load(const Manifest& manifest, const Device& device) {
+  if (!manifest.chunk_execution) {
+    return Internal("bundle '" + manifest.dir + "' has no chunk_execution");
   }
+  const ChunkExecution& chunked = *manifest.chunk_execution;
+  auto state = std::make_unique<State>();
+  state->device = device;
+  state->output = OutputOf(manifest, chunked.head);
+  state->head_inputs = chunked.head_inputs.size();
+  for (const auto& [field, path] : chunked.encoders) {
+    VERDICT_ASSIGN_OR_RETURN(state->encoders[field],
+                             LoadProgram(path, device, 2, "a chunk encoder takes"));
+  }
+  VERDICT_ASSIGN_OR_RETURN(
+      state->head, LoadProgram(chunked.head, device, state->head_inputs,
+                               std::string(kManifestFile) + " chunk_execution head_inputs lists"));
+  return ChunkPrograms(std::move(state));
+}
+
+Result<HostTensor> ChunkPrograms::Encode(const std::string& field, const HostTensor& ids,
+                                         const HostTensor& mask) const {
+  const State& s = *state_;
+  auto encoder = s.encoders.find(field);
+  if (encoder == s.encoders.end()) {
+    return Internal("no chunk encoder for text field " + Quote(field));
+  }
+  const int64_t chunks = ids.shape.front();
+  c10::InferenceMode guard;
+  VERDICT_ASSIGN_OR_RETURN(at::Tensor pooled,
+                           Forward(encoder->second, {ids, mask}, s.device, field + " encoder"));
+  try {
+    pooled = pooled.to(torch::kCPU, torch::kFloat32).contiguous();
+  } catch (const c10::Error& e) {
+    return InvalidBundle("the encoder of '" + field +
+                         "' failed on a batch: " + FirstLine(e.what()));
+  }
+  if (pooled.dim() != 2 || pooled.size(0) != chunks) {
+    std::ostringstream shape;
+    shape << pooled.sizes();
+    return InvalidBundle("the encoder of '" + field + "' returned shape " + shape.str() + " for " +
+                         std::to_string(chunks) + " chunks; expected [N, H]");
+  }
+  HostTensor out;
+  out.shape = {pooled.size(0), pooled.size(1)};
+  out.f32.assign(pooled.data_ptr<float>(), pooled.data_ptr<float>() + pooled.numel());
+  return out;
+}
+
+Result<std::vector<float>> ChunkPrograms::Head(const std::vector<HostTensor>& inputs) const {
+  const State& s = *state_;
+  if (inputs.size() != s.head_inputs) {
+    return Internal("head '" + s.output.path + "' expects " + std::to_string(s.head_inputs) +
+                    " inputs, got " + std::to_string(inputs.size()));
+  }
+  c10::InferenceMode guard;
+  VERDICT_ASSIGN_OR_RETURN(at::Tensor raw, Forward(s.head, inputs, s.device, s.output.path));
+  return ProbabilityVector(raw, s.output, inputs.front().shape.front());
 }
 
 }  // namespace verdict::bundle
