@@ -114,6 +114,10 @@ TEST(ChunkExecution, ErrorsNameTheKey) {
               "chunk_execution", "needs text fields");
   ExpectError(Edited("reference", [](json& m) { m["reference"].erase("torch"); }), "torch",
               "is missing");
+  ExpectError(Edited("no_encoders", [](json& m) { m["chunk_execution"].erase("encoders"); }),
+              "encoders", "is missing");
+  ExpectError(Edited("no_head_inputs", [](json& m) { m["chunk_execution"].erase("head_inputs"); }),
+              "head_inputs", "is missing");
 }
 
 TEST(ChunkExecution, PathsStayInsideTheBundleAndAreDigested) {

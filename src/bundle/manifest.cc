@@ -274,6 +274,7 @@ bool HasTabularInput(const Manifest& m, const std::string& field) {
 
 // "head_inputs": each text field's pooled mean exactly once, tabular fields of the model's inputs.
 Status ParseHeadInputs(const Keys& chunked, Manifest& m, ChunkExecution& out) {
+  if (!chunked.Has("head_inputs")) return chunked.Error("head_inputs", "is missing");
   const json& inputs = chunked.Raw("head_inputs");
   if (!inputs.is_array() || inputs.empty()) {
     return chunked.Error("head_inputs", "must be a non-empty list");
@@ -315,6 +316,7 @@ Status ParseChunkExecution(const Keys& top, Manifest& m, bool require_files) {
     return top.Error("chunk_execution", "needs text fields; this bundle has none");
   }
   ChunkExecution out;
+  if (!chunked.Has("encoders")) return chunked.Error("encoders", "is missing");
   const json& encoders = chunked.Raw("encoders");
   if (!encoders.is_object()) {
     return chunked.Error("encoders", "must be an object of text field -> encoder file");
@@ -395,7 +397,7 @@ Status VerifyDigests(const Keys& top, Manifest& m) {
   }
   const json& listed = top.Raw("sha256");
   if (!listed.is_object()) return top.Error("sha256", "must be an object of path -> digest");
-  std::map<std::string, std::string> verified;
+  std::vector<std::string> names, paths;
   for (const auto& [name, value] : listed.items()) {
     if (!value.is_string() || !IsSha256Hex(value.get<std::string>())) {
       return top.Error("sha256", "gives " + Quote(name) +
@@ -408,12 +410,18 @@ Status VerifyDigests(const Keys& top, Manifest& m) {
     if (!fs::is_regular_file(path, ec)) {
       return top.Error("sha256", "lists '" + path + "', which does not exist");
     }
-    VERDICT_ASSIGN_OR_RETURN(std::string digest, internal::Sha256OfFile(path));
-    if (digest != value.get<std::string>()) {
-      return top.Error("sha256", "does not match '" + path +
+    names.push_back(name);
+    paths.push_back(path);
+  }
+  // The files on threads of their own: a bundle's model and tokenizer hash side by side.
+  VERDICT_ASSIGN_OR_RETURN(std::vector<std::string> digests, internal::Sha256OfFiles(paths));
+  std::map<std::string, std::string> verified;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (digests[i] != listed[names[i]].get<std::string>()) {
+      return top.Error("sha256", "does not match '" + paths[i] +
                                      "' (the file changed after export; export the bundle again)");
     }
-    verified[fs::path(name).lexically_normal().generic_string()] = digest;
+    verified[fs::path(names[i]).lexically_normal().generic_string()] = digests[i];
   }
   VERDICT_ASSIGN_OR_RETURN(std::vector<std::string> used, UsedFiles(m));
   for (const std::string& name : used) {
