@@ -71,6 +71,33 @@ OptionTable GlobalOptions(GlobalConfig& config) {
           .options = {std::move(log_level)}};
 }
 
+// The options of distributed runs and partial results (docs/scaling.md).
+void AddScaleOptions(std::vector<Option>& options, pipeline::ScaleConfig& c) {
+  options.push_back(IntOption(
+      c.rank_timeout_seconds, 1,
+      {.flags = {"--rank-timeout"},
+       .env = "VERDICT_RANK_TIMEOUT",
+       .help = "seconds a rank may take to join, or go without a heartbeat, before the job fails "
+               "naming it (torchrun, mpirun, srun)"}));
+  options.push_back(
+      TextOption(c.master_addr, {.flags = {"--master-addr"},
+                                 .help = "host of rank 0 (the store) when the launcher sets no "
+                                         "MASTER_ADDR (mpirun, srun); MASTER_ADDR otherwise"}));
+  options.push_back(IntOption(
+      c.master_port, 0,
+      {.flags = {"--master-port"}, .help = "port of the store; 0: MASTER_PORT, else 29500"}));
+  options.push_back(SwitchOption(
+      c.partial, true,
+      {.flags = {"--partial"},
+       .help = "write this instance's part (eval_predictions.part-<host>.<ext>, "
+               "scored_rows.part-<host>.verdict) for verdict merge, instead of metrics"}));
+  options.push_back(TextOption(c.resource_config,
+                               {.flags = {"--resource-config"},
+                                .help = "SageMaker's resourceconfig.json: current_host names the "
+                                        "part, its place in hosts orders it"},
+                               "path"));
+}
+
 OptionTable EvalOptions(pipeline::EvalConfig& c) {
   std::vector<Option> options = {
       TextOption(c.model_dir,
@@ -154,8 +181,32 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
                           "error naming file, column and row"}),
   };
   AddComparisonOptions(options, c.comparison);
+  AddScaleOptions(options, c.scale);
   return {.command = "eval",
           .summary = "Evaluate a model bundle on labelled data (the seed's evaluation step)",
+          .options = std::move(options)};
+}
+
+OptionTable MergeOptions(pipeline::MergeConfig& c) {
+  std::vector<Option> options = {
+      PositionalListOption(c.part_dirs, "PART_DIR",
+                           "folders holding the parts of verdict eval --partial instances "
+                           "(their metrics and output directories), searched recursively"),
+      Required(TextOption(c.metrics_dir,
+                          {.flags = {"--metrics-dir"},
+                           .help = "where metrics.json, the report and the markers of all the "
+                                   "parts' rows go"},
+                          "path")),
+      TextOption(c.output_dir,
+                 {.flags = {"--output-dir"},
+                  .help = "where the predictions of all rows go (the parts in host order); "
+                          "empty: none"},
+                 "path"),
+  };
+  return {.command = "merge",
+          .summary =
+              "Join the parts of verdict eval --partial instances into the outputs of one "
+              "run",
           .options = std::move(options)};
 }
 
@@ -269,6 +320,7 @@ struct Targets {
   GlobalConfig global;
   pipeline::EvalConfig eval;
   MetricsCommand metrics;
+  pipeline::MergeConfig merge;
   InspectCommand inspect;
   FeaturesCommand features;
   TokenizeCommand tokenize;
@@ -314,6 +366,8 @@ std::vector<Command> Commands(Targets& t, const ModelCommands* model) {
                       [&t] { return t.eval.metrics_dir; }});
   commands.push_back({MetricsOptions(t.metrics), [&t] { return RunMetricsCommand(t.metrics); },
                       [&t] { return t.metrics.config.output_dir; }});
+  commands.push_back({MergeOptions(t.merge), [&t] { return pipeline::RunMerge(t.merge); },
+                      [&t] { return t.merge.metrics_dir; }});
   commands.push_back(
       {InspectOptions(t.inspect), [&t, model] { return RunInspect(*model, t.inspect); }, {}});
   commands.push_back({TokenizeOptions(t.tokenize),

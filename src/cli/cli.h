@@ -45,6 +45,7 @@ struct TokenizeCommand {
 OptionTable GlobalOptions(GlobalConfig& config);
 OptionTable EvalOptions(pipeline::EvalConfig& config);
 OptionTable MetricsOptions(MetricsCommand& command);
+OptionTable MergeOptions(pipeline::MergeConfig& config);
 OptionTable InspectOptions(InspectCommand& command);
 OptionTable FeaturesOptions(FeaturesCommand& command);
 OptionTable TokenizeOptions(TokenizeCommand& command);

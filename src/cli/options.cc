@@ -142,6 +142,17 @@ Option PositionalOption(std::string& target, std::string name, std::string help)
   return Required(std::move(option));
 }
 
+Option PositionalListOption(std::vector<std::string>& target, std::string name, std::string help) {
+  Option option = Row({.flags = {std::move(name)}, .help = std::move(help)}, "paths", "",
+                      [&target](std::string_view value) {
+                        target.emplace_back(value);
+                        return Status::Ok();
+                      });
+  option.positional = true;
+  option.repeated = true;
+  return Required(std::move(option));
+}
+
 namespace {
 
 // One pass over the command line: the state ParseArgs keeps while it walks the words.
@@ -227,7 +238,8 @@ class ArgWalker {
       Note(InvalidArgument("unexpected argument " + Quote(word)));
       return;
     }
-    const size_t index = positionals_[next_positional_++];
+    const size_t index = positionals_[next_positional_];
+    if (!table_.options[index].repeated) ++next_positional_;
     given_[index] = true;
     Note(table_.options[index].set(word), table_.options[index].flags.front());
   }

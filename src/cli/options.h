@@ -41,6 +41,7 @@ struct Option {
   std::string default_text;  // the default-constructed field's value, as the user would write it
   bool is_switch = false;    // a flag without a value (--no-plots)
   bool positional = false;
+  bool repeated = false;  // a positional argument that takes every remaining one
   bool required = false;
   // Converts and stores one value; an error message without the option's name.
   std::function<Status(std::string_view value)> set;
@@ -89,6 +90,9 @@ Option IntOption(Int& target, int64_t min, OptionSpec spec) {
 Option Required(Option option);
 // A positional argument (e.g. `verdict inspect BUNDLE`).
 Option PositionalOption(std::string& target, std::string name, std::string help);
+
+// A positional argument given one or more times (e.g. `verdict merge PART_DIR...`).
+Option PositionalListOption(std::vector<std::string>& target, std::string name, std::string help);
 
 // Value parsers (also used directly by tests).
 Result<bool> ParseBoolValue(std::string_view text);

@@ -5,11 +5,13 @@
 #include <filesystem>
 
 #include "bundle/bundle.h"
+#include "distributed/distributed.h"
 #include "features/features.h"
 #include "infer/infer.h"
 #include "pipeline/assess.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/predict.h"
+#include "pipeline/ranks.h"
 #include "table/table.h"
 
 namespace verdict::pipeline {
@@ -97,6 +99,23 @@ Status PredictAndAssess(const EvalConfig& config) {
 }  // namespace
 
 Status RunEval(const EvalConfig& config) {
+  // torchrun, mpirun or srun started several ranks: each predicts its share, rank 0 alone
+  // writes the outputs and the markers, like one process (docs/scaling.md).
+  Result<distributed::Launch> launch = distributed::DetectLaunch(
+      {.addr = config.scale.master_addr, .port = config.scale.master_port});
+  if (!launch.ok()) {
+    (void)RecordFailure(config.metrics_dir, launch.status());
+    return launch.status();
+  }
+  const bool ranks = launch->world_size > 1;
+  if (ranks && config.scale.partial) {
+    Status error = InvalidArgument("--partial is for instances without network peers; " +
+                                   launch->launcher + " started " +
+                                   std::to_string(launch->world_size) + " ranks (drop --partial)");
+    if (launch->rank == 0) (void)RecordFailure(config.metrics_dir, error);
+    return error;
+  }
+  if (ranks && launch->rank != 0) return internal::EvalOnRanks(config, *launch);
   VERDICT_ASSIGN_OR_RETURN(std::vector<DirectoryLock> locks,
                            internal::LockDirectories({config.metrics_dir, config.output_dir}));
   // Terminated mid-run: the predictions written so far (table::Writer's "<path>.partial") go.
@@ -109,6 +128,8 @@ Status RunEval(const EvalConfig& config) {
   return internal::RunWithMarkers(config.metrics_dir, [&]() -> Status {
     VERDICT_RETURN_IF_ERROR(CheckDataIsNotOutput(config));
     VERDICT_RETURN_IF_ERROR(RemovePreviousPredictions(config.output_dir));
+    if (ranks) return internal::EvalOnRanks(config, *launch);
+    if (config.scale.partial) return internal::EvalPartial(config);
     return PredictAndAssess(config);
   });
 }

@@ -43,6 +43,19 @@ struct ComparisonConfig {
   int bootstrap_resamples = comparison::Options{}.bootstrap_resamples;
 };
 
+// Distributed runs and partial results (docs/scaling.md).
+struct ScaleConfig {
+  // How long a rank may take to join, or go without a heartbeat, before the job fails.
+  int rank_timeout_seconds = 90;
+  // The store's host and port when the launcher sets no MASTER_ADDR/MASTER_PORT (mpirun, srun).
+  std::string master_addr;
+  int master_port = 0;
+  // Write this instance's part (predictions part + scored rows) for `verdict merge`.
+  bool partial = false;
+  // SageMaker's description of the instances (current_host, hosts): names the part.
+  std::string resource_config = "/opt/ml/config/resourceconfig.json";
+};
+
 // Defaults follow the seed's container layout (SageMaker Processing).
 struct EvalConfig {
   std::string model_dir = "/opt/ml/processing/input/model";
@@ -65,6 +78,7 @@ struct EvalConfig {
   // otherwise a warning and standard mode.
   bool comparison_mode = false;
   ComparisonConfig comparison;
+  ScaleConfig scale;
 };
 
 // Runs one evaluation. On success the metrics directory holds metrics.json,
@@ -91,6 +105,15 @@ struct MetricsConfig {
 // score column means a binary score P(class 1); two mean binary with P(class 1) in the second; K >
 // 2 mean a multiclass probability matrix.
 Status RunMetrics(const MetricsConfig& config);
+
+// `verdict merge`: the parts that `verdict eval --partial` instances wrote, joined into the
+// outputs of one process over all their data.
+struct MergeConfig {
+  std::vector<std::string> part_dirs;  // searched recursively for the parts' files
+  std::string metrics_dir;
+  std::string output_dir;  // empty: no predictions file is merged
+};
+Status RunMerge(const MergeConfig& config);
 
 // `verdict metrics --list`: the documented metric keys, one per line with task and definition.
 std::string MetricsRegistryTable();
