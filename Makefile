@@ -35,6 +35,17 @@ test-asan: setup
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
 
+# Each libFuzzer target (fuzz/) for FUZZ_SECONDS on its seed corpus, two at a time; any crash,
+# leak, timeout or broken invariant fails (docs/testing.md, Fuzzing). Built with clang, ASan and
+# UBSan in build-fuzz/ (the fuzz presets), without LibTorch.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz-smoke
+fuzz-smoke: setup
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	fuzz/run.sh -t $(FUZZ_SECONDS) -j 2
+test: fuzz-smoke
+
 demo: build
 	.venv/bin/python -m verdict.examples.demo --out demo-out
 

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libcairo2-dev libjpeg62-turbo-dev fonts-dejavu-core libexpat1-dev
   chromium
   libgloo-dev  # headers of the Gloo library inside libtorch_cpu (src/distributed: ProcessGroupGloo)
+  clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (make fuzz-smoke, fuzz/)
 )
 
 missing=()
