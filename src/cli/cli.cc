@@ -79,13 +79,15 @@ void AddScaleOptions(std::vector<Option>& options, pipeline::ScaleConfig& c) {
        .env = "VERDICT_RANK_TIMEOUT",
        .help = "seconds a rank may take to join, or go without a heartbeat, before the job fails "
                "naming it (torchrun, mpirun, srun)"}));
-  options.push_back(
-      TextOption(c.master_addr, {.flags = {"--master-addr"},
-                                 .help = "host of rank 0 (the store) when the launcher sets no "
-                                         "MASTER_ADDR (mpirun, srun); MASTER_ADDR otherwise"}));
-  options.push_back(IntOption(
-      c.master_port, 0,
-      {.flags = {"--master-port"}, .help = "port of the store; 0: MASTER_PORT, else 29500"}));
+  options.push_back(TextOption(
+      c.master_addr, {.flags = {"--master-addr"},
+                      .env = "MASTER_ADDR",
+                      .help = "host of the ranks' store (rank 0's, or torchrun's); torchrun sets "
+                              "the variable, mpirun and srun do not"}));
+  options.push_back(IntOption(c.master_port, 0,
+                              {.flags = {"--master-port"},
+                               .env = "MASTER_PORT",
+                               .help = "port of the ranks' store; 0: 29500"}));
   options.push_back(SwitchOption(
       c.partial, true,
       {.flags = {"--partial"},
