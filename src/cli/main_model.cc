@@ -5,7 +5,7 @@
 namespace {
 
 const verdict::cli::ModelCommands kModelCommands{
-    .eval = verdict::pipeline::RunEval,
+    .eval = verdict::pipeline::RunEvalOfModelDir,
     .inspect = verdict::pipeline::Inspect,
     .features =
         [](const verdict::cli::FeaturesCommand& f) {

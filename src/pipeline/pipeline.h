@@ -87,6 +87,12 @@ struct EvalConfig {
 // failure it holds _FAILURE and no _SUCCESS, and no predictions file is left behind.
 Status RunEval(const EvalConfig& config);
 
+// `verdict eval` as the CLI and the Python API run it: RunEval on `config.model_dir`, or, when that
+// directory holds the seed's model.tar.gz instead of a bundle, on the archive unpacked into a
+// private temporary folder that is removed afterwards (archive::ModelFolder: members leaving the
+// folder are refused, sizes are limited). An archive that cannot be used is recorded as _FAILURE.
+Status RunEvalOfModelDir(const EvalConfig& config);
+
 // `verdict metrics`: the metrics of an existing predictions file of any model.
 struct MetricsConfig {
   std::string predictions;  // CSV/TSV/Parquet file or folder of shards

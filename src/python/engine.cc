@@ -137,7 +137,7 @@ void Evaluate(const std::map<std::string, std::string>& options, bool use_env) {
     (void)pipeline::RecordFailure(config.metrics_dir, parsed.status);
     Raise(parsed.status);
   }
-  const Status status = WithoutGil([&] { return pipeline::RunEval(config); });
+  const Status status = WithoutGil([&] { return pipeline::RunEvalOfModelDir(config); });
   if (!status.ok()) Raise(status);
 }
 
