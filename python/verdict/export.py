@@ -66,6 +66,11 @@ MANIFEST = "verdict.json"
 MODEL_FILE = "model.pt"
 TOLERANCE = 1e-5
 SAMPLE_ROWS = 512
+# Sample rows the export is checked on (check_rows), and the first of them the padding check uses:
+# every check runs the eager model, which for a BERT-sized model costs far more than the rest.
+CHECK_ROWS = 16
+PADDING_CHECK_ROWS = 4
+REFERENCE_FILE = "reference_probabilities.json"
 # How far from 1 a row of probabilities may sum (float32 softmax is within ~1e-6).
 PROBABILITY_TOLERANCE = 1e-4
 
@@ -473,16 +478,47 @@ def recollate(batch: dict[str, torch.Tensor], pairs: list[tuple[str, str]], rows
     return out
 
 
+def check_rows(batch: dict[str, torch.Tensor], pairs: list[tuple[str, str]],
+               limit: int = CHECK_ROWS) -> tuple[list[int], dict[str, torch.Tensor]]:
+    """The sample rows the export is checked on (their indices and inputs), at most `limit`: for
+    text models the first row of
+    each distinct chunk count first (so that the checks see rows of one chunk and of the most
+    chunks, whose seed batches hold padding chunks), then rows in order; kept in sample order and,
+    for text models, collated again to these rows' own chunk count (T unchanged)."""
+    rows = len(next(iter(batch.values())))
+    chosen: list[int] = []
+    if pairs:
+        counts = torch.stack([(batch[mask].sum(dim=2) > 0).sum(dim=1) for _, mask in pairs], dim=1)
+        seen: set[tuple] = set()
+        for r, key in enumerate(map(tuple, counts.tolist())):
+            if key not in seen and len(chosen) < limit:
+                seen.add(key)
+                chosen.append(r)
+    for r in range(rows):
+        if len(chosen) >= limit:
+            break
+        if r not in chosen:
+            chosen.append(r)
+    chosen.sort()
+    index = torch.tensor(chosen, dtype=torch.int64)
+    subset = {name: t[index] for name, t in batch.items()}
+    if pairs and chosen:
+        subset = recollate(subset, pairs, tokens=int(batch[pairs[0][0]].shape[2]))
+    return chosen, subset
+
+
 def _eager(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str], task: str,
            output: str) -> torch.Tensor:
     return probabilities(_first_tensor(model({n: batch[n] for n in names})), task, output)
 
 
 def _check(exported: torch.jit.ScriptModule, model: torch.nn.Module, batch: dict[str, torch.Tensor],
-           names: list[str], task: str, output: str, pairs: list[tuple[str, str]]) -> float:
+           names: list[str], task: str, output: str, pairs: list[tuple[str, str]],
+           eager_batch: torch.Tensor | None = None) -> float:
     """Worst difference between eager and exported probabilities, on the batch, on a part of it
     with another batch size (so a batch size frozen into the graph is caught) and, for text
-    models, on a part collated again with its own chunk count C and token count T."""
+    models, on a part collated again with its own chunk count C and token count T. `eager_batch`:
+    the eager probabilities of `batch`, when already computed."""
     rows = len(batch[names[0]])
     variants = [batch]
     if rows > 2:
@@ -492,7 +528,8 @@ def _check(exported: torch.jit.ScriptModule, model: torch.nn.Module, batch: dict
     worst = 0.0
     with torch.inference_mode():
         for variant in variants:
-            eager = _eager(model, variant, names, task, output)
+            known = eager_batch is not None and variant is batch
+            eager = eager_batch if known else _eager(model, variant, names, task, output)
             mine = probabilities(exported(*[variant[n] for n in names]), task, output)
             worst = max(worst, _max_difference(eager, mine))
     return worst
@@ -531,22 +568,24 @@ class _LightningExportMode:
 
 
 def _export_module(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str], task: str,
-                   output: str, pairs: list[tuple[str, str]]) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
+                   output: str, pairs: list[tuple[str, str]],
+                   eager_batch: torch.Tensor | None = None) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
     # TorchScript is deprecated upstream but remains the format LibTorch loads on CPU and CUDA.
     with _LightningExportMode(model), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit")
-        return _trace_or_script(model, batch, names, task, output, pairs)
+        return _trace_or_script(model, batch, names, task, output, pairs, eager_batch)
 
 
 def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str], task: str,
-                     output: str, pairs: list[tuple[str, str]]) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
+                     output: str, pairs: list[tuple[str, str]],
+                     eager_batch: torch.Tensor | None = None) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
     notes: list[str] = []
     inputs = tuple(batch[n] for n in names)
     wrapper = PositionalModel(model, names).eval()
     try:
         with torch.inference_mode(False), torch.no_grad():
             traced = torch.jit.trace(wrapper, inputs, check_trace=False, strict=False)
-        difference = _check(traced, model, batch, names, task, output, pairs)
+        difference = _check(traced, model, batch, names, task, output, pairs, eager_batch)
         if difference <= TOLERANCE:
             return traced, "trace", difference, notes
         notes.append(f"tracing differs from eager by {difference:.3g}; trying torch.jit.script")
@@ -557,7 +596,7 @@ def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], nam
     except Exception as error:
         raise ExportError("the model can be neither traced faithfully nor scripted: "
                           f"{'; '.join(notes)}; scripting: {_first_line(error)}") from None
-    difference = _check(scripted, model, batch, names, task, output, pairs)
+    difference = _check(scripted, model, batch, names, task, output, pairs, eager_batch)
     if difference > TOLERANCE:
         raise ExportError(f"the scripted model differs from the eager one by {difference:.3g} "
                           f"(tolerance {TOLERANCE})")
@@ -568,24 +607,30 @@ def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], nam
 # Chunk-level programs (python/verdict/chunks.py; docs/bundle-format.md, "chunk_execution")
 
 CHUNK_MODES = ("auto", "require", "off")
-# Sample rows the chunk-level split is checked on (each semantics).
-CHUNK_CHECK_ROWS = 64
 
 
-def _chunk_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
-                     manifest: Mapping[str, Any], texts: list) -> tuple[dict, torch.Tensor, list, list]:
-    """The eager model on the check rows in both semantics: one seed batch (with at least one
-    padding chunk per row, as the seed's collate adds them) and the rows alone, grouped by chunk
-    counts. T is the sample's max_sen_len, or each batch's longest chunk when padding-invariant."""
-    rows = {n: t[:CHUNK_CHECK_ROWS] for n, t in batch.items()}
+def served_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
+                     manifest: Mapping[str, Any]) -> tuple[list, list[torch.Tensor]]:
+    """The eager model on each row alone (served batching): rows of equal chunk counts collated
+    together (no padding chunks), T = the sample's max_sen_len, or the group's longest chunk when
+    the model is padding-invariant. Returns [(row indices, collated rows)] and their probabilities."""
+    texts = chunks.text_inputs(manifest)
     pairs = [(t.ids, t.mask) for t in texts]
     tokens = None if manifest["padding_invariant"] else int(batch[texts[0].ids].shape[2])
-    seed_batch = recollate(rows, pairs, tokens=tokens, extra_chunks=1)
-    served = [(index, recollate(rows, pairs, index, tokens=tokens)) for index in chunks.served_groups(rows, texts)]
+    groups = [(index, recollate(batch, pairs, index, tokens=tokens)) for index in chunks.served_groups(batch, texts)]
     with torch.inference_mode():
-        seed_eager = _eager(model, seed_batch, names, manifest["task"], manifest["output"])
-        served_eager = [_eager(model, b, names, manifest["task"], manifest["output"]) for _, b in served]
-    return seed_batch, seed_eager, served, served_eager
+        return groups, [_eager(model, b, names, manifest["task"], manifest["output"]) for _, b in groups]
+
+
+def _seed_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
+                    manifest: Mapping[str, Any], texts: list) -> tuple[dict, torch.Tensor]:
+    """The eager model on the rows as one seed batch with at least one padding chunk per row (as the
+    seed's collate adds them); T is the sample's max_sen_len, or the longest chunk when the model is
+    padding-invariant."""
+    tokens = None if manifest["padding_invariant"] else int(batch[texts[0].ids].shape[2])
+    seed_batch = recollate(batch, [(t.ids, t.mask) for t in texts], tokens=tokens, extra_chunks=1)
+    with torch.inference_mode():
+        return seed_batch, _eager(model, seed_batch, names, manifest["task"], manifest["output"])
 
 
 def _trace_chunk_programs(model: torch.nn.Module, split: "chunks.Split", texts: list,
@@ -599,10 +644,12 @@ def _trace_chunk_programs(model: torch.nn.Module, split: "chunks.Split", texts: 
 
 
 def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
-                          manifest: dict, staging: pathlib.Path, mode: str, notes: list[str]) -> dict | None:
+                          manifest: dict, staging: pathlib.Path, mode: str, notes: list[str],
+                          served: tuple[list, list[torch.Tensor]] | None = None) -> dict | None:
     """Writes the chunk encoders and the head of a text model into `staging` and returns the
     manifest's "chunk_execution" (None when the model has no split or `mode` is "off"), after
-    checking them against the eager model in both semantics (within TOLERANCE). A declared split
+    checking them against the eager model in both semantics (within TOLERANCE) on the rows of
+    `batch`. `served`: served_reference of the batch, when already computed. A declared split
     that differs is refused; a layout that differs is left out with a note ("require": refused)."""
     if mode not in CHUNK_MODES:
         raise ExportError(f"chunk_execution must be one of {', '.join(CHUNK_MODES)}, not {mode!r}")
@@ -628,7 +675,8 @@ def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor]
                               f"{_first_line(error)}") from None
         notes.append(f"chunk-level programs left out: tracing them failed ({_first_line(error)})")
         return None
-    seed_batch, seed_eager, served, served_eager = _chunk_reference(model, batch, names, manifest, texts)
+    seed_batch, seed_eager = _seed_reference(model, batch, names, manifest, texts)
+    served, served_eager = served if served is not None else served_reference(model, batch, names, manifest)
     to_probabilities = lambda raw: probabilities(raw, manifest["task"], manifest["output"])
     tried = []
     for tokens in (None, int(batch[texts[0].ids].shape[2])):
@@ -660,6 +708,41 @@ def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor]
         "checked": {"rows": len(seed_eager), "seed_max_abs_difference": seed,
                     "served_max_abs_difference": served_difference},
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference probabilities (docs/bundle-format.md, "reference")
+
+
+def attention_implementation(model: torch.nn.Module) -> str:
+    """The attention implementation of the model's Hugging Face modules (config._attn_implementation,
+    several joined by ','), or "n/a" when it has none."""
+    found = {getattr(getattr(m, "config", None), "_attn_implementation", None) for m in model.modules()}
+    return ",".join(sorted(str(f) for f in found if f)) or "n/a"
+
+
+def reference_entry(model: torch.nn.Module) -> dict:
+    """verdict.json's "reference": the versions and attention implementation that produced the
+    reference probabilities."""
+    transformers = sys.modules.get("transformers")
+    return {"torch": torch.__version__,
+            "transformers": str(getattr(transformers, "__version__", "n/a")) if transformers else "n/a",
+            "attention_implementation": attention_implementation(model),
+            "probabilities": REFERENCE_FILE}
+
+
+def reference_probabilities(rows: list[int], served: tuple[list, list[torch.Tensor]] | None,
+                            eager_batch: torch.Tensor) -> dict:
+    """The reference probabilities file: the eager model's probabilities of the checked sample rows
+    (`rows`, 0-based rows of the sample data), each row scored alone (served groups for text
+    models; the batch's own for others, where neighbours do not matter)."""
+    probs = eager_batch
+    if served is not None:
+        probs = torch.empty_like(eager_batch)
+        for (index, _), eager in zip(*served):
+            probs[index] = eager
+    return {"format": "verdict-reference-probabilities", "semantics": "served", "rows": len(rows),
+            "sample_rows": rows, "probabilities": probs.tolist()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -755,25 +838,31 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
                                   risk=risk_table_map, missing_values=missing_values, output=output)
         names = [i["name"] for i in manifest["inputs"]]
         pairs = _text_pairs(manifest)
-        batch = engine_features(find_engine(engine), str(staging), sample_data, names)
+        sample_rows, batch = check_rows(engine_features(find_engine(engine), str(staging), sample_data, names),
+                                        pairs)
         rows = len(batch[names[0]])
         model = model.eval()
         check_forward_signature(model, names)
-        check_output(eager_output(model, batch, names), rows, manifest["task"], manifest["num_classes"],
-                     output)
+        raw = eager_output(model, batch, names)
+        check_output(raw, rows, manifest["task"], manifest["num_classes"], output)
+        eager_batch = probabilities(raw, manifest["task"], output)
         exported, method, difference, notes = _export_module(model, batch, names, manifest["task"], output,
-                                                             pairs)
-        padding = None
+                                                             pairs, eager_batch)
+        padding = served = None
         if pairs:
-            padding = padding_difference(model, batch, names, manifest["task"], output, pairs)
+            few = {name: t[:PADDING_CHECK_ROWS] for name, t in batch.items()}
+            padding = padding_difference(model, few, names, manifest["task"], output, pairs)
             manifest["padding_invariant"] = padding <= TOLERANCE
             notes.append(f"output moves by {padding:.3g} with token padding: padding_invariant is "
                          f"{str(manifest['padding_invariant']).lower()}")
-        chunked = export_chunk_programs(model, batch, names, manifest, staging, chunk_execution, notes)
+            served = served_reference(model, batch, names, manifest)
+        chunked = export_chunk_programs(model, batch, names, manifest, staging, chunk_execution, notes, served)
         chunk_check = None
         if chunked is not None:
             chunk_check = chunked.pop("checked")
             manifest["chunk_execution"] = chunked
+        manifest["reference"] = reference_entry(model)
+        write_json_atomically(staging / REFERENCE_FILE, reference_probabilities(sample_rows, served, eager_batch))
         exported.save(str(staging / MODEL_FILE))
         (staging / "hyperparameters.json").write_text(json.dumps(dict(hyperparameters), indent=2, sort_keys=True) + "\n")
         if impute_dict:
