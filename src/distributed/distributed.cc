@@ -145,6 +145,18 @@ std::string MessageOf(const std::exception& e) {
   return OneLine(error != nullptr ? error->what_without_backtrace() : e.what());
 }
 
+// Waits in the store until every key exists (true) or `wait` passed (false). A lost store
+// throws.
+bool WaitForKeys(c10d::Store& store, const std::vector<std::string>& keys,
+                 std::chrono::milliseconds wait) {
+  try {
+    store.wait(keys, wait);
+    return true;
+  } catch (const c10::DistStoreError&) {
+    return false;  // the wait's timeout
+  }
+}
+
 // Largest piece of a payload sent in one Gloo message.
 constexpr int64_t kChunkBytes = int64_t{64} << 20;
 
@@ -235,16 +247,21 @@ Group::~Group() {
   if (!state_) return;
   State& s = *state_;
   s.StopHeartbeat();
-  // Rank 0 may host the store: it stays until every rank has left (or the timeout), so no rank
-  // loses the store while it still reads the last outcome.
+  // The other ranks stay until rank 0 has left (it writes the job's markers first, so a launcher
+  // that ends the job when a rank exits cannot cut that short), and rank 0, when it hosts the
+  // store, until every rank has left; each wait is bounded by the timeout.
   try {
+    const bool root = s.launch.rank == 0;
+    if (root) s.store->set(s.Key("left/0"), Bytes("1"));
     s.store->add(s.Key("left"), 1);
-    const bool hosting = s.launch.rank == 0 && !s.launch.agent_store;
+    const bool hosting = root && !s.launch.agent_store;
     const Clock::time_point start = Clock::now();
-    while (hosting && s.store->add(s.Key("left"), 0) < s.launch.world_size &&
-           Clock::now() - start < s.timeout) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    auto must_wait = [&] {
+      if (Clock::now() - start >= s.timeout) return false;
+      if (!root) return !s.store->check({s.Key("left/0")});
+      return hosting && s.store->add(s.Key("left"), 0) < s.launch.world_size;
+    };
+    while (must_wait()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } catch (const std::exception&) {
     // The store is gone already: nothing to wait for.
   }
@@ -263,12 +280,25 @@ Status Group::Agree(const std::string& phase, const Status& mine) {
     // Per rank: its outcome once posted, else its last heartbeat count and when it changed.
     std::map<int, std::string> outcomes;
     std::vector<std::pair<int64_t, Clock::time_point>> beats(n, {-1, Clock::now()});
+    auto read = [&](int r) {
+      std::vector<uint8_t> value = s.store->get(outcome_key(r));
+      outcomes[r] = std::string(value.begin(), value.end());
+    };
     while (static_cast<int>(outcomes.size()) < n) {
+      std::vector<int> pending;
+      std::vector<std::string> keys;
       for (int r = 0; r < n; ++r) {
         if (outcomes.count(r) != 0) continue;
+        pending.push_back(r);
+        keys.push_back(outcome_key(r));
+      }
+      if (WaitForKeys(*s.store, keys, std::chrono::seconds(1))) {
+        for (int r : pending) read(r);
+        continue;
+      }
+      for (int r : pending) {
         if (s.store->check({outcome_key(r)})) {
-          std::vector<uint8_t> value = s.store->get(outcome_key(r));
-          outcomes[r] = std::string(value.begin(), value.end());
+          read(r);
           continue;
         }
         const int64_t beat = s.store->add(s.Key("alive/" + std::to_string(r)), 0);
@@ -277,9 +307,6 @@ Status Group::Agree(const std::string& phase, const Status& mine) {
           outcomes[r] = "lost:" + s.Rank(r) + " was lost (no heartbeat for " + Seconds(s.timeout) +
                         " s, --rank-timeout)";
         }
-      }
-      if (static_cast<int>(outcomes.size()) < n) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
     for (const auto& [r, outcome] : outcomes) {

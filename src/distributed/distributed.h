@@ -78,6 +78,9 @@ class Group {
   // to answer a collective, or to show a heartbeat before it is declared lost.
   static Result<std::unique_ptr<Group>> Join(const Launch& launch,
                                              std::chrono::milliseconds timeout);
+  // Leaving: a rank other than 0 waits until rank 0 has left (rank 0 writes the job's markers
+  // before it leaves, and a launcher may end every rank once one exits); rank 0, when it hosts
+  // the store, waits until every rank has left. Each wait is bounded by the timeout.
   ~Group();
   Group(const Group&) = delete;
   Group& operator=(const Group&) = delete;

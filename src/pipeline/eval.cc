@@ -115,9 +115,23 @@ Status RunEval(const EvalConfig& config) {
     if (launch->rank == 0) (void)RecordFailure(config.metrics_dir, error);
     return error;
   }
-  if (ranks && launch->rank != 0) return internal::EvalOnRanks(config, *launch);
+  if (ranks && launch->rank != 0) {
+    VERDICT_ASSIGN_OR_RETURN(std::unique_ptr<distributed::Group> group,
+                             internal::JoinRanks(config, *launch));
+    return internal::EvalOnRanks(config, *launch, *group);
+  }
   VERDICT_ASSIGN_OR_RETURN(std::vector<DirectoryLock> locks,
                            internal::LockDirectories({config.metrics_dir, config.output_dir}));
+  // Rank 0 leaves the group (and so lets the other ranks exit) after the markers are written.
+  std::unique_ptr<distributed::Group> group;
+  if (ranks) {
+    Result<std::unique_ptr<distributed::Group>> joined = internal::JoinRanks(config, *launch);
+    if (!joined.ok()) {
+      (void)RecordFailure(config.metrics_dir, joined.status());
+      return joined.status();
+    }
+    group = std::move(*joined);
+  }
   // Terminated mid-run: the predictions written so far (table::Writer's "<path>.partial") go.
   TerminationCleanup remove_partial_predictions([&config](int) {
     for (const fs::path& path : PredictionPaths(config.output_dir)) {
@@ -128,7 +142,7 @@ Status RunEval(const EvalConfig& config) {
   return internal::RunWithMarkers(config.metrics_dir, [&]() -> Status {
     VERDICT_RETURN_IF_ERROR(CheckDataIsNotOutput(config));
     VERDICT_RETURN_IF_ERROR(RemovePreviousPredictions(config.output_dir));
-    if (ranks) return internal::EvalOnRanks(config, *launch);
+    if (ranks) return internal::EvalOnRanks(config, *launch, *group);
     if (config.scale.partial) return internal::EvalPartial(config);
     return PredictAndAssess(config);
   });

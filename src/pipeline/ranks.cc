@@ -94,13 +94,14 @@ Result<Part> PredictShare(const EvalConfig& config, const distributed::Launch& l
 
 // Rank 0: the parts of every rank (its own first) -> the predictions of all rows in input order
 // and assess on all rows. The predictions file is moved into place after assess succeeded.
-Status JoinAndAssess(const EvalConfig& config, const std::vector<std::string>& payloads,
+Status JoinAndAssess(const EvalConfig& config, std::vector<std::string> payloads,
                      report::RunInfo run, const std::vector<std::string>& data_files) {
   std::vector<Part> parts;
   for (size_t r = 0; r < payloads.size(); ++r) {
     VERDICT_ASSIGN_OR_RETURN(Part part,
                              DecodePart(payloads[r], "the part of rank " + std::to_string(r)));
     parts.push_back(std::move(part));
+    std::string().swap(payloads[r]);  // decoded: not held twice
   }
   const Clock::time_point start = Clock::now();
   const std::string path = (fs::path(config.output_dir) / parts.front().predictions_name).string();
@@ -132,13 +133,16 @@ Status JoinAndAssess(const EvalConfig& config, const std::vector<std::string>& p
 
 }  // namespace
 
-Status EvalOnRanks(const EvalConfig& config, const distributed::Launch& launch) {
+Result<std::unique_ptr<distributed::Group>> JoinRanks(const EvalConfig& config,
+                                                      const distributed::Launch& launch) {
   LogInfo(RankName(launch) + " (" + launch.launcher + ", local rank " +
           std::to_string(launch.local_rank) + "): joining the process group at " +
           launch.master_addr + ":" + std::to_string(launch.master_port));
-  VERDICT_ASSIGN_OR_RETURN(
-      std::unique_ptr<distributed::Group> group,
-      distributed::Group::Join(launch, std::chrono::seconds(config.scale.rank_timeout_seconds)));
+  return distributed::Group::Join(launch, std::chrono::seconds(config.scale.rank_timeout_seconds));
+}
+
+Status EvalOnRanks(const EvalConfig& config, const distributed::Launch& launch,
+                   distributed::Group& group) {
   report::RunInfo run;
   std::vector<std::string> data_files;
   Result<Part> part = [&]() -> Result<Part> {
@@ -146,13 +150,13 @@ Status EvalOnRanks(const EvalConfig& config, const distributed::Launch& launch) 
     data_files = all.files;
     return PredictShare(config, launch, &run);
   }();
-  VERDICT_RETURN_IF_ERROR(group->Agree("predict", part.status()));
+  VERDICT_RETURN_IF_ERROR(group.Agree("predict", part.status()));
   LogInfo(RankName(launch) + ": " + std::to_string(part->rows.rows) + " rows predicted");
-  VERDICT_ASSIGN_OR_RETURN(std::vector<std::string> payloads,
-                           group->GatherBytes(EncodePart(*part)));
+  VERDICT_ASSIGN_OR_RETURN(std::vector<std::string> payloads, group.GatherBytes(EncodePart(*part)));
   const Status assessed =
-      launch.rank == 0 ? JoinAndAssess(config, payloads, std::move(run), data_files) : Status::Ok();
-  return group->Agree("assess", assessed);
+      launch.rank == 0 ? JoinAndAssess(config, std::move(payloads), std::move(run), data_files)
+                       : Status::Ok();
+  return group.Agree("assess", assessed);
 }
 
 Status EvalPartial(const EvalConfig& config) {

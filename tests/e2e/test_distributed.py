@@ -151,17 +151,23 @@ def test_more_ranks_than_batches(bundle, tmp_path):
     assert outputs(tmp_path / "three")["metrics.json"] == outputs(tmp_path / "one")["metrics.json"]
 
 
-def test_a_failing_rank_fails_the_job_on_every_rank(bundle, tmp_path):
+@pytest.mark.parametrize("launcher", ["by hand", "torchrun"])
+def test_a_failing_rank_fails_the_job_on_every_rank(bundle, tmp_path, launcher):
     df = make_customers(200, "multiclass", seed=7)
     df["age"] = df["age"].astype(object)
     df.loc[150, "age"] = "abc"  # in rank 1's share (rows 128..199)
     bad = write_table(df, tmp_path / "bad.csv")
-    done = by_hand(2, eval_args(bundle, bad, tmp_path))
-    assert [d.returncode for d in done] == [1, 1]
-    for d in done:
-        lines = [line for line in d.stderr.splitlines() if line.startswith("verdict: error:")]
-        assert len(lines) == 1, d.stderr
-        assert "rank 1 of 2 failed: " in lines[0] and "row 151" in lines[0] and "'age'" in lines[0]
+    if launcher == "torchrun":  # it ends the other ranks once one exits: rank 0 still records
+        done = under_torchrun(2, eval_args(bundle, bad, tmp_path))
+        assert done.returncode != 0
+        assert done.stderr.count("verdict: error: rank 1 of 2 failed: ") >= 1, done.stderr[-3000:]
+    else:
+        done = by_hand(2, eval_args(bundle, bad, tmp_path))
+        assert [d.returncode for d in done] == [1, 1]
+        for d in done:
+            lines = [line for line in d.stderr.splitlines() if line.startswith("verdict: error:")]
+            assert len(lines) == 1, d.stderr
+            assert "rank 1 of 2 failed: " in lines[0] and "row 151" in lines[0] and "'age'" in lines[0]
     failure = (tmp_path / "metrics" / "_FAILURE").read_text()
     assert "rank 1 of 2 failed" in failure and "row 151" in failure
     assert not (tmp_path / "metrics" / "_SUCCESS").exists()
@@ -208,3 +214,11 @@ def test_merge_without_parts_is_a_one_line_error(tmp_path):
     assert done.returncode == 1
     assert done.stderr.count("verdict: error:") == 1 and "scored_rows.part-" in done.stderr
     assert (tmp_path / "m" / "_FAILURE").exists()
+
+
+def test_partial_under_a_launcher_is_refused(bundle, data, tmp_path):
+    done = by_hand(2, eval_args(bundle, data["csv"], tmp_path, "--partial"))
+    for d in done:
+        assert d.returncode == 1
+        assert d.stderr.count("verdict: error: --partial is for instances without network peers") == 1
+    assert "drop --partial" in (tmp_path / "metrics" / "_FAILURE").read_text()
