@@ -151,13 +151,21 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
       IntOption(c.threads, 0,
                 {.flags = {"--threads"},
                  .env = "VERDICT_THREADS",
-                 .help = "intra-op CPU threads for inference; 0 leaves LibTorch's default (one "
-                         "per core)"}),
+                 .help = "intra-op CPU threads for inference (LibTorch); 0: one per core"}),
       IntOption(c.num_workers, 0,
                 {.flags = {"--num-workers"},
                  .env = "NUM_WORKERS",
-                 .help = "threads that run the text preprocessing of a batch (the seed's "
-                         "preprocessing workers); 0: one per core"}),
+                 .help = "threads that run the text preprocessing (the seed's preprocessing "
+                         "workers), started once per run; 0: a quarter of the cores (at least "
+                         "1) for a bundle with text fields, else 1"}),
+      TextOption(c.batching,
+                 {.flags = {"--batching"},
+                  .env = "BATCHING",
+                  .help = "served: each row scored as if it were alone (its own chunk count, no "
+                          "padding chunks; rows grouped by length, so a score never depends on "
+                          "batch size, order or neighbours); seed: the seed's DataLoader batches "
+                          "(consecutive rows, each padded to the batch's most chunks); auto: "
+                          "served for padding-invariant bundles, seed otherwise"}),
       TextOption(c.output_format, {.flags = {"--output-format"},
                                    .env = "OUTPUT_FORMAT",
                                    .help = "csv, tsv or parquet; empty: the input's format"}),

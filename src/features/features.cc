@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -116,6 +117,68 @@ int ThreadCount(int requested) {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
+}  // namespace
+
+// Threads started once that run the parts of one job at a time: Run(parts, work) calls
+// work(0) ... work(parts - 1) on the pool's threads and returns when all have returned. Jobs from
+// several callers run one after another.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Serve(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& thread : threads_) thread.join();
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  size_t size() const { return threads_.size(); }
+
+  void Run(size_t parts, const std::function<void(size_t)>& work) {
+    std::lock_guard<std::mutex> one_job(job_mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    work_ = &work;
+    parts_ = parts;
+    next_ = 0;
+    done_ = 0;
+    wake_.notify_all();
+    finished_.wait(lock, [&] { return done_ == parts_; });
+    work_ = nullptr;
+    parts_ = 0;
+  }
+
+ private:
+  void Serve() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [&] { return stopping_ || next_ < parts_; });
+      if (stopping_) return;
+      const size_t part = next_++;
+      const std::function<void(size_t)>& work = *work_;
+      lock.unlock();
+      work(part);
+      lock.lock();
+      if (++done_ == parts_) finished_.notify_all();
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex job_mutex_;  // one job at a time
+  std::mutex mutex_;
+  std::condition_variable wake_, finished_;
+  const std::function<void(size_t)>* work_ = nullptr;
+  size_t parts_ = 0, next_ = 0, done_ = 0;  // parts of the current job: all, handed out, done
+  bool stopping_ = false;
+};
+
+namespace {
+
 // Rows per thread below which starting threads costs more than it saves.
 constexpr size_t kRowsPerThread = 16;
 
@@ -127,6 +190,10 @@ Result<Encoder> Encoder::Create(const bundle::Manifest& manifest, const EncoderO
   for (const bundle::TextField& field : manifest.text_fields) {
     VERDICT_ASSIGN_OR_RETURN(auto text, MakeTextEncoder(manifest, field));
     encoder.text_.push_back(std::move(text));
+  }
+  const int threads = ThreadCount(options.threads);
+  if (!encoder.text_.empty() && threads > 1) {
+    encoder.pool_ = std::make_shared<WorkerPool>(threads);
   }
   return encoder;
 }
@@ -140,9 +207,8 @@ Result<FeatureColumn> Encoder::EncodeText(const std::string& field,
   const text::TextPipeline& pipeline = *(*it)->pipeline;
   // Each range fills a column of its own, joined in order; a range stops at its first failing
   // cell and the lowest failing index is reported.
-  const size_t threads =
-      std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(ThreadCount(options_.threads)),
-                                           cells.size() / kRowsPerThread));
+  const size_t threads = std::max<size_t>(
+      1, std::min<size_t>(pool_ ? pool_->size() : 1, cells.size() / kRowsPerThread));
   const size_t per_thread = (cells.size() + threads - 1) / threads;
   std::vector<FeatureColumn> parts(threads, FeatureColumn::Text());
   size_t first_error = cells.size();
@@ -167,9 +233,7 @@ Result<FeatureColumn> Encoder::EncodeText(const std::string& field,
   if (threads == 1) {
     run(0);
   } else {
-    std::vector<std::thread> workers;
-    for (size_t part = 0; part < threads; ++part) workers.emplace_back(run, part);
-    for (std::thread& worker : workers) worker.join();
+    pool_->Run(threads, run);
   }
   if (!error.ok()) {
     const auto row = static_cast<int64_t>(first_error);
@@ -284,6 +348,20 @@ void FeatureColumn::Append(FeatureColumn&& other) {
   }
 }
 
+FeatureColumn FeatureColumn::Slice(int64_t begin, int64_t end) const {
+  FeatureColumn out;
+  out.pad_id = pad_id;
+  if (!values.empty()) out.values.assign(values.begin() + begin, values.begin() + end);
+  if (!is_text()) return out;
+  const int64_t first = row_chunks[begin];
+  const int64_t last = row_chunks[end];
+  const int64_t first_id = chunk_offsets[first];
+  out.ids.assign(ids.begin() + first_id, ids.begin() + chunk_offsets[last]);
+  for (int64_t c = first; c <= last; ++c) out.chunk_offsets.push_back(chunk_offsets[c] - first_id);
+  for (int64_t r = begin; r <= end; ++r) out.row_chunks.push_back(row_chunks[r] - first);
+  return out;
+}
+
 void FeatureColumn::DropFront(int64_t count) {
   if (!values.empty()) values.erase(values.begin(), values.begin() + count);
   if (!is_text()) return;
@@ -310,6 +388,14 @@ void FeatureBatch::DropFront(int64_t count) {
   VERDICT_CHECK(count >= 0 && count <= rows);
   for (FeatureColumn& column : columns) column.DropFront(count);
   rows -= count;
+}
+
+FeatureBatch FeatureBatch::Slice(int64_t begin, int64_t end) const {
+  VERDICT_CHECK(0 <= begin && begin <= end && end <= rows);
+  FeatureBatch out;
+  out.rows = end - begin;
+  for (const FeatureColumn& column : columns) out.columns.push_back(column.Slice(begin, end));
+  return out;
 }
 
 Result<std::vector<int32_t>> Encoder::EncodeLabels(const table::Batch& batch,

@@ -74,6 +74,8 @@ struct FeatureColumn {
 
   // Appends the rows of `other` (same kind of input) after these.
   void Append(FeatureColumn&& other);
+  // A copy of rows [begin, end).
+  FeatureColumn Slice(int64_t begin, int64_t end) const;
   // Removes the first `count` rows.
   void DropFront(int64_t count);
 };
@@ -87,13 +89,17 @@ struct FeatureBatch {
   void Append(FeatureBatch&& other);
   // Removes the first `count` rows.
   void DropFront(int64_t count);
+  // A copy of rows [begin, end).
+  FeatureBatch Slice(int64_t begin, int64_t end) const;
 };
 
 struct TextEncoder;  // a text field's tokenizer and pipeline (features.cc)
+class WorkerPool;    // the preprocessing threads (features.cc)
 
 struct EncoderOptions {
   // Threads that run the text pipelines of a batch (the seed's NUM_WORKERS: preprocessing
-  // workers); 0 means one per core, 1 runs them on the calling thread.
+  // workers), started once by Create and shared by the copies of the Encoder; 0 means one per
+  // core, 1 runs them on the calling thread.
   int threads = 0;
 };
 
@@ -129,6 +135,7 @@ class Encoder {
   bundle::Manifest manifest_;
   EncoderOptions options_;
   std::vector<std::shared_ptr<const TextEncoder>> text_;  // one per manifest text field
+  std::shared_ptr<WorkerPool> pool_;                      // null: one thread
 };
 
 // The key a cell is looked up under in a risk table: the text itself when the table has it,

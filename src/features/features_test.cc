@@ -215,6 +215,12 @@ TEST(FeatureBatch, AppendAndDropFrontKeepRowOrder) {
   EXPECT_EQ(a.rows, 3);
   EXPECT_EQ(a.columns[0].values, (std::vector<float>{1, 2, 3}));
   EXPECT_EQ(a.columns[1].RowIds(2), (ChunkIds{{101, 8, 102}}));
+  FeatureBatch tail = a.Slice(1, 3);
+  EXPECT_EQ(tail.rows, 2);
+  EXPECT_EQ(tail.columns[0].values, (std::vector<float>{2, 3}));
+  EXPECT_EQ(tail.columns[1].chunk_offsets, (std::vector<int64_t>{0, 3, 6, 9}));
+  EXPECT_EQ(tail.columns[1].row_chunks, (std::vector<int64_t>{0, 2, 3}));
+  EXPECT_EQ(tail.columns[1].RowIds(1), (ChunkIds{{101, 8, 102}}));
   a.DropFront(1);
   EXPECT_EQ(a.rows, 2);
   EXPECT_EQ(a.columns[0].values, (std::vector<float>{2, 3}));

@@ -161,6 +161,69 @@ std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
   return CollateInputs(manifest, batch, rows);
 }
 
+std::string_view BatchingName(Batching batching) {
+  return batching == Batching::kServed ? "served" : "seed";
+}
+
+Result<Batching> ChooseBatching(std::string_view requested, const bundle::Manifest& manifest) {
+  const std::string name = AsciiLower(TrimAscii(requested));
+  if (name.empty() || name == "auto") {
+    return manifest.padding_invariant ? Batching::kServed : Batching::kSeed;
+  }
+  if (name == "served") return Batching::kServed;
+  if (name == "seed") return Batching::kSeed;
+  return InvalidArgument("BATCHING " + Quote(requested) + " is not one of served, seed, auto");
+}
+
+namespace {
+
+// Consecutive runs of `order`, at most `batch_size` rows each, cut also where `same_group` says
+// two neighbours differ.
+template <typename SameGroup>
+std::vector<std::vector<int64_t>> CutBatches(const std::vector<int64_t>& order, int batch_size,
+                                             SameGroup same_group) {
+  std::vector<std::vector<int64_t>> batches;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i == 0 || batches.back().size() == static_cast<size_t>(batch_size) ||
+        !same_group(order[i - 1], order[i])) {
+      batches.emplace_back();
+    }
+    batches.back().push_back(order[i]);
+  }
+  return batches;
+}
+
+}  // namespace
+
+std::vector<std::vector<int64_t>> PlanBatches(const features::FeatureBatch& batch, int batch_size,
+                                              Batching batching) {
+  VERDICT_CHECK(batch_size >= 1);
+  std::vector<int64_t> order(static_cast<size_t>(batch.rows));
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<const features::FeatureColumn*> text;
+  for (const features::FeatureColumn& column : batch.columns) {
+    if (column.is_text()) text.push_back(&column);
+  }
+  if (batching == Batching::kSeed || text.empty()) {
+    return CutBatches(order, batch_size, [](int64_t, int64_t) { return true; });
+  }
+  // Each row's group (its chunk count in every text input) and then its longest chunk.
+  std::vector<std::vector<int64_t>> keys(order.size());
+  for (const int64_t row : order) {
+    int64_t longest = 0;
+    for (const features::FeatureColumn* column : text) {
+      keys[row].push_back(column->ChunkCount(row));
+      longest = std::max(longest, column->LongestChunk(row));
+    }
+    keys[row].push_back(longest);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
+  return CutBatches(order, batch_size, [&](int64_t a, int64_t b) {
+    return std::equal(keys[a].begin(), keys[a].end() - 1, keys[b].begin());
+  });
+}
+
 Result<Runner> Runner::Create(const bundle::Manifest& manifest, const bundle::Device& device,
                               const Options& options) {
   if (options.batch_size < 1) return InvalidArgument("batch size must be at least 1");
@@ -170,42 +233,49 @@ Result<Runner> Runner::Create(const bundle::Manifest& manifest, const bundle::De
   return Runner(std::move(model), manifest, options);
 }
 
-Result<std::vector<float>> Runner::RunBatch(const features::FeatureBatch& batch, int64_t begin,
-                                            int64_t end) const {
-  return model_.Run(CollateInputs(manifest_, batch, begin, end));
+Result<std::vector<float>> Runner::Run(const features::FeatureBatch& batch,
+                                       std::span<const int64_t> rows) const {
+  return model_.Run(CollateInputs(manifest_, batch, rows));
 }
 
 Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch) const {
-  std::vector<float> probabilities;
-  probabilities.reserve(static_cast<size_t>(batch.rows) * manifest_.num_classes);
-  for (int64_t start = 0; start < batch.rows; start += options_.batch_size) {
-    const int64_t end = std::min<int64_t>(start + options_.batch_size, batch.rows);
-    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, RunBatch(batch, start, end));
-    probabilities.insert(probabilities.end(), out.begin(), out.end());
+  return Predict(batch, PlanBatches(batch, options_.batch_size, options_.batching));
+}
+
+Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch,
+                                           const std::vector<std::vector<int64_t>>& plan) const {
+  const auto k = static_cast<size_t>(manifest_.num_classes);
+  std::vector<float> probabilities(static_cast<size_t>(batch.rows) * k);
+  for (const std::vector<int64_t>& rows : plan) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, Run(batch, rows));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::copy_n(out.begin() + static_cast<std::ptrdiff_t>(i * k), k,
+                  probabilities.begin() + static_cast<std::ptrdiff_t>(rows[i] * k));
+    }
   }
   return probabilities;
 }
 
-Result<std::vector<float>> Stream::Add(features::FeatureBatch rows) {
+std::vector<features::FeatureBatch> Windower::Add(features::FeatureBatch rows) {
+  if (taken_ > 0) {
+    pending_.DropFront(taken_);
+    taken_ = 0;
+  }
   pending_.Append(std::move(rows));
-  const int64_t size = runner_.batch_size();
-  const int64_t complete = pending_.rows / size * size;
-  std::vector<float> probabilities;
-  probabilities.reserve(static_cast<size_t>(complete) * runner_.num_classes());
-  for (int64_t start = 0; start < complete; start += size) {
-    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out,
-                             runner_.RunBatch(pending_, start, start + size));
-    probabilities.insert(probabilities.end(), out.begin(), out.end());
+  std::vector<features::FeatureBatch> windows;
+  while (pending_.rows - taken_ >= window_rows_) {
+    windows.push_back(pending_.Slice(taken_, taken_ + window_rows_));
+    taken_ += window_rows_;
   }
-  pending_.DropFront(complete);
-  return probabilities;
+  return windows;
 }
 
-Result<std::vector<float>> Stream::Finish() {
-  if (pending_.rows == 0) return std::vector<float>();
-  VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, runner_.RunBatch(pending_, 0, pending_.rows));
-  pending_.DropFront(pending_.rows);
-  return out;
+std::optional<features::FeatureBatch> Windower::Finish() {
+  if (pending_rows() == 0) return std::nullopt;
+  features::FeatureBatch last = pending_.Slice(taken_, pending_.rows);
+  pending_ = {};
+  taken_ = 0;
+  return last;
 }
 
 }  // namespace verdict::infer

@@ -4,24 +4,33 @@
 // builds the input tensors and runs the bundle's model, returning class probabilities in row
 // order. Also resolves the DEVICE setting the seed pipeline used.
 //
-// Model batches are the seed's DataLoader batches: consecutive rows in data order, batch_size
-// each, the last one partial. A Stream keeps rows across table batches so that this holds however
-// the data is cut into record batches; it matters for text models, whose outputs depend on the
-// batch through its padding chunks (seed-pipeline-behavior.md §3.6).
+// Two batchings, by name (docs/configuration.md BATCHING):
+//   served: each row is scored as if it were alone, as the seed's single-record serving does:
+//           its own chunk count, no padding chunks, so a score never depends on batch size,
+//           order or neighbours. Rows of a window (16 model batches of rows) are grouped by chunk
+//           count (every text input) and sorted by their longest chunk, and model batches of
+//           batch_size rows are cut within each group; results come back in row order.
+//   seed:   the seed's DataLoader batches: consecutive rows in data order, batch_size each, the
+//           last one partial. Windows are whole model batches, so this holds however the data is
+//           cut into table batches; it matters for text models, whose outputs depend on the
+//           batch through its padding chunks (seed-pipeline-behavior.md §3.6).
 //
 // Text inputs are collated like the seed's collate (§6): ids and masks int64 [B, C, T], C = the
-// most chunks of a row in the batch (missing chunks all zero, ids and mask), T = max_sen_len
-// (chunks padded with the tokenizer's pad id, mask 0), or the longest chunk in the batch when the
-// bundle says the model is padding-invariant.
+// most chunks of a row in the batch (missing chunks all zero, ids and mask; under served
+// batching every row of a batch has C chunks), T = max_sen_len (chunks padded with the
+// tokenizer's pad id, mask 0), or the longest chunk in the batch when the bundle says the model
+// is padding-invariant.
 //
 // Usage:
 //   VERDICT_ASSIGN_OR_RETURN(bundle::Device device, infer::ResolveDevice("auto"));
 //   VERDICT_ASSIGN_OR_RETURN(infer::Runner runner, infer::Runner::Create(manifest, device, {}));
-//   infer::Stream stream(runner);
-//   for (...) { VERDICT_ASSIGN_OR_RETURN(auto done, stream.Add(std::move(rows))); ... }
-//   VERDICT_ASSIGN_OR_RETURN(std::vector<float> rest, stream.Finish());
+//   infer::Windower windows(runner.window_rows());
+//   for (...) for (features::FeatureBatch& window : windows.Add(std::move(rows))) {
+//     VERDICT_ASSIGN_OR_RETURN(std::vector<float> probs, runner.Predict(window)); ... }
+//   if (auto last = windows.Finish()) ...
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,10 +50,32 @@ Result<bundle::Device> ResolveDevice(std::string_view spec);
 // True when this build of LibTorch can use a CUDA device here.
 bool CudaAvailable();
 
+enum class Batching { kServed, kSeed };
+
+// "served" or "seed".
+std::string_view BatchingName(Batching batching);
+
+// The batching asked for ("served" or "seed"), or, when `requested` is empty or "auto", served
+// for a padding-invariant bundle and seed otherwise. Served on a bundle that is not
+// padding-invariant still scores each row alone (chunks padded to max_sen_len).
+Result<Batching> ChooseBatching(std::string_view requested, const bundle::Manifest& manifest);
+
 struct Options {
   int batch_size = 64;  // rows per model call
   int threads = 0;      // intra-op CPU threads; 0 keeps LibTorch's default (one per core)
+  Batching batching = Batching::kSeed;
 };
+
+// Model batches per window: the rows grouped under served batching and held at once. A window is
+// a multiple of the batch size, so seed batches never straddle two windows.
+constexpr int kWindowBatches = 16;
+
+// The model batches that cover every row of `batch` (a window), as lists of row indices: under
+// seed batching consecutive rows, batch_size at a time; under served batching rows grouped by
+// their chunk count in every text input, sorted by their longest chunk (then row order), at most
+// batch_size rows per batch. For tabular models both are the consecutive batches.
+std::vector<std::vector<int64_t>> PlanBatches(const features::FeatureBatch& batch, int batch_size,
+                                              Batching batching);
 
 // The model input tensors of `rows` (indices into `batch`, in that order), collated as above
 // (one model batch).
@@ -61,16 +92,23 @@ class Runner {
   static Result<Runner> Create(const bundle::Manifest& manifest, const bundle::Device& device,
                                const Options& options);
 
-  // Probabilities [rows, K] row-major for every row of `batch`, in row order, in model batches
-  // of batch_size rows starting at the first row.
+  // Probabilities [rows, K] row-major for every row of `batch` (a window), in row order, in the
+  // model batches PlanBatches gives.
   Result<std::vector<float>> Predict(const features::FeatureBatch& batch) const;
 
-  // Probabilities [end - begin, K] of rows [begin, end) of `batch`, run as one model batch.
-  Result<std::vector<float>> RunBatch(const features::FeatureBatch& batch, int64_t begin,
-                                      int64_t end) const;
+  // The same, running the model batches `plan` (PlanBatches of `batch`).
+  Result<std::vector<float>> Predict(const features::FeatureBatch& batch,
+                                     const std::vector<std::vector<int64_t>>& plan) const;
+
+  // Probabilities [rows.size(), K] of `rows` (indices into `batch`), run as one model batch.
+  Result<std::vector<float>> Run(const features::FeatureBatch& batch,
+                                 std::span<const int64_t> rows) const;
 
   int num_classes() const { return manifest_.num_classes; }
   int batch_size() const { return options_.batch_size; }
+  Batching batching() const { return options_.batching; }
+  // Rows per window: kWindowBatches model batches.
+  int64_t window_rows() const { return int64_t{kWindowBatches} * options_.batch_size; }
   const bundle::Device& device() const { return model_.device(); }
 
  private:
@@ -81,23 +119,23 @@ class Runner {
   Options options_;
 };
 
-// Feeds rows that arrive in pieces (table batches) to a Runner in model batches of exactly
-// batch_size consecutive rows. Holds fewer than batch_size rows between calls.
-class Stream {
+// Cuts rows that arrive in pieces (table batches) into windows of `window_rows` consecutive
+// rows, in order. Holds fewer than window_rows rows between calls.
+class Windower {
  public:
-  explicit Stream(const Runner& runner) : runner_(runner) {}
+  explicit Windower(int64_t window_rows) : window_rows_(window_rows) {}
 
-  // Appends `rows` after the rows given before, runs every complete model batch and returns the
-  // probabilities [n, K] of the n rows that completed, continuing in row order.
-  Result<std::vector<float>> Add(features::FeatureBatch rows);
-  // Runs the rows still held (the last, partial batch) and returns their probabilities.
-  Result<std::vector<float>> Finish();
+  // Appends `rows` after the rows given before and returns the windows now complete.
+  std::vector<features::FeatureBatch> Add(features::FeatureBatch rows);
+  // The rows still held (the last, partial window), if any.
+  std::optional<features::FeatureBatch> Finish();
 
-  int64_t pending_rows() const { return pending_.rows; }
+  int64_t pending_rows() const { return pending_.rows - taken_; }
 
  private:
-  const Runner& runner_;
+  int64_t window_rows_;
   features::FeatureBatch pending_;
+  int64_t taken_ = 0;  // leading rows of pending_ already handed out
 };
 
 }  // namespace verdict::infer

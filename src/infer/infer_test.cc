@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
 
 namespace verdict::infer {
 namespace {
@@ -74,8 +78,9 @@ TEST(CollateInputs, SeedCollateOrLongestChunk) {
                                                  1, 9, 9, 2, 0, 0, 0, 0}));
 }
 
-// Rows arriving in pieces of 1 and 2 with batch size 2 are run as the batches {0, 1}, {2}.
-TEST(Stream, ModelBatchesSpanThePieces) {
+// Rows arriving in pieces of 1 and 2 in windows of 2 rows (batch size 2) are run as the batches
+// {0, 1}, {2}.
+TEST(Windower, ModelBatchesSpanThePieces) {
   auto manifest = bundle::LoadManifest("tests/golden/bundle/tiny");
   ASSERT_TRUE(manifest.ok());
   nlohmann::json expected =
@@ -84,23 +89,128 @@ TEST(Stream, ModelBatchesSpanThePieces) {
   auto b = expected["b"].get<std::vector<float>>();
   auto runner = Runner::Create(*manifest, bundle::Device{}, {2, 1});
   ASSERT_TRUE(runner.ok());
-  Stream stream(*runner);
-  auto first = stream.Add({1, {{{a[0]}}, {{b[0]}}}});
-  ASSERT_TRUE(first.ok());
-  EXPECT_TRUE(first->empty());
-  EXPECT_EQ(stream.pending_rows(), 1);
-  auto second = stream.Add({2, {{{a[1], a[2]}}, {{b[1], b[2]}}}});
-  ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->size(), 2u * runner->num_classes());
-  EXPECT_EQ(stream.pending_rows(), 1);
-  auto rest = stream.Finish();
+  Windower windows(2);
+  auto first = windows.Add({1, {{{a[0]}}, {{b[0]}}}});
+  EXPECT_TRUE(first.empty());
+  EXPECT_EQ(windows.pending_rows(), 1);
+  auto second = windows.Add({2, {{{a[1], a[2]}}, {{b[1], b[2]}}}});
+  ASSERT_EQ(second.size(), 1u);
+  auto probs = runner->Predict(second.front());
+  ASSERT_TRUE(probs.ok());
+  EXPECT_EQ(probs->size(), 2u * runner->num_classes());
+  EXPECT_EQ(windows.pending_rows(), 1);
+  auto last = windows.Finish();
+  ASSERT_TRUE(last.has_value());
+  auto rest = runner->Predict(*last);
   ASSERT_TRUE(rest.ok());
-  std::vector<float> got = *second;
+  std::vector<float> got = *probs;
   got.insert(got.end(), rest->begin(), rest->end());
   std::vector<double> want = expected["probabilities"].get<std::vector<double>>();
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6);  // tol 1e-6
-  EXPECT_EQ(stream.pending_rows(), 0);
+  EXPECT_EQ(windows.pending_rows(), 0);
+  EXPECT_FALSE(windows.Finish().has_value());
+}
+
+// The text fixture (tests/golden/infer/gen_text_fixture.py): rows mean their chunks' pooled
+// vectors, and a padding chunk pools to a non-zero vector.
+bundle::Manifest TextFixture(bool padding_invariant) {
+  bundle::Manifest manifest;
+  manifest.dir = "tests/golden/infer/text";
+  manifest.model_file = "tests/golden/infer/text/model.pt";
+  manifest.class_labels = {"0", "1"};
+  manifest.text_fields.push_back({"t", {"tokenizer"}, 6, false, 5, ""});
+  manifest.inputs = {{"t_input_ids", bundle::InputKind::kTextIds, "t"},
+                     {"t_attention_mask", bundle::InputKind::kAttentionMask, "t"}};
+  manifest.padding_invariant = padding_invariant;
+  return manifest;
+}
+
+// Rows of 1 to 3 chunks of 2 to 6 tokens, from a fixed generator.
+features::FeatureBatch TextRows(int64_t rows) {
+  std::mt19937 random(5);
+  features::FeatureColumn ids = features::FeatureColumn::Text();
+  for (int64_t r = 0; r < rows; ++r) {
+    features::ChunkIds chunks(1 + random() % 3);
+    for (auto& chunk : chunks) {
+      chunk.resize(2 + random() % 5);
+      for (int32_t& id : chunk) id = static_cast<int32_t>(1 + random() % 127);
+    }
+    ids.AddRow(chunks);
+  }
+  return {rows, {std::move(ids), {}}};
+}
+
+TEST(PlanBatches, SeedIsConsecutiveServedGroupsByChunkCount) {
+  features::FeatureBatch batch = TextRows(7);
+  const std::vector<std::vector<int64_t>> seed = PlanBatches(batch, 3, Batching::kSeed);
+  EXPECT_EQ(seed, (std::vector<std::vector<int64_t>>{{0, 1, 2}, {3, 4, 5}, {6}}));
+  std::vector<int64_t> covered;
+  for (const std::vector<int64_t>& rows : PlanBatches(batch, 3, Batching::kServed)) {
+    ASSERT_LE(rows.size(), 3u);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(batch.columns[0].ChunkCount(rows[i]), batch.columns[0].ChunkCount(rows[0]));
+      if (i > 0) {
+        EXPECT_LE(batch.columns[0].LongestChunk(rows[i - 1]),
+                  batch.columns[0].LongestChunk(rows[i]));
+      }
+    }
+    covered.insert(covered.end(), rows.begin(), rows.end());
+  }
+  std::sort(covered.begin(), covered.end());
+  EXPECT_EQ(covered, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6}));
+}
+
+// Under served batching a row's probabilities are those of the row alone, whatever the batch
+// size, the row order and the neighbours, padding-invariant bundle or not; under seed batching
+// they are not (padding chunks). Tolerance 1e-6: batch shapes change float32 summation order.
+TEST(Runner, ServedScoresDoNotDependOnTheBatch) {
+  const int64_t n = 40;
+  features::FeatureBatch batch = TextRows(n);
+  for (bool padding_invariant : {true, false}) {
+    const bundle::Manifest manifest = TextFixture(padding_invariant);
+    auto alone = Runner::Create(manifest, bundle::Device{}, {1, 1, Batching::kServed});
+    ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+    auto want = alone->Predict(batch);
+    ASSERT_TRUE(want.ok()) << want.status().ToString();
+    // The same rows reversed: row r of `reversed` is row n - 1 - r of `batch`.
+    std::vector<int64_t> backwards(n);
+    std::iota(backwards.rbegin(), backwards.rend(), 0);
+    features::FeatureBatch reversed{n, {features::FeatureColumn::Text(), {}}};
+    for (int64_t r : backwards) reversed.columns[0].AddRow(batch.columns[0].RowIds(r));
+    for (int batch_size : {2, 3, 64}) {
+      auto served = Runner::Create(manifest, bundle::Device{}, {batch_size, 1, Batching::kServed});
+      ASSERT_TRUE(served.ok());
+      auto got = served->Predict(batch);
+      auto got_reversed = served->Predict(reversed);
+      ASSERT_TRUE(got.ok() && got_reversed.ok());
+      for (int64_t r = 0; r < n; ++r) {
+        for (int c = 0; c < 2; ++c) {
+          EXPECT_NEAR((*got)[r * 2 + c], (*want)[r * 2 + c], 1e-6) << "row " << r;
+          EXPECT_NEAR((*got_reversed)[(n - 1 - r) * 2 + c], (*want)[r * 2 + c], 1e-6);
+        }
+      }
+      auto seed = Runner::Create(manifest, bundle::Device{}, {batch_size, 1, Batching::kSeed});
+      auto got_seed = seed->Predict(batch);
+      ASSERT_TRUE(got_seed.ok());
+      float most = 0;
+      for (int64_t i = 0; i < n * 2; ++i)
+        most = std::max(most, std::abs((*got_seed)[i] - (*want)[i]));
+      EXPECT_GT(most, 1e-3) << "seed batching pads rows with chunks; batch size " << batch_size;
+    }
+  }
+}
+
+TEST(ChooseBatching, ByNameOrFromTheBundle) {
+  bundle::Manifest manifest;
+  EXPECT_EQ(*ChooseBatching("", manifest), Batching::kSeed);
+  manifest.padding_invariant = true;
+  EXPECT_EQ(*ChooseBatching("auto", manifest), Batching::kServed);
+  EXPECT_EQ(*ChooseBatching("seed", manifest), Batching::kSeed);
+  EXPECT_EQ(*ChooseBatching(" Served ", manifest), Batching::kServed);
+  auto bad = ChooseBatching("dynamic", manifest);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "BATCHING 'dynamic' is not one of served, seed, auto");
 }
 
 TEST(Runner, RejectsBadOptions) {

@@ -70,6 +70,8 @@ struct EvalConfig {
   int threads = 0;                   // 0: LibTorch's default
   int num_workers = 0;               // text preprocessing threads; 0: one per core
   std::string output_format;         // empty: the input's
+  // served | seed | auto (served for padding-invariant bundles, seed otherwise): infer::Batching.
+  std::string batching = "auto";
   // f1/precision/recall_at_T and the comparison's F1 and agreement keys.
   std::vector<double> thresholds = metrics::kDefaultThresholds;
   bool plots = true;  // JPG plots and charts in report.html

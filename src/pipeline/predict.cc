@@ -1,10 +1,18 @@
 #include "pipeline/predict.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <variant>
 
 #include "bundle/bundle.h"
 #include "features/features.h"
@@ -275,9 +283,9 @@ Status CheckModelProbabilities(const table::Batch& batch, std::span<const double
   return Status::Ok();
 }
 
-// Table batches read but not yet written, and the probabilities of their leading rows. Model
-// batches span table batches (infer::Stream), so a table batch is written once every one of its
-// rows has its probabilities.
+// Table batches read but not yet written, and the probabilities of their leading rows. Windows of
+// model batches span table batches (infer::Windower), so a table batch is written once every one of
+// its rows has its probabilities.
 class PendingWrites {
  public:
   PendingWrites(const Plan& plan, table::Writer& writer) : plan_(plan), writer_(writer) {}
@@ -312,41 +320,307 @@ class PendingWrites {
   std::vector<double> ready_;
 };
 
-Status PredictAll(const Plan& plan, const features::Encoder& encoder, const infer::Runner& runner,
-                  table::Writer& writer, ScoredRows& rows) {
+// A bounded queue between two stages of the predict pipeline, one producer and one consumer.
+// Push blocks while the queue is full (back-pressure: memory stays bounded whatever the input
+// size) and returns false once the consumer has stopped; Pop blocks while the queue is empty and
+// returns nothing once the producer has closed it and it is drained, or once it is stopped.
+template <typename T>
+class Channel {
+ public:
+  explicit Channel(size_t capacity) : capacity_(capacity) {}
+
+  bool Push(T item) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return stopped_ || items_.size() < capacity_; });
+    if (stopped_) return false;
+    items_.push_back(std::move(item));
+    changed_.notify_all();
+    return true;
+  }
+  std::optional<T> Pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return closed_ || stopped_ || !items_.empty(); });
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    changed_.notify_all();
+    return item;
+  }
+  // The producer's last word: nothing follows.
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+  // Nothing more goes through: items held are dropped, pushes fail and pops return nothing.
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopped_ = true;
+    items_.clear();
+    changed_.notify_all();
+  }
+
+ private:
+  const size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<T> items_;
+  bool closed_ = false, stopped_ = false;
+};
+
+// What flows between the stages; every channel carries Result<...>, and an error travels in
+// order like any item, so the job reports the first error in data order, as a sequential run
+// would.
+struct Encoded {
+  table::Batch batch;
+  features::FeatureBatch features;
+};
+struct Window {
+  features::FeatureBatch rows;
+  std::vector<std::vector<int64_t>> plan;  // model batches (infer::PlanBatches)
+};
+using ToModel = std::variant<table::Batch, Window>;  // a table batch goes ahead of its rows
+using Scored = std::variant<table::Batch, std::vector<float>>;  // probabilities of a window
+
+// The stages of the job, in order; each one's busy seconds (not waiting on its neighbours) are
+// logged and shown in report.html.
+enum Stage { kRead, kPreprocess, kBatch, kModel, kWrite, kStages };
+constexpr std::array<const char*, kStages> kStageNames = {"read", "preprocess", "batch", "model",
+                                                          "write"};
+
+// Runs one stage on the calling thread: work(item, emit) for each item of `in`, then
+// finish(emit); emit(Result<U>) passes a result downstream and says whether to go on. An error
+// from upstream or from this stage is passed on and ends the stage, and so does a downstream
+// stage that stopped; either way the stage then stops its input (so upstream stages end) and
+// closes its output.
+template <typename T, typename U, typename Work, typename Finish>
+void RunStage(Channel<Result<T>>& in, Channel<Result<U>>& out, double& busy, Work work,
+              Finish finish) {
+  bool going = true;
+  double waiting = 0;  // seconds emit spent blocked on a full output
+  auto emit = [&](Result<U> item) {
+    const bool failed = !item.ok();
+    const Clock::time_point start = Clock::now();
+    going = going && out.Push(std::move(item)) && !failed;
+    waiting += SecondsSince(start);
+    return going;
+  };
+  const Clock::time_point start = Clock::now();
+  double idle = 0;  // seconds spent waiting for input
+  while (going) {
+    const Clock::time_point pop = Clock::now();
+    std::optional<Result<T>> item = in.Pop();
+    idle += SecondsSince(pop);
+    if (!item) {
+      finish(emit);
+      break;
+    }
+    if (!item->ok()) {
+      emit(item->status());
+      break;
+    }
+    work(std::move(**item), emit);
+  }
+  busy = SecondsSince(start) - idle - waiting;
+  in.Stop();
+  out.Close();
+}
+
+// The first stage: table batches of the data, in order.
+void ReadStage(table::Reader& reader, Channel<Result<table::Batch>>& out,
+               std::atomic<double>& fraction, double& busy) {
+  while (true) {
+    const Clock::time_point start = Clock::now();
+    Result<std::optional<table::Batch>> next = reader.Next();
+    busy += SecondsSince(start);
+    if (!next.ok()) {
+      out.Push(next.status());
+      break;
+    }
+    if (!*next) break;
+    fraction.store(reader.Fraction());
+    if (!out.Push(std::move(**next))) break;
+  }
+  out.Close();
+}
+
+// Model inputs, labels, previous scores and the data summary of one table batch (`facts` holds
+// the latter three for the whole job).
+Result<Encoded> Preprocess(const Plan& plan, const features::Encoder& encoder, table::Batch batch,
+                           ScoredRows& facts) {
+  VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch features, encoder.Encode(batch));
+  Summarize(plan.manifest, features, facts);
+  VERDICT_RETURN_IF_ERROR(KeepRowFacts(plan, encoder, batch, facts));
+  return Encoded{std::move(batch), std::move(features)};
+}
+
+// The channels and threads of one job. The destructor stops every channel, so that each stage
+// ends at once after the one it is in (the job is done or failed), and joins them all.
+struct Stages {
+  explicit Stages(std::array<double, kStages>& busy_seconds) : busy(busy_seconds) {}
+  ~Stages() {
+    read.Stop();
+    encoded.Stop();
+    batched.Stop();
+    scored.Stop();
+    for (std::thread& thread : threads) thread.join();
+  }
+
+  Channel<Result<table::Batch>> read{2};
+  Channel<Result<Encoded>> encoded{2};
+  Channel<Result<ToModel>> batched{4};
+  Channel<Result<Scored>> scored{4};
+  std::array<double, kStages>& busy;  // written by each stage's own thread
+  std::vector<std::thread> threads;
+};
+
+// Starts the read, preprocess, batch and model stages; their results arrive in stages.scored.
+void StartStages(const Plan& plan, const features::Encoder& encoder, const infer::Runner& runner,
+                 table::Reader& reader, std::atomic<double>& fraction, ScoredRows& facts,
+                 Stages& stages) {
+  stages.threads.emplace_back(
+      [&] { ReadStage(reader, stages.read, fraction, stages.busy[kRead]); });
+  stages.threads.emplace_back([&] {
+    RunStage(
+        stages.read, stages.encoded, stages.busy[kPreprocess],
+        [&](table::Batch batch, auto& emit) {
+          emit(Preprocess(plan, encoder, std::move(batch), facts));
+        },
+        [](auto&) {});
+  });
+  stages.threads.emplace_back([&] {
+    infer::Windower windows(runner.window_rows());
+    auto window = [&](features::FeatureBatch rows) {
+      std::vector<std::vector<int64_t>> batches =
+          infer::PlanBatches(rows, runner.batch_size(), runner.batching());
+      return ToModel(Window{std::move(rows), std::move(batches)});
+    };
+    RunStage(
+        stages.encoded, stages.batched, stages.busy[kBatch],
+        [&](Encoded encoded, auto& emit) {
+          if (!emit(ToModel(std::move(encoded.batch)))) return;
+          for (features::FeatureBatch& rows : windows.Add(std::move(encoded.features))) {
+            if (!emit(window(std::move(rows)))) return;
+          }
+        },
+        [&](auto& emit) {
+          if (std::optional<features::FeatureBatch> rows = windows.Finish()) {
+            emit(window(std::move(*rows)));
+          }
+        });
+  });
+  stages.threads.emplace_back([&] {
+    RunStage(
+        stages.batched, stages.scored, stages.busy[kModel],
+        [&](ToModel item, auto& emit) {
+          if (table::Batch* batch = std::get_if<table::Batch>(&item)) {
+            emit(Scored(std::move(*batch)));
+            return;
+          }
+          const Window& window = std::get<Window>(item);
+          Result<std::vector<float>> probs = runner.Predict(window.rows, window.plan);
+          emit(probs.ok() ? Result<Scored>(Scored(std::move(*probs)))
+                          : Result<Scored>(probs.status()));
+        },
+        [](auto&) {});
+  });
+}
+
+// Joins what the preprocess stage kept (labels, previous scores, ids, data summary) to the rows.
+void JoinFacts(ScoredRows&& facts, ScoredRows& rows) {
+  rows.labels = std::move(facts.labels);
+  rows.previous = std::move(facts.previous);
+  rows.ids = std::move(facts.ids);
+  rows.missing_per_field = std::move(facts.missing_per_field);
+  rows.text_lengths = std::move(facts.text_lengths);
+}
+
+// "read 0.41 s, preprocess 1.20 s, ..." of the stages' busy seconds.
+std::string BusyText(const std::array<double, kStages>& busy) {
+  std::string text;
+  for (int stage = 0; stage < kStages; ++stage) {
+    text += std::string(stage > 0 ? ", " : "") + kStageNames[stage] + " " +
+            FormatFixed(busy[stage], 2) + " s";
+  }
+  return text;
+}
+
+// The pipelined job: read -> preprocess (the Encoder's persistent pool) -> batch (windows,
+// infer::PlanBatches) -> model -> write (this thread: window results are in row order, and table
+// batches are written once all their rows are scored). Returns the stages' busy seconds.
+Result<std::array<double, kStages>> PredictAll(const Plan& plan, const features::Encoder& encoder,
+                                               const infer::Runner& runner, table::Writer& writer,
+                                               ScoredRows& rows) {
   table::ReadOptions read_options;
   read_options.columns = plan.columns;
   VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(plan.source, read_options));
   const bool keep_scores = !plan.label_column.empty();
   const int k = plan.manifest.num_classes;
   Progress progress(StderrIsTerminal());
-  infer::Stream stream(runner);
   PendingWrites pending(plan, writer);
-  std::vector<double> written;
-  auto take = [&](const std::vector<float>& probs) -> Status {
-    written.resize(probs.size());
-    std::transform(probs.begin(), probs.end(), written.begin(), AsWritten);
-    KeepScores(written, k, keep_scores, rows);
-    progress.Update(rows.rows, reader.Fraction());
-    return pending.Ready(written);
-  };
-  while (true) {
-    VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
-    if (!batch) break;
-    VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch features, encoder.Encode(*batch));
-    Summarize(plan.manifest, features, rows);
-    VERDICT_RETURN_IF_ERROR(KeepRowFacts(plan, encoder, *batch, rows));
-    pending.Add(std::move(*batch));
-    VERDICT_ASSIGN_OR_RETURN(std::vector<float> probs, stream.Add(std::move(features)));
-    VERDICT_RETURN_IF_ERROR(take(probs));
+  std::atomic<double> fraction = 0;
+  ScoredRows facts;
+  Status status = Status::Ok();
+  std::array<double, kStages> busy{};
+  {
+    Stages stages(busy);
+    StartStages(plan, encoder, runner, reader, fraction, facts, stages);
+    std::vector<double> written;
+    auto write = [&](Scored item) -> Status {
+      if (table::Batch* batch = std::get_if<table::Batch>(&item)) {
+        pending.Add(std::move(*batch));
+        return Status::Ok();
+      }
+      const std::vector<float>& probs = std::get<std::vector<float>>(item);
+      written.resize(probs.size());
+      std::transform(probs.begin(), probs.end(), written.begin(), AsWritten);
+      KeepScores(written, k, keep_scores, rows);
+      progress.Update(rows.rows, fraction.load());
+      return pending.Ready(written);
+    };
+    double idle = 0;
+    const Clock::time_point start = Clock::now();
+    while (status.ok()) {
+      const Clock::time_point pop = Clock::now();
+      std::optional<Result<Scored>> item = stages.scored.Pop();
+      idle += SecondsSince(pop);
+      if (!item) break;
+      status = item->ok() ? write(std::move(**item)) : item->status();
+    }
+    busy[kWrite] = SecondsSince(start) - idle;
   }
-  VERDICT_ASSIGN_OR_RETURN(std::vector<float> rest, stream.Finish());
-  VERDICT_RETURN_IF_ERROR(take(rest));
+  VERDICT_RETURN_IF_ERROR(status);
   progress.Finish(rows.rows);
+  JoinFacts(std::move(facts), rows);
   if (rows.rows == 0) {
     return InvalidData("the data at '" + plan.source.files.front() + "' has no rows");
   }
-  return Status::Ok();
+  return busy;
+}
+
+// The thread budget: LibTorch's intra-op threads are THREADS, or one per core; preprocessing
+// workers are NUM_WORKERS, or for a bundle with text fields a quarter of the cores (at least one)
+// and one otherwise. Text preprocessing is a small part of a text model's work and its workers
+// idle once the window ahead is full, so the model keeps every core; the reader, batcher and
+// writer are one thread each and mostly wait.
+struct Threads {
+  int intra_op = 1;
+  int preprocessing = 1;
+
+  std::string Text() const {
+    return "LibTorch intra-op " + std::to_string(intra_op) + ", preprocessing " +
+           std::to_string(preprocessing);
+  }
+};
+
+Threads ChooseThreads(const EvalConfig& config, const bundle::Manifest& manifest) {
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  Threads threads;
+  threads.intra_op = config.threads > 0 ? config.threads : cores;
+  threads.preprocessing = config.num_workers > 0         ? config.num_workers
+                          : manifest.text_fields.empty() ? 1
+                                                         : std::max(1, cores / 4);
+  return threads;
 }
 
 report::RunInfo MakeRunInfo(const EvalConfig& config, const Plan& plan,
@@ -378,24 +652,35 @@ Result<PredictedRows> Predict(const EvalConfig& config) {
   const Clock::time_point start = Clock::now();
   const std::string started_at = IsoTimestampMicros();
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(config.model_dir));
+  const Threads threads = ChooseThreads(config, manifest);
   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder,
-                           features::Encoder::Create(manifest, {.threads = config.num_workers}));
+                           features::Encoder::Create(manifest, {.threads = threads.preprocessing}));
   VERDICT_ASSIGN_OR_RETURN(Plan plan, MakePlan(config, encoder, std::move(manifest)));
-  infer::Options infer_options{plan.batch_size, config.threads};
+  VERDICT_ASSIGN_OR_RETURN(infer::Batching batching,
+                           infer::ChooseBatching(config.batching, plan.manifest));
+  infer::Options infer_options{plan.batch_size, threads.intra_op, batching};
   VERDICT_ASSIGN_OR_RETURN(infer::Runner runner,
                            infer::Runner::Create(plan.manifest, plan.device, infer_options));
   LogInfo("model " + plan.manifest.model_file + " on " + plan.device.ToString() + ", batch size " +
-          std::to_string(plan.batch_size) + "; data: " + std::to_string(plan.source.files.size()) +
-          " " + std::string(table::FormatName(plan.source.format)) + " file(s) at " + config.data);
+          std::to_string(plan.batch_size) + ", batching " +
+          std::string(infer::BatchingName(batching)) + ", threads: " + threads.Text() +
+          "; data: " + std::to_string(plan.source.files.size()) + " " +
+          std::string(table::FormatName(plan.source.format)) + " file(s) at " + config.data);
   VERDICT_ASSIGN_OR_RETURN(table::Writer writer,
                            table::Writer::Open(plan.predictions_path, plan.output_format));
   ScoredRows rows;
   rows.num_classes = plan.manifest.num_classes;
   rows.binary = plan.binary();
   rows.class_names = plan.manifest.class_labels;
-  VERDICT_RETURN_IF_ERROR(PredictAll(plan, encoder, runner, writer, rows));
+  VERDICT_ASSIGN_OR_RETURN(auto busy, PredictAll(plan, encoder, runner, writer, rows));
+  const double seconds = SecondsSince(start);
+  LogInfo("predicted " + std::to_string(rows.rows) + " rows in " + FormatFixed(seconds, 2) +
+          " s; busy per stage (they overlap): " + BusyText(busy));
   report::RunInfo run = MakeRunInfo(config, plan, started_at);
-  run.stage_seconds = {{"read, preprocess, predict", SecondsSince(start)}};
+  run.stage_seconds = {{"read, preprocess, predict", seconds}};
+  run.facts = {{"batching", std::string(infer::BatchingName(batching))},
+               {"threads", threads.Text()},
+               {"busy seconds per predict stage (they overlap)", BusyText(busy)}};
   return PredictedRows{.rows = std::move(rows),
                        .previous_columns = plan.previous_columns,
                        .predictions_path = plan.predictions_path,

@@ -2,6 +2,13 @@
 //
 //   bundle + data -> table reader -> features -> infer -> predictions writer  => ScoredRows
 //
+// The stages run as a pipeline, each on its own thread, joined by bounded queues (back-pressure:
+// memory is bounded by the queues and the window, whatever the input size):
+//   read (table batches) -> preprocess (features::Encoder's persistent pool) -> batch (windows of
+//   rows, infer::PlanBatches) -> model (infer::Runner) -> write (this thread, in input order).
+// An error in any stage travels down in order and stops every stage; Predict returns the first
+// error in data order, as a sequential run would.
+//
 // The predictions file is written to "<path>.partial" and moved into place only by
 // PredictedRows::Commit(), after assess has succeeded, so a failed run never leaves a
 // complete-looking file.

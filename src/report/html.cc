@@ -353,6 +353,7 @@ void RunSection(Page& page, const RunInfo& run) {
   for (const auto& [name, value] : facts) {
     if (!value.empty()) page.Row({HtmlEscape(name), HtmlEscape(value)});
   }
+  for (const auto& [name, value] : run.facts) page.Row({HtmlEscape(name), HtmlEscape(value)});
   std::string files;
   for (size_t i = 0; i < run.data_files.size() && i < kMaxListedFiles; ++i) {
     files += (i > 0 ? "<br>" : "") + HtmlEscape(run.data_files[i]);

@@ -70,6 +70,8 @@ struct RunInfo {
   std::string started_at;  // ISO time
   std::string verdict_version;
   std::vector<std::pair<std::string, double>> stage_seconds;  // stage name -> wall seconds
+  // Further facts of the run, shown as rows of the run table (e.g. "batching" -> "served").
+  std::vector<std::pair<std::string, std::string>> facts;
 };
 
 struct ReportOptions {

@@ -192,10 +192,20 @@ def test_batches_span_table_batches(trained, tmp_path):
 
 def test_padding_invariant_model_is_padded_to_the_longest_chunk(tmp_path_factory, engine):
     """The exporter finds this model padding-invariant, so the engine pads each batch only to its
-    longest chunk; the probabilities still match the seed's collate (T = max_sen_len)."""
+    longest chunk; under seed batching the probabilities still match the seed's collate
+    (T = max_sen_len), and under served batching (this bundle's default) each row's are those of
+    the row alone (the seed's collate of a batch of one)."""
     model = Trained("text", tmp_path_factory.mktemp("invariant"), engine, untrained=MaskedMeanText)
     assert model.manifest["padding_invariant"] is True
     out = tmp_path_factory.mktemp("invariant_eval")
-    evaluate(model, model.sample, out, "--batch-size", "7")
+    evaluate(model, model.sample, out, "--batch-size", "7", "--batching", "seed")
     got = prediction_matrix(read_table(out / "eval" / "eval_predictions.csv"), 2)
     np.testing.assert_allclose(got, model.eager(7), atol=PROBABILITY_TOLERANCE, rtol=0)
+    served = tmp_path_factory.mktemp("invariant_served")
+    done = evaluate(model, model.sample, served, "--batch-size", "7")
+    got = prediction_matrix(read_table(served / "eval" / "eval_predictions.csv"), 2)
+    np.testing.assert_allclose(got, model.eager(1), atol=PROBABILITY_TOLERANCE, rtol=0)
+    # The log and report.html say which batching ran, and the stages' busy seconds.
+    assert "batching served" in done.stderr and "busy per stage" in done.stderr
+    report = (served / "metrics" / "report.html").read_text()
+    assert ">batching<" in report and ">served<" in report and ">busy seconds per predict stage" in report
