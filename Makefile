@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 
 .PHONY: setup build test test-cpp test-python test-python-portable test-asan demo format generate \
-  clean
+  clean wheel test-wheel
 
 setup:
 	@tools/setup.sh
@@ -25,7 +25,27 @@ test-python-portable: build
 	  ATEN_CPU_CAPABILITY=$$capability .venv/bin/python -m pytest -q tests/e2e || exit 1; \
 	done
 
-test: test-cpp test-python test-python-portable
+# The wheel (pyproject.toml, scikit-build-core) into build-wheel/dist; build-wheel/ keeps the CMake
+# build, so a rebuild is incremental. Built against this environment's torch and pyarrow.
+WHEEL_DIR := build-wheel/dist
+WHEEL_CMAKE_ARGS := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+  -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+wheel: setup
+	rm -rf $(WHEEL_DIR)
+	CMAKE_ARGS="$(WHEEL_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) \
+	  .venv/bin/pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w $(WHEEL_DIR) .
+
+# The wheel installed (with the pinned torch, pyarrow, numpy, pandas) into a scratch virtual
+# environment outside the clone, and python/tests/wheel_smoke.py run there from that folder.
+test-wheel: wheel
+	@scratch=$$(mktemp -d /tmp/verdict-wheel-XXXXXX) && trap 'rm -rf "$$scratch"' EXIT && \
+	  "$$(.venv/bin/python -c 'import sys; print(sys._base_executable)')" -m venv "$$scratch/venv" && \
+	  "$$scratch/venv/bin/pip" install -q --disable-pip-version-check -c requirements.txt pandas \
+	    $(WHEEL_DIR)/verdict-*.whl && \
+	  cp python/tests/wheel_smoke.py "$$scratch/" && cd "$$scratch" && \
+	  env -u VERDICT_BIN -u PYTHONPATH venv/bin/python wheel_smoke.py $(CURDIR)
+
+test: test-cpp test-python test-python-portable test-wheel
 
 # The C++ suites built with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan/ (the
 # asan presets in CMakePresets.json, which also hold the ASAN_OPTIONS/UBSAN_OPTIONS that make any
@@ -58,4 +78,4 @@ generate: setup
 	.venv/bin/python tools/generate/all.py
 
 clean:
-	rm -rf build demo-out
+	rm -rf build build-wheel demo-out

@@ -37,9 +37,13 @@ if [[ ! -f $stamp ]] || ! cmp -s requirements.txt "$stamp"; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   cp requirements.txt "$stamp"
 fi
-if ! .venv/bin/python -c "import verdict.export" 2>/dev/null; then
+# Development install of python/ (python/pyproject.toml): the engine module and binaries come from
+# build/ (or $VERDICT_BIN's folder); the wheel with the engine inside is `make wheel`.
+package_stamp=.venv/.verdict-python-package
+if ! cmp -s python/pyproject.toml "$package_stamp" || ! .venv/bin/python -c "import verdict.export" 2>/dev/null; then
   echo "setup: installing the verdict Python package (editable)"
   .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e python
+  cp python/pyproject.toml "$package_stamp"
 fi
 
 if [[ ! -f build/build.ninja ]]; then
