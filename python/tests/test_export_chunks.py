@@ -132,11 +132,11 @@ def test_programs_equal_the_model_row_by_row_and_in_seed_batches(tmp_path, monke
     with torch.inference_mode():
         for r in range(len(batch["amount"])):
             alone = recollate(batch, pairs, slice(r, r + 1), tokens=MAX_SEN_LEN)
-            mine = probabilities(chunks.run(programs, texts, alone, "served", tokens), "binary", "logits")
+            mine = probabilities(chunks.run(programs, texts, alone, tokens)["served"], "binary", "logits")
             assert (mine - eager_probabilities(model, alone)).abs().max() <= 1e-5
         for start in range(0, 12, 4):
             seed_batch = recollate(batch, pairs, slice(start, start + 4), tokens=MAX_SEN_LEN)
-            mine = probabilities(chunks.run(programs, texts, seed_batch, "seed", tokens), "binary", "logits")
+            mine = probabilities(chunks.run(programs, texts, seed_batch, tokens)["seed"], "binary", "logits")
             assert (mine - eager_probabilities(model, seed_batch)).abs().max() <= 1e-5
 
 

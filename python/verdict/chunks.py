@@ -368,13 +368,14 @@ def padding_chunk(encoder: Callable, tokens: int) -> torch.Tensor:
     return encoder(zeros, zeros)[0]
 
 
-def pooled_means(programs: Programs, texts: list[TextInputs], batch: dict[str, torch.Tensor], semantics: str,
-                 tokens: int | None) -> list[torch.Tensor]:
-    """Each text field's head input, float32 [B, H], for a batch collated like the seed's collate
-    ([B, C, T] per field): `served` averages each row's own chunks; `seed` also counts the batch's
-    padding chunks, each contributing P_pad(T) with T the batch's token count. The encoder pads each
-    call to its longest chunk (`tokens` None) or to `tokens`."""
-    means = []
+def pooled_means(programs: Programs, texts: list[TextInputs], batch: dict[str, torch.Tensor],
+                 tokens: int | None) -> dict[str, list[torch.Tensor]]:
+    """Each text field's head input, float32 [B, H], in both semantics ("seed", "served"), for a
+    batch collated like the seed's collate ([B, C, T] per field), the real chunks encoded once:
+    served averages each row's own chunks; seed also counts the batch's padding chunks, each
+    contributing P_pad(T) with T the batch's token count. The encoder pads each call to its longest
+    chunk (`tokens` None) or to `tokens`."""
+    means: dict[str, list[torch.Tensor]] = {"seed": [], "served": []}
     for text in texts:
         ids, mask = batch[text.ids], batch[text.mask]
         chunk_ids, chunk_masks, counts = _real_chunks(ids, mask)
@@ -383,20 +384,19 @@ def pooled_means(programs: Programs, texts: list[TextInputs], batch: dict[str, t
         pooled = encode_chunks(programs.encoders[text.field], chunk_ids, chunk_masks, tokens)
         rows = torch.repeat_interleave(torch.arange(len(counts)), counts)
         sums = torch.zeros((len(counts), pooled.shape[1]), dtype=pooled.dtype).index_add_(0, rows, pooled)
-        if semantics == "seed":
-            chunks = ids.shape[1]
-            pad = padding_chunk(programs.encoders[text.field], ids.shape[2])
-            means.append((sums + (chunks - counts)[:, None].to(pooled.dtype) * pad) / chunks)
-        else:
-            means.append(sums / counts[:, None].to(pooled.dtype))
+        chunks = ids.shape[1]
+        pad = padding_chunk(programs.encoders[text.field], ids.shape[2])
+        means["seed"].append((sums + (chunks - counts)[:, None].to(pooled.dtype) * pad) / chunks)
+        means["served"].append(sums / counts[:, None].to(pooled.dtype))
     return means
 
 
-def run(programs: Programs, texts: list[TextInputs], batch: dict[str, torch.Tensor], semantics: str,
-        tokens: int | None) -> torch.Tensor:
-    """The head's raw output for the batch under `semantics` (see pooled_means)."""
-    means = pooled_means(programs, texts, batch, semantics, tokens)
-    return _first_tensor(programs.head(*means, *[batch[n] for n in programs.tabular]))
+def run(programs: Programs, texts: list[TextInputs], batch: dict[str, torch.Tensor],
+        tokens: int | None) -> dict[str, torch.Tensor]:
+    """The head's raw output for the batch in both semantics (see pooled_means)."""
+    tabular = [batch[n] for n in programs.tabular]
+    return {semantics: _first_tensor(programs.head(*means, *tabular))
+            for semantics, means in pooled_means(programs, texts, batch, tokens).items()}
 
 
 def chunk_counts(batch: dict[str, torch.Tensor], texts: list[TextInputs]) -> torch.Tensor:
@@ -448,21 +448,18 @@ def trace_split(split: Split, texts: list[TextInputs], batch: dict[str, torch.Te
     eager = Programs(split.encoders, split.head, tabular)
     example = {n: t[:8] for n, t in batch.items()}
     with torch.inference_mode():
-        means = [m.clone() for m in pooled_means(eager, texts, example, "served", None)]
+        means = [m.clone() for m in pooled_means(eager, texts, example, None)["served"]]
     head = _trace(split.head, (*means, *[example[n].clone() for n in tabular]))
     return Programs(encoders, head, tabular)
 
 
-def check_programs(programs: Programs, texts: list[TextInputs], seed_batch: dict[str, torch.Tensor],
-                   seed_eager: torch.Tensor, served_batches: list[tuple[torch.Tensor, dict]],
-                   served_eager: list[torch.Tensor], to_probabilities: Callable, tokens: int | None) -> tuple[float, float]:
-    """Worst |dp| of the programs against the eager model: on `seed_batch` (seed semantics) and on
-    each served batch (rows of equal chunk counts, so served semantics)."""
+def check_programs(programs: Programs, texts: list[TextInputs], batch: dict[str, torch.Tensor],
+                   seed_eager: torch.Tensor, served_eager: torch.Tensor, to_probabilities: Callable,
+                   tokens: int | None) -> tuple[float, float]:
+    """Worst |dp| of the programs against the eager model on `batch` (one seed batch), in seed
+    semantics (`seed_eager`) and served semantics (`served_eager`: each row alone)."""
     def worst(a: torch.Tensor, b: torch.Tensor) -> float:
         return float((a - b).abs().max()) if a.shape == b.shape else float("inf")
     with torch.inference_mode():
-        seed = worst(to_probabilities(run(programs, texts, seed_batch, "seed", tokens)), seed_eager)
-        served = 0.0
-        for (_, rows), eager in zip(served_batches, served_eager):
-            served = max(served, worst(to_probabilities(run(programs, texts, rows, "served", tokens)), eager))
-    return seed, served
+        out = run(programs, texts, batch, tokens)
+    return worst(to_probabilities(out["seed"]), seed_eager), worst(to_probabilities(out["served"]), served_eager)

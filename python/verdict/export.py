@@ -622,6 +622,16 @@ def served_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], nam
         return groups, [_eager(model, b, names, manifest["task"], manifest["output"]) for _, b in groups]
 
 
+def in_row_order(served: tuple[list, list[torch.Tensor]]) -> torch.Tensor:
+    """The probabilities of served_reference's groups, back in the rows' order."""
+    groups, eager = served
+    rows = sum(len(index) for index, _ in groups)
+    probs = torch.empty((rows, eager[0].shape[1]), dtype=eager[0].dtype)
+    for (index, _), group in zip(groups, eager):
+        probs[index] = group
+    return probs
+
+
 def _seed_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
                     manifest: Mapping[str, Any], texts: list) -> tuple[dict, torch.Tensor]:
     """The eager model on the rows as one seed batch with at least one padding chunk per row (as the
@@ -676,12 +686,12 @@ def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor]
         notes.append(f"chunk-level programs left out: tracing them failed ({_first_line(error)})")
         return None
     seed_batch, seed_eager = _seed_reference(model, batch, names, manifest, texts)
-    served, served_eager = served if served is not None else served_reference(model, batch, names, manifest)
+    served_eager = in_row_order(served if served is not None else served_reference(model, batch, names, manifest))
     to_probabilities = lambda raw: probabilities(raw, manifest["task"], manifest["output"])
     tried = []
     for tokens in (None, int(batch[texts[0].ids].shape[2])):
-        seed, served_difference = chunks.check_programs(programs, texts, seed_batch, seed_eager, served,
-                                                        served_eager, to_probabilities, tokens)
+        seed, served_difference = chunks.check_programs(programs, texts, seed_batch, seed_eager, served_eager,
+                                                        to_probabilities, tokens)
         tried.append((seed, served_difference))
         if max(seed, served_difference) <= TOLERANCE:
             break
@@ -736,11 +746,7 @@ def reference_probabilities(rows: list[int], served: tuple[list, list[torch.Tens
     """The reference probabilities file: the eager model's probabilities of the checked sample rows
     (`rows`, 0-based rows of the sample data), each row scored alone (served groups for text
     models; the batch's own for others, where neighbours do not matter)."""
-    probs = eager_batch
-    if served is not None:
-        probs = torch.empty_like(eager_batch)
-        for (index, _), eager in zip(*served):
-            probs[index] = eager
+    probs = eager_batch if served is None else in_row_order(served)
     return {"format": "verdict-reference-probabilities", "semantics": "served", "rows": len(rows),
             "sample_rows": rows, "probabilities": probs.tolist()}
 

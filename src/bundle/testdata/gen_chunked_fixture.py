@@ -135,7 +135,7 @@ def main() -> None:
         for semantics, want, batches in (("served", served, [collated([r], MAX_SEN_LEN) for r in ROWS]),
                                          ("seed", seed, [collated(ROWS[s:s + BATCH_SIZE], MAX_SEN_LEN)
                                                          for s in range(0, len(ROWS), BATCH_SIZE)])):
-            got = torch.cat([probabilities(chunks.run(programs, texts, b, semantics, None), "binary", "logits")
+            got = torch.cat([probabilities(chunks.run(programs, texts, b, None)[semantics], "binary", "logits")
                              for b in batches])
             assert float((got - torch.tensor(want)).abs().max()) <= 1e-6, semantics
         pad = {t: chunks.padding_chunk(programs.encoders["t"], t).tolist() for t in (4, MAX_SEN_LEN)}
