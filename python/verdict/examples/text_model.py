@@ -5,6 +5,10 @@ cores and traces to TorchScript with dynamic batch, chunk and token counts.
 Batch dict keys as in the seed: `<field>_input_ids` and `<field>_attention_mask`, int64 [B, C, T];
 each tabular field a float [B]. forward returns logits [B, K].
 
+The layout is the seed's (a TextBertBase per text field holding its encoder as `.bert`, a plain
+mean over the chunks), so verdict-export also writes each field's chunk encoder and the head as
+separate programs for chunk-level execution (python/verdict/chunks.py, docs/bundle-format.md).
+
 `build_model(hyperparameters)` is the factory verdict-export calls
 (--model-factory verdict.examples.text_model:build_model): "trimodal_bert" builds TrimodalBert,
 anything else BimodalBert (without tabular fields: text only).
