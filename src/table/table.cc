@@ -443,11 +443,54 @@ std::string SizeText(int64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-// The one-line error of a CSV/TSV file that cannot be read after `rows` data rows; `outgrew`:
-// because a row was longer than the largest block.
-Status CsvReadError(const std::string& file, int64_t rows, const arrow::Status& status,
-                    const ReadOptions& options, bool outgrew) {
-  std::string where = "cannot read '" + file + "' after row " + std::to_string(rows) + ": ";
+// A CSV/TSV file being read: from data row `rows` on, in blocks of `block_bytes`, converted
+// with `convert`; `sliced` when only a slice of it is read (a rank's share).
+struct CsvPlace {
+  const std::string& file;
+  Format format;
+  int64_t rows;
+  int64_t block_bytes;
+  const arrow::csv::ConvertOptions& convert;
+  bool sliced;
+};
+
+// The data row (from 1) of the record a CSV parse error is about. Arrow's parallel parser, which
+// reads the data, does not count records; its serial one does ("Row #N", the header being #1,
+// blank lines not counted). So the file is read again serially up to the error, from its start:
+// skip_rows_after_names would count the blank lines it skips as rows. No row when that reading
+// fails otherwise first (a conversion error) or names none, nor for a slice of a file.
+std::optional<int64_t> CsvErrorRow(const CsvPlace& place) {
+  auto input = arrow::io::ReadableFile::Open(place.file);
+  if (!input.ok() || place.sliced) return std::nullopt;
+  arrow::csv::ReadOptions read = arrow::csv::ReadOptions::Defaults();
+  read.block_size = static_cast<int32_t>(place.block_bytes);
+  read.use_threads = false;
+  auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), *input, read,
+                                                  CsvParseOptions(place.format), place.convert);
+  arrow::Status status = reader.status();
+  while (status.ok()) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    status = (*reader)->ReadNext(&batch);
+    if (status.ok() && batch == nullptr) return std::nullopt;
+  }
+  const std::string& message = status.message();
+  const size_t at = message.find("Row #");
+  if (at == std::string::npos) return std::nullopt;
+  const size_t end = message.find(':', at);
+  const std::optional<int64_t> record = ParseInt(
+      std::string_view(message).substr(at + 5, end == std::string::npos ? 0 : end - at - 5));
+  if (!record || *record < 2) return std::nullopt;
+  return *record - 1;
+}
+
+// The one-line error of a CSV/TSV file that cannot be read at `place`; `outgrew`: because a row
+// was longer than the largest block. A parse error names its data row when it can be found.
+Status CsvReadError(const CsvPlace& place, const arrow::Status& status, const ReadOptions& options,
+                    bool outgrew) {
+  const std::optional<int64_t> row = outgrew ? std::nullopt : CsvErrorRow(place);
+  std::string where =
+      "cannot read '" + place.file + "' " +
+      (row ? "at row " + std::to_string(*row) : "after row " + std::to_string(place.rows)) + ": ";
   if (outgrew) {
     return InvalidData(where + "a row (or an unclosed quote) is longer than " +
                        SizeText(options.csv_max_block_bytes) +
@@ -495,7 +538,8 @@ Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
     if (!outgrew && reader.status().message().find("Empty CSV file") != std::string::npos) {
       return InvalidData("file '" + file + "' is empty (no header row)");
     }
-    return CsvReadError(file, skip_rows, reader.status(), options, outgrew);
+    const CsvPlace place{file, format, skip_rows, block_bytes, convert, slice != nullptr};
+    return CsvReadError(place, reader.status(), options, outgrew);
   }
 }
 
@@ -738,7 +782,10 @@ Result<std::optional<Batch>> ReadNextBatch(Reader::State& s) {
       if (grown) continue;
     }
     if (!read.ok() && s.csv != nullptr) {
-      return CsvReadError(s.current_file, s.rows_in_file, read, s.options, outgrew);
+      const bool sliced = internal::SliceOf(s.source, s.current_file) != nullptr;
+      const CsvPlace place{s.current_file,    s.source.format, s.rows_in_file,
+                           s.csv_block_bytes, s.csv_convert,   sliced};
+      return CsvReadError(place, read, s.options, outgrew);
     }
     if (!read.ok()) {
       return InvalidData("cannot read '" + s.current_file + "' after row " +

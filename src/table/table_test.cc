@@ -476,6 +476,25 @@ TEST(Csv, UnclosedQuoteIsOneLineWithAShortExcerpt) {
   }
 }
 
+// Arrow's parallel parser reports a parse error per block; the row is found by reading the file
+// again serially, in the first block and in later ones, after quoted line breaks and blank lines.
+TEST(Csv, ParseErrorNamesTheExactRow) {
+  std::string body = "id,note\n";
+  for (int row = 1; row <= 40; ++row) {
+    body += std::to_string(row) + (row % 3 == 0 ? ",\"two\nlines\"\n" : ",plain\n");
+    if (row % 10 == 0) body += "\n";
+  }
+  body += "41,too,many\n42,fine\n";
+  for (int64_t block : {int64_t{4} << 20, int64_t{64}}) {
+    std::string dir = TempDir("exact_row");
+    WriteText(dir + "/d.csv", body);
+    ReadOptions options;
+    options.csv_block_bytes = block;
+    ExpectOneLineNaming(FirstError(dir + "/d.csv", options),
+                        {"cannot read '" + dir + "/d.csv' at row 41: ", "Expected 2 columns, got 3"});
+  }
+}
+
 TEST(Csv, WrongColumnCountQuotesTheRowCut) {
   std::string dir = TempDir("columns");
   WriteText(dir + "/d.csv", "id,x\n1,2\n2,3," + std::string(200, 'w') + "\n");
