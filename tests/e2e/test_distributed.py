@@ -222,3 +222,29 @@ def test_partial_under_a_launcher_is_refused(bundle, data, tmp_path):
         assert d.returncode == 1
         assert d.stderr.count("verdict: error: --partial is for instances without network peers") == 1
     assert "drop --partial" in (tmp_path / "metrics" / "_FAILURE").read_text()
+
+
+def test_text_model_on_ranks_equals_one_process(engine, tmp_path):
+    """A bimodal text model: chunked dialogues padded per model batch, so the shares must start at
+    batch boundaries for the probabilities to be one process's, bit for bit."""
+    from verdict.examples.dialogue_data import make_orders
+    from verdict.examples.train_text import train as train_text
+
+    write_table(make_orders(120, seed=5), tmp_path / "train.csv")
+    out = pathlib.Path(train_text(str(tmp_path / "train.csv"), str(tmp_path / "train_output"), "bimodal",
+                                  epochs=1, engine=engine))
+    hp_path = out / "hyperparameters.json"
+    hp = json.loads(hp_path.read_text())
+    model = build_model("verdict.examples.text_model:build_model", hp, str(out / "model.pth"))
+    data = write_table(make_orders(90, seed=6), tmp_path / "eval.csv")
+    bundle = pathlib.Path(export_bundle(model, hp, str(data), str(tmp_path / "bundle"),
+                                        risk_table_map=_read_json_beside(str(hp_path), "risk_table_map.json"),
+                                        engine=engine, tokenizer=out / "tokenizer").bundle_dir)
+    args = ["eval", "--model-dir", str(bundle), "--data", str(data), "--batch-size", "8"]
+    one = run_engine(*args, "--output-dir", str(tmp_path / "one" / "eval"),
+                     "--metrics-dir", str(tmp_path / "one" / "metrics"))
+    assert one.returncode == 0, one.stderr
+    done = under_torchrun(3, [*args, "--output-dir", str(tmp_path / "three" / "eval"),
+                              "--metrics-dir", str(tmp_path / "three" / "metrics")])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert_same_as_single(tmp_path / "three", outputs(tmp_path / "one"))
