@@ -34,7 +34,7 @@ run_one() {
   local target=$1 log="$BUILD/logs/$1.log"
   mkdir -p "$BUILD/corpus/$target"
   local status=0
-  "$BUILD/fuzz/$target" -max_total_time="$seconds" -runs="$runs" -timeout=10 \
+  "$BUILD/fuzz/$target" -max_total_time="$seconds" -runs="$runs" -timeout=30 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$target-" \
     "$BUILD/corpus/$target" "fuzz/corpus/$target" >"$log" 2>&1 || status=$?
   local executions speed
