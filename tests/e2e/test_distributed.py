@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -94,7 +95,7 @@ def under_torchrun(world: int, args: list[str]) -> subprocess.CompletedProcess:
 def outputs(out: pathlib.Path) -> dict[str, bytes]:
     """The files a run leaves, by name: predictions, metrics.json, markers."""
     files = {p.name: p.read_bytes() for p in (out / "eval").iterdir() if p.is_file() and not p.name.startswith(".")}
-    for name in ("metrics.json", "_SUCCESS", "_FAILURE"):
+    for name in ("metrics.json", "comparison_report.txt", "comparison_flips.csv", "_SUCCESS", "_FAILURE"):
         if (out / "metrics" / name).exists():
             files[name] = (out / "metrics" / name).read_bytes()
     return files
@@ -122,6 +123,10 @@ def assert_same_as_single(out: pathlib.Path, reference: dict[str, bytes]):
         if name.endswith(".parquet"):  # same rows and types; row groups may differ
             pd.testing.assert_frame_equal(pd.read_parquet(out / "eval" / name),
                                           pd.read_parquet(io.BytesIO(expected)))
+        elif name == "comparison_report.txt":  # its time stamp aside
+            def undated(text: bytes) -> list[bytes]:
+                return [line for line in text.splitlines() if not line.startswith(b"Generated: ")]
+            assert undated(got[name]) == undated(expected), f"{name} differs from one process's"
         else:
             assert got[name] == expected, f"{name} differs from one process's"
     assert not [p for p in (out / "eval").iterdir() if p.name.startswith(".verdict-rank")]
@@ -248,3 +253,22 @@ def test_text_model_on_ranks_equals_one_process(engine, tmp_path):
                               "--metrics-dir", str(tmp_path / "three" / "metrics")])
     assert done.returncode == 0, done.stderr[-3000:]
     assert_same_as_single(tmp_path / "three", outputs(tmp_path / "one"))
+
+
+def test_comparison_mode_on_ranks_equals_one_process(bundle, tmp_path):
+    df = make_customers(300, "multiclass", seed=9)
+    rng = np.random.default_rng(9)
+    previous = rng.dirichlet(np.ones(3), len(df))
+    columns = [f"prev_{c}" for c in range(3)]
+    for c, column in enumerate(columns):
+        df[column] = previous[:, c]
+    df.loc[17, "prev_0"] = np.nan  # a row left out of the comparison
+    data = write_table(df, tmp_path / "eval.csv")
+    env = {"COMPARISON_MODE": "true", "PREVIOUS_SCORE_FIELD": ",".join(columns)}
+    one = run_engine(*eval_args(bundle, data, tmp_path / "one"), env=env)
+    assert one.returncode == 0, one.stderr
+    reference = outputs(tmp_path / "one")
+    assert "eval_predictions_with_comparison.csv" in reference and "comparison_report.txt" in reference
+    done = by_hand(3, eval_args(bundle, data, tmp_path / "three"), env=env)
+    assert [d.returncode for d in done] == [0, 0, 0], [d.stderr[-2000:] for d in done]
+    assert_same_as_single(tmp_path / "three", reference)
