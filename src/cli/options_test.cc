@@ -155,6 +155,20 @@ TEST(ParseArgs, RequiredAndPositional) {
   EXPECT_EQ(bundle, "b/");
 }
 
+TEST(ParseArgs, RepeatedPositionalTakesEveryRemainingWord) {
+  std::vector<std::string> dirs;
+  std::string out;
+  OptionTable table = {.command = "merge",
+                       .summary = "s",
+                       .options = {PositionalListOption(dirs, "PART_DIR", "parts"),
+                                   TextOption(out, {.flags = {"--metrics-dir"}, .help = "m"})}};
+  EXPECT_EQ(ParseArgs(table, {"--metrics-dir", "m"}, FakeEnv({})).status.message(),
+            "PART_DIR is required");
+  ASSERT_TRUE(ParseArgs(table, {"a/", "--metrics-dir", "m", "b/", "c/"}, FakeEnv({})).status.ok());
+  EXPECT_EQ(dirs, (std::vector<std::string>{"a/", "b/", "c/"}));
+  EXPECT_EQ(out, "m");
+}
+
 TEST(Help, ShowsTypeVariableAndDefault) {
   Toy toy;
   const std::string help = HelpText(ToyTable(toy));
