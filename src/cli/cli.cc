@@ -166,6 +166,13 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
                           "batch size, order or neighbours); seed: the seed's DataLoader batches "
                           "(consecutive rows, each padded to the batch's most chunks); auto: "
                           "served for padding-invariant bundles, seed otherwise"}),
+      TextOption(c.execution,
+                 {.flags = {"--execution"},
+                  .env = "EXECUTION",
+                  .help = "chunks: a bundle's chunk-level programs (each text field's encoder on "
+                          "the real chunks only, then the head; the same probabilities as the "
+                          "model file under the same batching); model: the model file as one "
+                          "program; auto: chunks when the bundle has chunk_execution"}),
       TextOption(c.output_format, {.flags = {"--output-format"},
                                    .env = "OUTPUT_FORMAT",
                                    .help = "csv, tsv or parquet; empty: the input's format"}),

@@ -7,6 +7,8 @@
 #include <numeric>
 #include <span>
 
+#include "infer/chunked.h"
+
 namespace verdict::infer {
 
 bool CudaAvailable() { return torch::cuda::is_available(); }
@@ -224,18 +226,45 @@ std::vector<std::vector<int64_t>> PlanBatches(const features::FeatureBatch& batc
   });
 }
 
+std::string_view ExecutionName(Execution execution) {
+  return execution == Execution::kChunks ? "chunks" : "model";
+}
+
+Result<Execution> ChooseExecution(std::string_view requested, const bundle::Manifest& manifest) {
+  const std::string name = AsciiLower(TrimAscii(requested));
+  const bool chunks = manifest.chunk_execution.has_value();
+  if (name.empty() || name == "auto") return chunks ? Execution::kChunks : Execution::kModel;
+  if (name == "model") return Execution::kModel;
+  if (name != "chunks") {
+    return InvalidArgument("EXECUTION " + Quote(requested) + " is not one of chunks, model, auto");
+  }
+  if (!chunks) {
+    return InvalidArgument("EXECUTION 'chunks' needs a bundle with chunk_execution; '" +
+                           manifest.dir + "' has none (export it again, or use model)");
+  }
+  return Execution::kChunks;
+}
+
 Result<Runner> Runner::Create(const bundle::Manifest& manifest, const bundle::Device& device,
                               const Options& options) {
   if (options.batch_size < 1) return InvalidArgument("batch size must be at least 1");
   if (options.threads < 0) return InvalidArgument("thread count must be 0 (default) or more");
   if (options.threads > 0) at::set_num_threads(options.threads);
-  VERDICT_ASSIGN_OR_RETURN(bundle::Model model, bundle::Model::Load(manifest, device));
-  return Runner(std::move(model), manifest, options);
+  Runner runner(manifest, options);
+  if (options.execution == Execution::kChunks) {
+    VERDICT_ASSIGN_OR_RETURN(ChunkedModel chunked, ChunkedModel::Load(manifest, device));
+    runner.chunked_ = std::make_shared<const ChunkedModel>(std::move(chunked));
+  } else {
+    VERDICT_ASSIGN_OR_RETURN(bundle::Model model, bundle::Model::Load(manifest, device));
+    runner.model_.emplace(std::move(model));
+  }
+  return runner;
 }
 
 Result<std::vector<float>> Runner::Run(const features::FeatureBatch& batch,
                                        std::span<const int64_t> rows) const {
-  return model_.Run(CollateInputs(manifest_, batch, rows));
+  if (chunked_) return chunked_->Run(batch, rows, options_.batching);
+  return model_->Run(CollateInputs(manifest_, batch, rows));
 }
 
 Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch) const {

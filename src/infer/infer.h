@@ -30,6 +30,7 @@
 //   if (auto last = windows.Finish()) ...
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -60,11 +61,27 @@ std::string_view BatchingName(Batching batching);
 // padding-invariant still scores each row alone (chunks padded to max_sen_len).
 Result<Batching> ChooseBatching(std::string_view requested, const bundle::Manifest& manifest);
 
+// How the model runs: the bundle's whole model file (a black box), or chunk-level (a bundle with
+// chunk_execution: each text field's encoder on the real chunks only, then the head; the same
+// probabilities under the same batching, docs/bundle-format.md).
+enum class Execution { kChunks, kModel };
+
+// "chunks" or "model".
+std::string_view ExecutionName(Execution execution);
+
+// The execution asked for ("chunks" or "model"), or, when `requested` is empty or "auto", chunks
+// for a bundle with chunk_execution and model otherwise. "chunks" on a bundle without
+// chunk_execution is an error.
+Result<Execution> ChooseExecution(std::string_view requested, const bundle::Manifest& manifest);
+
 struct Options {
   int batch_size = 64;  // rows per model call
   int threads = 0;      // intra-op CPU threads; 0 keeps LibTorch's default (one per core)
   Batching batching = Batching::kSeed;
+  Execution execution = Execution::kModel;
 };
+
+class ChunkedModel;  // chunk-level execution (chunked.h, internal)
 
 // Model batches per window: the rows grouped under served batching and held at once. A window is
 // a multiple of the batch size, so seed batches never straddle two windows.
@@ -89,6 +106,9 @@ std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
 
 class Runner {
  public:
+  // Loads the model file, or the chunk-level programs (Execution::kChunks), on `device`, and sets
+  // LibTorch's intra-op threads to options.threads when it is positive: the one place verdict
+  // sets them.
   static Result<Runner> Create(const bundle::Manifest& manifest, const bundle::Device& device,
                                const Options& options);
 
@@ -109,14 +129,15 @@ class Runner {
   Batching batching() const { return options_.batching; }
   // Rows per window: kWindowBatches model batches.
   int64_t window_rows() const { return int64_t{kWindowBatches} * options_.batch_size; }
-  const bundle::Device& device() const { return model_.device(); }
+  Execution execution() const { return options_.execution; }
 
  private:
-  Runner(bundle::Model model, bundle::Manifest manifest, Options options)
-      : model_(std::move(model)), manifest_(std::move(manifest)), options_(options) {}
-  bundle::Model model_;
+  Runner(bundle::Manifest manifest, Options options)
+      : manifest_(std::move(manifest)), options_(options) {}
   bundle::Manifest manifest_;
   Options options_;
+  std::optional<bundle::Model> model_;           // Execution::kModel
+  std::shared_ptr<const ChunkedModel> chunked_;  // Execution::kChunks
 };
 
 // Cuts rows that arrive in pieces (table batches) into windows of `window_rows` consecutive

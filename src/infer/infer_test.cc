@@ -213,6 +213,47 @@ TEST(ChooseBatching, ByNameOrFromTheBundle) {
   EXPECT_EQ(bad.status().message(), "BATCHING 'dynamic' is not one of served, seed, auto");
 }
 
+// The chunk-level fixture bundle (src/bundle/testdata/chunked, CHUNK's): the runner gives the same
+// probabilities through its chunk-level programs as through its model file, under both batchings
+// (tolerance 1e-5, the exporter's bound).
+TEST(Runner, ChunksAndModelAgree) {
+  auto manifest = bundle::LoadManifest("src/bundle/testdata/chunked");
+  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+  EXPECT_EQ(*ChooseExecution("", *manifest), Execution::kChunks);
+  EXPECT_EQ(*ChooseExecution("model", *manifest), Execution::kModel);
+  nlohmann::json expected =
+      nlohmann::json::parse(std::ifstream("src/bundle/testdata/chunked_expected.json"));
+  features::FeatureBatch batch{0, {features::FeatureColumn::Text(), {}, {}}};
+  for (const nlohmann::json& row : expected["rows"]) {
+    batch.columns[0].AddRow(row["chunks"].get<features::ChunkIds>());
+    batch.columns[2].values.push_back(row["x"].get<float>());
+    ++batch.rows;
+  }
+  for (Batching batching : {Batching::kServed, Batching::kSeed}) {
+    auto chunks = Runner::Create(*manifest, bundle::Device{}, {3, 1, batching, Execution::kChunks});
+    auto model = Runner::Create(*manifest, bundle::Device{}, {3, 1, batching, Execution::kModel});
+    ASSERT_TRUE(chunks.ok() && model.ok()) << chunks.status().ToString();
+    auto got = chunks->Predict(batch);
+    auto want = model->Predict(batch);
+    ASSERT_TRUE(got.ok() && want.ok()) << got.status().ToString() << want.status().ToString();
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t i = 0; i < want->size(); ++i) {
+      EXPECT_NEAR((*got)[i], (*want)[i], 1e-5) << BatchingName(batching) << " " << i;
+    }
+  }
+}
+
+TEST(ChooseExecution, ChunksOnlyWhereTheBundleHasThem) {
+  bundle::Manifest manifest;
+  manifest.dir = "b";
+  EXPECT_EQ(*ChooseExecution("auto", manifest), Execution::kModel);
+  auto chunks = ChooseExecution("chunks", manifest);
+  ASSERT_FALSE(chunks.ok());
+  EXPECT_NE(chunks.status().message().find("needs a bundle with chunk_execution"),
+            std::string::npos);
+  EXPECT_FALSE(ChooseExecution("fast", manifest).ok());
+}
+
 TEST(Runner, RejectsBadOptions) {
   auto manifest = bundle::LoadManifest("tests/golden/bundle/tiny");
   EXPECT_FALSE(Runner::Create(*manifest, bundle::Device{}, {0, 1}).ok());

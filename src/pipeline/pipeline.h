@@ -72,6 +72,9 @@ struct EvalConfig {
   std::string output_format;         // empty: the input's
   // served | seed | auto (served for padding-invariant bundles, seed otherwise): infer::Batching.
   std::string batching = "auto";
+  // chunks | model | auto (chunks for bundles with chunk_execution, model otherwise):
+  // infer::Execution.
+  std::string execution = "auto";
   // f1/precision/recall_at_T and the comparison's F1 and agreement keys.
   std::vector<double> thresholds = metrics::kDefaultThresholds;
   bool plots = true;  // JPG plots and charts in report.html

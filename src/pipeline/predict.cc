@@ -658,12 +658,15 @@ Result<PredictedRows> Predict(const EvalConfig& config) {
   VERDICT_ASSIGN_OR_RETURN(Plan plan, MakePlan(config, encoder, std::move(manifest)));
   VERDICT_ASSIGN_OR_RETURN(infer::Batching batching,
                            infer::ChooseBatching(config.batching, plan.manifest));
-  infer::Options infer_options{plan.batch_size, threads.intra_op, batching};
+  VERDICT_ASSIGN_OR_RETURN(infer::Execution execution,
+                           infer::ChooseExecution(config.execution, plan.manifest));
+  infer::Options infer_options{plan.batch_size, threads.intra_op, batching, execution};
   VERDICT_ASSIGN_OR_RETURN(infer::Runner runner,
                            infer::Runner::Create(plan.manifest, plan.device, infer_options));
   LogInfo("model " + plan.manifest.model_file + " on " + plan.device.ToString() + ", batch size " +
           std::to_string(plan.batch_size) + ", batching " +
-          std::string(infer::BatchingName(batching)) + ", threads: " + threads.Text() +
+          std::string(infer::BatchingName(batching)) + ", execution " +
+          std::string(infer::ExecutionName(execution)) + ", threads: " + threads.Text() +
           "; data: " + std::to_string(plan.source.files.size()) + " " +
           std::string(table::FormatName(plan.source.format)) + " file(s) at " + config.data);
   VERDICT_ASSIGN_OR_RETURN(table::Writer writer,
@@ -679,6 +682,7 @@ Result<PredictedRows> Predict(const EvalConfig& config) {
   report::RunInfo run = MakeRunInfo(config, plan, started_at);
   run.stage_seconds = {{"read, preprocess, predict", seconds}};
   run.facts = {{"batching", std::string(infer::BatchingName(batching))},
+               {"execution", std::string(infer::ExecutionName(execution))},
                {"threads", threads.Text()},
                {"busy seconds per predict stage (they overlap)", BusyText(busy)}};
   return PredictedRows{.rows = std::move(rows),
