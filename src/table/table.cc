@@ -397,6 +397,8 @@ struct Reader::State {
   // to reopen it with a larger block.
   int64_t csv_block_bytes = 0;
   arrow::csv::ConvertOptions csv_convert;
+  // Every column of the current CSV/TSV file's header: the names a slice of it is read under.
+  std::vector<std::string> csv_header;
   std::vector<std::string> column_names;
   size_t next_file = 0;
   std::string current_file;
@@ -566,11 +568,14 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
   convert.include_columns = state.options.columns;
   state.csv_block_bytes = std::max(state.options.csv_block_bytes, probe_block);
   const FileSlice* slice = internal::SliceOf(state.source, file);
-  std::vector<std::string> names;
-  for (const auto& field : header_reader->schema()->fields()) names.push_back(field->name());
+  state.csv_header.clear();
+  for (const auto& field : header_reader->schema()->fields()) {
+    state.csv_header.push_back(field->name());
+  }
   VERDICT_ASSIGN_OR_RETURN(
       state.csv, MakeCsvReader(file, format, state.options, state.csv_block_bytes,
-                               slice != nullptr ? slice->first_row : 0, convert, slice, names));
+                               slice != nullptr ? slice->first_row : 0, convert, slice,
+                               state.csv_header));
   if (slice != nullptr) {
     state.rows_in_file = slice->first_row;
     state.slice_cursor = {.skip = 0, .left = slice->rows};
@@ -587,7 +592,7 @@ Result<bool> GrowCsvBlock(Reader::State& s) {
   VERDICT_ASSIGN_OR_RETURN(
       s.csv,
       MakeCsvReader(s.current_file, s.source.format, s.options, s.csv_block_bytes, s.rows_in_file,
-                    s.csv_convert, internal::SliceOf(s.source, s.current_file), s.column_names));
+                    s.csv_convert, internal::SliceOf(s.source, s.current_file), s.csv_header));
   s.batches = s.csv;
   return true;
 }
