@@ -77,6 +77,10 @@ Result<Part> PredictShare(const EvalConfig& config, const distributed::Launch& l
     return Part{.host = RankName(launch), .order = launch.rank};
   const std::string scratch =
       (fs::path(config.output_dir) / (".verdict-rank-" + std::to_string(launch.rank))).string();
+  TerminationCleanup remove_scratch([&scratch](int) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+  });
   Result<Part> part = PredictPart(RankConfig(config, launch, scratch), run);
   if (part.ok()) {
     Result<std::string> bytes = ReadFile((fs::path(scratch) / part->predictions_name).string());
@@ -162,6 +166,10 @@ Status EvalOnRanks(const EvalConfig& config, const distributed::Launch& launch,
 Status EvalPartial(const EvalConfig& config) {
   VERDICT_ASSIGN_OR_RETURN(Identity identity, IdentityOf(config.scale.resource_config));
   const std::string scratch = (fs::path(config.output_dir) / ".verdict-partial").string();
+  TerminationCleanup remove_scratch([&scratch](int) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+  });
   EvalConfig mine = config;
   mine.output_dir = scratch;
   Result<Part> part = PredictPart(mine, nullptr);
