@@ -35,13 +35,15 @@ wheel: setup
 	CMAKE_ARGS="$(WHEEL_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) \
 	  .venv/bin/pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w $(WHEEL_DIR) .
 
-# The wheel installed (with the pinned torch, pyarrow, numpy, pandas) into a scratch virtual
-# environment outside the clone, and python/tests/wheel_smoke.py run there from that folder.
+# The wheel installed with its onnx extra (and the pinned torch, pyarrow, numpy, pandas) into a
+# scratch virtual environment outside the clone, and python/tests/wheel_smoke.py run there from
+# that folder.
 test-wheel: wheel
 	@scratch=$$(mktemp -d /tmp/verdict-wheel-XXXXXX) && trap 'rm -rf "$$scratch"' EXIT && \
 	  "$$(.venv/bin/python -c 'import sys; print(sys._base_executable)')" -m venv "$$scratch/venv" && \
+	  wheel=$$(ls $(WHEEL_DIR)/verdict-*.whl) && \
 	  "$$scratch/venv/bin/pip" install -q --disable-pip-version-check -c requirements.txt pandas \
-	    $(WHEEL_DIR)/verdict-*.whl && \
+	    "$$wheel[onnx]" && \
 	  cp python/tests/wheel_smoke.py "$$scratch/" && cd "$$scratch" && \
 	  env -u VERDICT_BIN -u PYTHONPATH venv/bin/python wheel_smoke.py $(CURDIR)
 

@@ -1,7 +1,7 @@
 """Smoke test of an installed verdict wheel (`make test-wheel` runs it in a scratch virtual
-environment outside the clone, from another folder): export, eval, metrics and the Python API
-through the installed console scripts and package only, and no path of the build machine in the
-installed binaries.
+environment outside the clone, from another folder): export (a state dict, and model.onnx through
+the onnx extra), eval, inspect, metrics and the Python API through the installed console scripts
+and package only, and no path of the build machine in the installed binaries.
 
     python wheel_smoke.py CLONE_ROOT
 """
@@ -67,6 +67,30 @@ def check_installed_files(clone: pathlib.Path) -> None:
     print(f"smoke: {len(binaries)} binaries, RUNPATH relative, no build path")
 
 
+class SeedOnnxWrapper(torch.nn.Module):
+    """What the seed's training exports as model.onnx: tabular inputs [B, 1], softmax out."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(2, 2)
+
+    def forward(self, a, b):
+        return torch.softmax(self.layer(torch.cat([a, b], dim=1)), dim=1)
+
+
+def check_onnx_export(work: pathlib.Path, bin_dir: pathlib.Path) -> None:
+    """verdict-export --onnx with the verdict[onnx] extra, then eval on the bundle."""
+    torch.onnx.export(SeedOnnxWrapper(), (torch.zeros(3, 1), torch.zeros(3, 1)), str(work / "model.onnx"),
+                      input_names=["a", "b"], output_names=["probs"], opset_version=14, dynamo=False,
+                      dynamic_axes={"a": {0: "batch"}, "b": {0: "batch"}, "probs": {0: "batch"}})
+    out = run(str(bin_dir / "verdict-export"), "--onnx", "model.onnx", "--hyperparameters",
+              "train/hyperparameters.json", "--sample-data", "eval.csv", "--out", "bundle-onnx")
+    run(str(bin_dir / "verdict"), "eval", "--model-dir", "bundle-onnx", "--data", "eval.csv", "--output-dir",
+        "out-onnx", "--metrics-dir", "met-onnx", "--no-plots")
+    assert (work / "met-onnx" / "_SUCCESS").exists()
+    print(f"smoke: {out.strip()}")
+
+
 def main() -> int:
     clone = pathlib.Path(sys.argv[1]).resolve()
     check_installed_files(clone)
@@ -108,6 +132,7 @@ def main() -> int:
         sys.exit("smoke: a bad option did not raise verdict.Error")
     except verdict.Error as error:
         assert str(error).startswith("--batch-size:"), error
+    check_onnx_export(work, bin_dir)
     print(f"smoke: export, eval, inspect, metrics and the Python API work from {work} "
           f"(auc_roc {result.metrics['auc_roc']:.4f})")
     return 0
