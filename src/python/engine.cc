@@ -14,6 +14,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <map>
@@ -55,45 +56,47 @@ auto WithoutGil(Work work) -> decltype(work()) {
   }
 }
 
-// "batch_size" -> the row whose flag is --batch-size (or --batch_size).
-const cli::Option* FindOption(const cli::OptionTable& table, const std::string& name) {
-  std::string dashed = name;
-  for (char& c : dashed) c = c == '_' ? '-' : c;
+// Whether the row can be named from Python: not positional, not one of `refused` (flags of the
+// CLI's file handling that have no meaning in memory).
+bool Offered(const cli::Option& option, const std::vector<std::string>& refused) {
+  return !option.positional &&
+         std::find(refused.begin(), refused.end(), option.flags.front()) == refused.end();
+}
+
+// The Python name of a row: its first flag without the dashes, '-' as '_' ("batch_size").
+std::string PythonName(const cli::Option& option) {
+  std::string name = option.flags.front().substr(2);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+// The offered row one of whose flags is `name` spelled with '-' or '_' (--job_type, --job-type).
+const cli::Option* FindOption(const cli::OptionTable& table, const std::string& name,
+                              const std::vector<std::string>& refused) {
   for (const cli::Option& option : table.options) {
-    for (const std::string& flag : option.flags) {
-      if (flag == "--" + name || flag == "--" + dashed) return &option;
+    for (std::string flag : option.flags) {
+      std::replace(flag.begin(), flag.end(), '-', '_');
+      if (flag == "__" + name && Offered(option, refused)) return &option;
     }
   }
   return nullptr;
 }
 
-std::string Names(const cli::OptionTable& table, const std::vector<std::string>& refused) {
-  std::string names;
-  for (const cli::Option& option : table.options) {
-    if (option.positional) continue;
-    std::string name = option.flags.front().substr(2);
-    for (char& c : name) c = c == '-' ? '_' : c;
-    bool skip = false;
-    for (const std::string& r : refused) skip = skip || r == option.flags.front();
-    if (!skip) names += (names.empty() ? "" : ", ") + name;
-  }
-  return names;
-}
-
 // The command-line words for `options` ({name: value text}). A switch (no_plots) is given when
-// its value is true. `refused` flags belong to the CLI's file handling and have no meaning here.
+// its value is true.
 std::vector<std::string> Words(const cli::OptionTable& table,
                                const std::map<std::string, std::string>& options,
-                               const std::vector<std::string>& refused = {}) {
+                               const std::vector<std::string>& refused) {
   std::vector<std::string> words;
   for (const auto& [name, value] : options) {
-    const cli::Option* option = FindOption(table, name);
-    bool is_refused = false;
-    for (const std::string& r : refused)
-      is_refused = is_refused || (option && r == option->flags[0]);
-    if (option == nullptr || option->positional || is_refused) {
+    const cli::Option* option = FindOption(table, name, refused);
+    if (option == nullptr) {
+      std::string names;
+      for (const cli::Option& row : table.options) {
+        if (Offered(row, refused)) names += (names.empty() ? "" : ", ") + PythonName(row);
+      }
       Raise(InvalidArgument("unknown option '" + name + "' of verdict " + table.command +
-                            " (options: " + Names(table, refused) + ")"));
+                            " (options: " + names + ")"));
     }
     if (option->is_switch) {
       Result<bool> on = cli::ParseBoolValue(value);
@@ -132,7 +135,8 @@ void SetLogLevelByName(const std::string& level) {
 void Evaluate(const std::map<std::string, std::string>& options, bool use_env) {
   pipeline::EvalConfig config;
   const cli::OptionTable table = cli::EvalOptions(config);
-  const cli::ParsedArgs parsed = cli::ParseArgs(table, Words(table, options), Environment(use_env));
+  const cli::ParsedArgs parsed =
+      cli::ParseArgs(table, Words(table, options, {}), Environment(use_env));
   if (!parsed.status.ok()) {
     (void)pipeline::RecordFailure(config.metrics_dir, parsed.status);
     Raise(parsed.status);
