@@ -81,6 +81,22 @@ TEST(Manifest, InvalidJson) {
   EXPECT_NE(LoadError(dir).find("is not valid JSON"), std::string::npos);
 }
 
+// Found by fuzz/fuzz_manifest: a missing "inputs" or "bins" key was read through json's const
+// operator[], undefined behaviour (a heap-use-after-free under ASan).
+TEST(Manifest, MissingKeysReadAsMissing) {
+  EXPECT_NE(LoadError(EditedBundle("no_inputs", [](json& m) { m.erase("inputs"); }))
+                .find("key 'inputs' must be a non-empty list"),
+            std::string::npos);
+  EXPECT_NE(
+      LoadError(EditedBundle("no_bins",
+                             [](json& m) { m["tabular_fields"][1]["risk_table"].erase("bins"); }))
+          .find("key 'bins' must be an object"),
+      std::string::npos);
+  EXPECT_NE(LoadError(EditedBundle("input_number", [](json& m) { m["inputs"][0] = 7; }))
+                .find("inputs[0]: key 'name' is missing"),
+            std::string::npos);
+}
+
 TEST(Model, MatchesPyTorch) {
   auto m = LoadManifest(kFixture);
   ASSERT_TRUE(m.ok());
