@@ -239,18 +239,40 @@ def find_engine(explicit: str | None = None) -> ModuleType:
         raise ExportError(str(error)) from None
 
 
-def engine_features(engine: ModuleType, bundle_dir: str, sample_data: str, names: list[str],
+SampleData = "str | os.PathLike | pandas.DataFrame"
+
+
+def _is_path(sample_data: Any) -> bool:
+    return isinstance(sample_data, (str, os.PathLike))
+
+
+def engine_features(engine: ModuleType, bundle_dir: str, sample_data: SampleData, names: list[str],
                     max_rows: int = SAMPLE_ROWS) -> dict[str, torch.Tensor]:
     """The model inputs `verdict eval` computes for the first rows of `sample_data`, computed by
-    `engine` (find_engine) in process, without copies."""
+    `engine` (find_engine) in process, without copies. `sample_data` is a CSV/TSV/Parquet path or
+    a pandas DataFrame, whose first rows the engine reads from a Parquet file in a temporary folder
+    that is removed before this returns."""
+    if _is_path(sample_data):
+        path = os.fspath(sample_data)
+        return _features_of_file(engine, bundle_dir, path, path, names, max_rows)
+    if not hasattr(sample_data, "to_parquet"):
+        raise ExportError(f"sample data must be a path or a pandas DataFrame, not {type(sample_data).__name__}")
+    with tempfile.TemporaryDirectory(prefix="verdict-sample-") as folder:
+        path = os.path.join(folder, "sample.parquet")
+        sample_data.head(max_rows).to_parquet(path, index=False)
+        return _features_of_file(engine, bundle_dir, path, "the sample DataFrame", names, max_rows)
+
+
+def _features_of_file(engine: ModuleType, bundle_dir: str, path: str, shown: str, names: list[str],
+                      max_rows: int) -> dict[str, torch.Tensor]:
     try:
-        arrays = dict(engine.features(bundle_dir, sample_data, max_rows))
+        arrays = dict(engine.features(bundle_dir, path, max_rows))
     except Error as error:
-        raise ExportError(f"features of '{sample_data}': {error}") from None
+        raise ExportError(f"features of '{shown}': {str(error).replace(path, shown)}") from None
     batch = {name: torch.from_numpy(arrays[name]) for name in names}
     rows = {len(t) for t in batch.values()}
     if rows == {0}:
-        raise ExportError(f"sample data '{sample_data}' has no rows")
+        raise ExportError(f"sample data '{shown}' has no rows")
     return batch
 
 
@@ -817,14 +839,15 @@ def write_manifest(hyperparameters: Mapping[str, Any], bundle_dir: str | os.Path
     return manifest
 
 
-def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sample_data: str,
+def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sample_data: SampleData,
                   out_dir: str, *, impute_dict: Mapping[str, float] | None = None,
                   risk_table_map: Mapping[str, Any] | None = None, missing_values: str = "seed",
                   output: str = "logits", engine: str | None = None,
                   tokenizer: str | os.PathLike | None = None, chunk_execution: str = "auto") -> ExportReport:
     """Exports `model` (an nn.Module or LightningModule whose forward takes the batch dict and
     returns logits [B, K], or what `output` says) into the bundle directory `out_dir`, checked on
-    `sample_data` (check_forward_signature, check_output, then eager against exported).
+    `sample_data` (a CSV/TSV/Parquet path or a pandas DataFrame; check_forward_signature,
+    check_output, then eager against exported).
     `tokenizer` (a tokenizer.json or a folder holding one) is needed when the model has text fields.
     `chunk_execution`: "auto" writes a text model's chunk encoders and head too when it declares
     them or has the seed's layout (export_chunk_programs), "require" refuses a model without them,
@@ -834,7 +857,7 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
     when every check passed; an existing `out_dir` is replaced. verdict.json is written last,
     with the sha256 of every other file.
     """
-    if not os.path.exists(sample_data):
+    if _is_path(sample_data) and not os.path.exists(sample_data):
         raise ExportError(f"sample data '{sample_data}' does not exist")
     out = pathlib.Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
