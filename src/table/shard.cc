@@ -50,11 +50,18 @@ Result<FileRows> ParquetRows(const std::string& file) {
 
 // Finds the rows of a CSV/TSV file as Arrow's reader does (quoting and doubled quotes on,
 // newlines allowed in quoted values, \n, \r\n and \r end a row, empty lines skipped, a UTF-8
-// BOM ignored). The first row is the header.
+// BOM ignored). Scanning from the file's start (`begin` 0), the first row is the header; from a
+// row boundary inside it, there is none.
 class CsvRowScanner {
  public:
-  CsvRowScanner(char delimiter, int64_t global_first_row, int64_t align)
-      : delimiter_(delimiter), global_first_row_(global_first_row), align_(align) {}
+  CsvRowScanner(char delimiter, int64_t global_first_row, int64_t align, int64_t begin)
+      : delimiter_(delimiter),
+        global_first_row_(global_first_row),
+        align_(align),
+        header_rows_(begin == 0 ? 1 : 0),
+        record_start_(begin) {
+    result_.data_begin = begin;
+  }
 
   void Feed(const char* data, size_t n, int64_t offset) {
     for (size_t i = 0; i < n; ++i) Step(data[i], offset + static_cast<int64_t>(i));
@@ -63,10 +70,11 @@ class CsvRowScanner {
   FileRows Finish(int64_t size) {
     result_.size = size;
     if (records_ == 0) result_.data_begin = size;
-    if (records_ == 1 && state_ != State::kRecordStart && state_ != State::kAfterCr) {
+    if (header_rows_ == 1 && records_ == 1 && state_ != State::kRecordStart &&
+        state_ != State::kAfterCr) {
       result_.data_begin = size;  // the header alone, without a line end
     }
-    result_.rows = std::max<int64_t>(0, records_ - 1);
+    result_.rows = std::max<int64_t>(0, records_ - header_rows_);
     return std::move(result_);
   }
 
@@ -75,12 +83,12 @@ class CsvRowScanner {
 
   void EndRecord(char c, int64_t at) {
     record_start_ = at + 1;
-    if (records_ == 1) result_.data_begin = record_start_;
+    if (records_ == header_rows_) result_.data_begin = record_start_;
     state_ = c == '\r' ? State::kAfterCr : State::kRecordStart;
   }
 
   void BeginRecord() {
-    const int64_t data_row = records_ - 1;  // -1: the header
+    const int64_t data_row = records_ - header_rows_;  // -1: the header
     if (data_row >= 0 && (global_first_row_ + data_row) % align_ == 0) {
       result_.row_starts[data_row] = record_start_;
     }
@@ -104,7 +112,7 @@ class CsvRowScanner {
         state_ = State::kRecordStart;
         if (c == '\n') {
           record_start_ = at + 1;
-          if (records_ == 1) result_.data_begin = record_start_;
+          if (records_ == header_rows_) result_.data_begin = record_start_;
           return;
         }
         [[fallthrough]];
@@ -147,25 +155,33 @@ class CsvRowScanner {
   const char delimiter_;
   const int64_t global_first_row_;
   const int64_t align_;
+  const int64_t header_rows_;
   State state_ = State::kRecordStart;
-  int64_t record_start_ = 0;
+  int64_t record_start_;
   int64_t records_ = 0;
   std::string bom_;
   FileRows result_;
 };
 
+// The rows of a CSV/TSV file, or of its bytes [begin, end) (end -1: to the end of the file).
 Result<FileRows> CsvRows(const std::string& file, Format format, int64_t global_first_row,
-                         int64_t align) {
+                         int64_t align, int64_t begin = 0, int64_t end = -1) {
   std::FILE* in = std::fopen(file.c_str(), "rb");
   if (in == nullptr) return IoError("cannot open '" + file + "'");
-  CsvRowScanner scanner(format == Format::kTsv ? '\t' : ',', global_first_row, align);
+  CsvRowScanner scanner(format == Format::kTsv ? '\t' : ',', global_first_row, align, begin);
   std::vector<char> buffer(1 << 20);
-  int64_t offset = 0;
-  while (size_t n = std::fread(buffer.data(), 1, buffer.size(), in)) {
+  int64_t offset = begin;
+  if (begin > 0 && std::fseek(in, static_cast<long>(begin), SEEK_SET) != 0) offset = -1;
+  while (offset >= 0 && (end < 0 || offset < end)) {
+    const size_t want = end < 0 ? buffer.size()
+                                : static_cast<size_t>(std::min<int64_t>(
+                                      static_cast<int64_t>(buffer.size()), end - offset));
+    const size_t n = std::fread(buffer.data(), 1, want, in);
+    if (n == 0) break;
     scanner.Feed(buffer.data(), n, offset);
     offset += static_cast<int64_t>(n);
   }
-  const bool failed = std::ferror(in) != 0;
+  const bool failed = offset < 0 || std::ferror(in) != 0;
   std::fclose(in);
   if (failed) return IoError("cannot read '" + file + "'");
   return scanner.Finish(offset);
@@ -259,6 +275,23 @@ Result<std::shared_ptr<arrow::io::InputStream>> SliceStream(
                                                        slice.byte_end - slice.byte_begin);
   if (!stream.ok()) return IoError(ArrowMessage(stream.status().message()));
   return *stream;
+}
+
+Result<FileSlice> RestOfSlice(const std::string& file, Format format, const FileSlice& slice,
+                              int64_t row) {
+  const int64_t done = row - slice.first_row;
+  if (done == 0) return slice;
+  VERDICT_ASSIGN_OR_RETURN(FileRows rows,
+                           CsvRows(file, format, 0, done, slice.byte_begin, slice.byte_end));
+  auto start = rows.row_starts.find(done);
+  if (start == rows.row_starts.end()) {
+    return InvalidData("file '" + file + "' holds fewer rows in this rank's byte range than the " +
+                       "scan for the ranks' shares counted");
+  }
+  return FileSlice{.first_row = row,
+                   .rows = slice.first_row + slice.rows - row,
+                   .byte_begin = start->second,
+                   .byte_end = slice.byte_end};
 }
 
 ParquetSliceGroups ParquetGroupsOf(const std::vector<int64_t>& group_rows, const FileSlice& slice) {

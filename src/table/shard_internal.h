@@ -22,6 +22,12 @@ const FileSlice* SliceOf(const DataSource& source, const std::string& file);
 Result<std::shared_ptr<arrow::io::InputStream>> SliceStream(
     const std::shared_ptr<arrow::io::RandomAccessFile>& file, const FileSlice& slice);
 
+// The part of a CSV/TSV slice from its data row `row` on (rows before it already read), found by
+// scanning the slice's bytes: a reader restarted there needs no row skipping, which would count
+// blank lines as rows.
+Result<FileSlice> RestOfSlice(const std::string& file, Format format, const FileSlice& slice,
+                              int64_t row);
+
 // Where a Parquet slice is in the file: the row groups to read, the rows of the first one to
 // skip, and the first of them's row number.
 struct ParquetSliceGroups {

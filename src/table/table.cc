@@ -589,10 +589,14 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
 Result<bool> GrowCsvBlock(Reader::State& s) {
   if (s.csv_block_bytes >= s.options.csv_max_block_bytes) return false;
   s.csv_block_bytes = std::min(2 * s.csv_block_bytes, s.options.csv_max_block_bytes);
+  std::optional<FileSlice> rest;  // a rank's slice: the rows not yet returned
+  if (const FileSlice* slice = internal::SliceOf(s.source, s.current_file)) {
+    VERDICT_ASSIGN_OR_RETURN(
+        rest, internal::RestOfSlice(s.current_file, s.source.format, *slice, s.rows_in_file));
+  }
   VERDICT_ASSIGN_OR_RETURN(
-      s.csv,
-      MakeCsvReader(s.current_file, s.source.format, s.options, s.csv_block_bytes, s.rows_in_file,
-                    s.csv_convert, internal::SliceOf(s.source, s.current_file), s.csv_header));
+      s.csv, MakeCsvReader(s.current_file, s.source.format, s.options, s.csv_block_bytes,
+                           s.rows_in_file, s.csv_convert, rest ? &*rest : nullptr, s.csv_header));
   s.batches = s.csv;
   return true;
 }
