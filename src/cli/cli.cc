@@ -151,7 +151,8 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
       IntOption(c.threads, 0,
                 {.flags = {"--threads"},
                  .env = "VERDICT_THREADS",
-                 .help = "intra-op CPU threads for inference (LibTorch); 0: one per core"}),
+                 .help = "intra-op CPU threads for inference (LibTorch); 0: the cores the "
+                         "preprocessing workers leave (at least 1)"}),
       IntOption(c.num_workers, 0,
                 {.flags = {"--num-workers"},
                  .env = "NUM_WORKERS",

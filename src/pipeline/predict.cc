@@ -598,11 +598,13 @@ Result<std::array<double, kStages>> PredictAll(const Plan& plan, const features:
   return busy;
 }
 
-// The thread budget: LibTorch's intra-op threads are THREADS, or one per core; preprocessing
-// workers are NUM_WORKERS, or for a bundle with text fields a quarter of the cores (at least one)
-// and one otherwise. Text preprocessing is a small part of a text model's work and its workers
-// idle once the window ahead is full, so the model keeps every core; the reader, batcher and
-// writer are one thread each and mostly wait.
+// The thread budget: preprocessing workers are NUM_WORKERS, or for a bundle with text fields a
+// quarter of the cores (at least one) and one otherwise (the preprocess stage's own thread);
+// LibTorch's intra-op threads are THREADS, or the cores the workers leave (at least one). The
+// workers run while the model does, and intra-op threads that share a core with them wait on
+// each other at every operator's barrier (measured in docs/performance.md: an oversubscribed
+// core costs far more than it gives). The reader, batcher and writer are one thread each and
+// mostly wait.
 struct Threads {
   int intra_op = 1;
   int preprocessing = 1;
@@ -616,10 +618,11 @@ struct Threads {
 Threads ChooseThreads(const EvalConfig& config, const bundle::Manifest& manifest) {
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   Threads threads;
-  threads.intra_op = config.threads > 0 ? config.threads : cores;
   threads.preprocessing = config.num_workers > 0         ? config.num_workers
                           : manifest.text_fields.empty() ? 1
                                                          : std::max(1, cores / 4);
+  threads.intra_op =
+      config.threads > 0 ? config.threads : std::max(1, cores - threads.preprocessing);
   return threads;
 }
 
