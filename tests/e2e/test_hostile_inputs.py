@@ -383,11 +383,11 @@ def _(tmp):
 
 # --- 10. errors of one line (Arrow's messages, schemas, rows) --------------------------------------
 
-case("metrics-unclosed-quote", 10, "p.csv")(metrics_on(HEADER + "\n1,0,0.8,0.2\n2,\"unclosed,0.3\n3,0,0.6,0.4\n"))
+case("metrics-unclosed-quote", 10, "p.csv' at row 2: ")(metrics_on(HEADER + "\n1,0,0.8,0.2\n2,\"unclosed,0.3\n3,0,0.6,0.4\n"))
 case("metrics-unclosed-quote-500-lines", 10, "p.csv")(metrics_on(HEADER + "\n1,0,0.8,0.2\n2,1,\"" + "z\n" * 500))
-case("metrics-row-with-extra-fields", 10, "p.csv")(metrics_on(predictions([ROWS[0], "2,1,0.3,0.7,9,9", *ROWS[2:]])))
-case("metrics-row-with-missing-fields", 10, "p.csv")(metrics_on(predictions([ROWS[0], "2,1", *ROWS[2:]])))
-case("metrics-tsv-row-with-extra-fields", 10, "p.tsv")(
+case("metrics-row-with-extra-fields", 10, "p.csv' at row 2: ")(metrics_on(predictions([ROWS[0], "2,1,0.3,0.7,9,9", *ROWS[2:]])))
+case("metrics-row-with-missing-fields", 10, "p.csv' at row 2: ")(metrics_on(predictions([ROWS[0], "2,1", *ROWS[2:]])))
+case("metrics-tsv-row-with-extra-fields", 10, "p.tsv' at row 2: ")(
     metrics_on(predictions([ROWS[0], "2,1,0.3,0.7,9", *ROWS[2:]]).replace(",", "\t"), "p.tsv"))
 
 
