@@ -43,6 +43,14 @@ class ChunkedModel {
   // model batch under `batching`. A text row without any chunk is an error.
   Result<std::vector<float>> Run(const features::FeatureBatch& batch, std::span<const int64_t> rows,
                                  Batching batching) const;
+  // The same for several model batches (a window's): each batch's probabilities, in order. The
+  // encoder runs once over the real chunks of all of them, sorted by length across the batches,
+  // so seed batches (consecutive rows of mixed lengths) pad as little as served ones; each
+  // batch's means (its own C and T under kSeed) and head are its own, so the probabilities are
+  // those of Run on each batch.
+  Result<std::vector<std::vector<float>>> RunBatches(const features::FeatureBatch& batch,
+                                                     std::span<const std::vector<int64_t>> batches,
+                                                     Batching batching) const;
 
  private:
   struct PadCache {  // P_pad(T) by (text field, T); Run may be called from several threads
@@ -55,13 +63,21 @@ class ChunkedModel {
         programs_(std::move(programs)),
         pads_(std::make_unique<PadCache>()) {}
 
-  // The head input of text field `field`: float32 [rows, H], the rows' pooled means.
-  Result<bundle::HostTensor> PooledMeans(const features::FeatureBatch& batch,
-                                         std::span<const int64_t> rows, const std::string& field,
-                                         Batching batching) const;
+  // The head input of text field `field` for each of `batches`: float32 [rows, H], the rows'
+  // pooled means.
+  Result<std::vector<bundle::HostTensor>> PooledMeans(const features::FeatureBatch& batch,
+                                                      std::span<const std::vector<int64_t>> batches,
+                                                      const std::string& field,
+                                                      Batching batching) const;
+  // The pooled means of one batch's `rows` from their chunks' pooled vectors `pooled` (row by row,
+  // `width` floats each).
+  Result<bundle::HostTensor> BatchMeans(const features::FeatureColumn& column,
+                                        const std::string& field, std::span<const int64_t> rows,
+                                        Batching batching, const float* pooled,
+                                        int64_t width) const;
   // Pooled vectors [chunks, H] of `chunks` (chunk indices of `column`), in that order, run in
-  // encoder calls of at most `per_call` chunks (the batch's row count) sorted by length; H goes
-  // to `width`.
+  // encoder calls of at most `per_call` chunks (a batch's rows), sorted by length and cut
+  // where that saves more padding than a call costs; H goes to `width`.
   Result<std::vector<float>> EncodeChunks(const features::FeatureColumn& column,
                                           const std::string& field, int64_t max_sen_len,
                                           std::span<const int64_t> chunks, size_t per_call,

@@ -125,6 +125,30 @@ TEST(ChunkedModel, SeedBatchesEqualTheWholeModel) {
   }
 }
 
+TEST(ChunkedModel, SeveralBatchesAtOnceAreEachBatchAlone) {
+  // One encoder pass over the chunks of every batch, sorted across them; each batch keeps its own
+  // padding chunks (seed) and means.
+  Fixture f = Load();
+  auto model = ChunkedModel::Load(f.manifest, bundle::Device{});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const int64_t size = f.expected["batch_size"].get<int64_t>();
+  std::vector<std::vector<int64_t>> batches;
+  for (int64_t start = 0; start < f.batch.rows; start += size) {
+    batches.push_back(Range(start, std::min(start + size, f.batch.rows)));
+  }
+  for (const Batching batching : {Batching::kSeed, Batching::kServed}) {
+    auto probs = model->RunBatches(f.batch, batches, batching);
+    ASSERT_TRUE(probs.ok()) << probs.status().ToString();
+    ASSERT_EQ(probs->size(), batches.size());
+    const json& want = f.expected[batching == Batching::kSeed ? "seed" : "served"];
+    for (size_t b = 0; b < batches.size(); ++b) {
+      json rows = json::array();
+      for (int64_t r : batches[b]) rows.push_back(want[r]);
+      ExpectNear((*probs)[b], rows, std::string(BatchingName(batching)) + " batch");
+    }
+  }
+}
+
 TEST(ChunkedModel, PaddingChunksDependOnTheBatch) {
   // Row 0 (one chunk) batched with row 6 (four chunks) averages three padding chunks in: its
   // seed score differs from its served one, as in the seed's own evaluation.
