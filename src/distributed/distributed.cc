@@ -145,18 +145,6 @@ std::string MessageOf(const std::exception& e) {
   return OneLine(error != nullptr ? error->what_without_backtrace() : e.what());
 }
 
-// Waits in the store until every key exists (true) or `wait` passed (false). A lost store
-// throws.
-bool WaitForKeys(c10d::Store& store, const std::vector<std::string>& keys,
-                 std::chrono::milliseconds wait) {
-  try {
-    store.wait(keys, wait);
-    return true;
-  } catch (const c10::DistStoreError&) {
-    return false;  // the wait's timeout
-  }
-}
-
 // Largest piece of a payload sent in one Gloo message.
 constexpr int64_t kChunkBytes = int64_t{64} << 20;
 
@@ -284,6 +272,9 @@ Status Group::Agree(const std::string& phase, const Status& mine) {
       std::vector<uint8_t> value = s.store->get(outcome_key(r));
       outcomes[r] = std::string(value.begin(), value.end());
     };
+    // One check of every missing outcome each 100 ms; each second, the missing ranks one by one
+    // (a store wait would do, but c10d logs a warning for each of its timeouts).
+    Clock::time_point last_round = Clock::now();
     while (static_cast<int>(outcomes.size()) < n) {
       std::vector<int> pending;
       std::vector<std::string> keys;
@@ -292,22 +283,26 @@ Status Group::Agree(const std::string& phase, const Status& mine) {
         pending.push_back(r);
         keys.push_back(outcome_key(r));
       }
-      if (WaitForKeys(*s.store, keys, std::chrono::seconds(1))) {
+      if (s.store->check(keys)) {
         for (int r : pending) read(r);
         continue;
       }
-      for (int r : pending) {
-        if (s.store->check({outcome_key(r)})) {
-          read(r);
-          continue;
-        }
-        const int64_t beat = s.store->add(s.Key("alive/" + std::to_string(r)), 0);
-        if (beat != beats[r].first) beats[r] = {beat, Clock::now()};
-        if (Clock::now() - beats[r].second > s.timeout) {
-          outcomes[r] = "lost:" + s.Rank(r) + " was lost (no heartbeat for " + Seconds(s.timeout) +
-                        " s, --rank-timeout)";
+      if (Clock::now() - last_round >= std::chrono::seconds(1)) {
+        last_round = Clock::now();
+        for (int r : pending) {
+          if (s.store->check({outcome_key(r)})) {
+            read(r);
+            continue;
+          }
+          const int64_t beat = s.store->add(s.Key("alive/" + std::to_string(r)), 0);
+          if (beat != beats[r].first) beats[r] = {beat, Clock::now()};
+          if (Clock::now() - beats[r].second > s.timeout) {
+            outcomes[r] = "lost:" + s.Rank(r) + " was lost (no heartbeat for " +
+                          Seconds(s.timeout) + " s, --rank-timeout)";
+          }
         }
       }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     for (const auto& [r, outcome] : outcomes) {
       if (outcome.rfind("failed:", 0) == 0) {
