@@ -68,6 +68,18 @@ fuzz-smoke: setup
 	fuzz/run.sh -t $(FUZZ_SECONDS) -j 2
 test: fuzz-smoke
 
+# The e2e suite against the ASan+UBSan binaries build-asan/verdict and verdict-model (the asan
+# preset); the Python side and its engine module stay those of build/. Any sanitizer report
+# fails its test: it exits 86 and adds stderr lines. Slow, so not part of `make test`
+# (docs/testing.md, Sanitizers).
+.PHONY: test-asan-e2e
+test-asan-e2e: build
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS) --target verdict verdict-model
+	VERDICT_BIN=build-asan/verdict ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=86 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitizers/lsan.supp:exitcode=86 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 .venv/bin/python -m pytest -q tests/e2e
+
 demo: build
 	.venv/bin/python -m verdict.examples.demo --out demo-out
 
