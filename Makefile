@@ -77,7 +77,7 @@ test-asan-e2e: build
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS) --target verdict verdict-model
 	VERDICT_BIN=build-asan/verdict ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=86 \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitizers/lsan.supp:exitcode=86 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitizers/lsan.supp:print_suppressions=0:exitcode=86 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 .venv/bin/python -m pytest -q tests/e2e
 
 demo: build
