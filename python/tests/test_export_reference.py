@@ -66,11 +66,12 @@ def test_reference_records_versions_and_probabilities(tmp_path, monkeypatch):
     recorded = json.loads((folder / REFERENCE_FILE).read_text())
     assert recorded["format"] == "verdict-reference-probabilities"
     assert recorded["semantics"] == "served"
-    assert recorded["rows"] == CHECK_ROWS
-    assert recorded["sample_rows"] == list(range(CHECK_ROWS))
+    # A tabular model is checked, and its reference recorded, on every sample row.
+    assert recorded["rows"] == ROWS
+    assert recorded["sample_rows"] == list(range(ROWS))
     batch = sample_batch()
     with torch.inference_mode():
-        want = probabilities(model({n: t[:CHECK_ROWS] for n, t in batch.items()}), "binary", "logits")
+        want = probabilities(model(batch), "binary", "logits")
     assert torch.allclose(torch.tensor(recorded["probabilities"]), want, atol=1e-7)
 
 
@@ -103,3 +104,10 @@ def test_check_rows_of_a_small_sample_are_all_rows():
     rows, subset = check_rows(batch, [])
     assert rows == [0, 1, 2, 3, 4]
     assert subset["x"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_a_model_without_text_is_checked_on_every_sample_row():
+    batch = {"x": torch.arange(3 * CHECK_ROWS, dtype=torch.float32)}
+    rows, subset = check_rows(batch, [])
+    assert rows == list(range(3 * CHECK_ROWS))
+    assert len(subset["x"]) == 3 * CHECK_ROWS

@@ -66,8 +66,9 @@ MANIFEST = "verdict.json"
 MODEL_FILE = "model.pt"
 TOLERANCE = 1e-5
 SAMPLE_ROWS = 512
-# Sample rows the export is checked on (check_rows), and the first of them the padding check uses:
-# every check runs the eager model, which for a BERT-sized model costs far more than the rest.
+# Sample rows a text model's export is checked on (check_rows), and the first of them the padding
+# check uses: every check runs the eager model, which for a BERT-sized model costs far more than
+# the rest. A model without text inputs is cheap to run and is checked on every sample row.
 CHECK_ROWS = 16
 PADDING_CHECK_ROWS = 4
 REFERENCE_FILE = "reference_probabilities.json"
@@ -502,12 +503,14 @@ def recollate(batch: dict[str, torch.Tensor], pairs: list[tuple[str, str]], rows
 
 def check_rows(batch: dict[str, torch.Tensor], pairs: list[tuple[str, str]],
                limit: int = CHECK_ROWS) -> tuple[list[int], dict[str, torch.Tensor]]:
-    """The sample rows the export is checked on (their indices and inputs), at most `limit`: for
-    text models the first row of
+    """The sample rows the export is checked on (their indices and inputs). A model without text
+    inputs (no `pairs`) is checked on every row. A text model on at most `limit`: the first row of
     each distinct chunk count first (so that the checks see rows of one chunk and of the most
-    chunks, whose seed batches hold padding chunks), then rows in order; kept in sample order and,
-    for text models, collated again to these rows' own chunk count (T unchanged)."""
+    chunks, whose seed batches hold padding chunks), then rows in order; kept in sample order and
+    collated again to these rows' own chunk count (T unchanged)."""
     rows = len(next(iter(batch.values())))
+    if not pairs:
+        limit = rows
     chosen: list[int] = []
     if pairs:
         counts = torch.stack([(batch[mask].sum(dim=2) > 0).sum(dim=1) for _, mask in pairs], dim=1)
