@@ -275,12 +275,22 @@ Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch,
                                            const std::vector<std::vector<int64_t>>& plan) const {
   const auto k = static_cast<size_t>(manifest_.num_classes);
   std::vector<float> probabilities(static_cast<size_t>(batch.rows) * k);
-  for (const std::vector<int64_t>& rows : plan) {
-    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, Run(batch, rows));
+  auto place = [&](const std::vector<int64_t>& rows, const std::vector<float>& out) {
     for (size_t i = 0; i < rows.size(); ++i) {
       std::copy_n(out.begin() + static_cast<std::ptrdiff_t>(i * k), k,
                   probabilities.begin() + static_cast<std::ptrdiff_t>(rows[i] * k));
     }
+  };
+  if (chunked_) {
+    // One encoder pass over the window's chunks, sorted across its batches (ChunkedModel).
+    VERDICT_ASSIGN_OR_RETURN(std::vector<std::vector<float>> outs,
+                             chunked_->RunBatches(batch, plan, options_.batching));
+    for (size_t b = 0; b < plan.size(); ++b) place(plan[b], outs[b]);
+    return probabilities;
+  }
+  for (const std::vector<int64_t>& rows : plan) {
+    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, Run(batch, rows));
+    place(rows, out);
   }
   return probabilities;
 }
