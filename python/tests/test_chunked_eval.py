@@ -54,6 +54,7 @@ def test_the_bundle_has_chunk_level_programs(bundle):
     assert inspected.returncode == 0, inspected.stderr
     assert "chunk execution: yes" in inspected.stdout
     assert "reference:   torch " in inspected.stdout
+    assert "chunk encoders and head load: OK" in inspected.stdout
 
 
 @pytest.mark.parametrize("batching", ["seed", "served"])

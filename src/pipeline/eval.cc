@@ -200,13 +200,19 @@ Status WriteFeatures(const std::string& model_dir, const std::string& data,
 }
 
 // Loads everything eval loads (manifest and digests, each text field's tokenizer and steps, the
-// model), so a bundle that inspect passes does not fail eval at loading.
+// model and, when the bundle has them, its chunk encoders and head), so a bundle that inspect
+// passes does not fail eval at loading.
 Result<std::string> Inspect(const std::string& model_dir) {
   VERDICT_ASSIGN_OR_RETURN(bundle::Manifest manifest, bundle::LoadManifest(model_dir));
   VERDICT_ASSIGN_OR_RETURN(features::Encoder encoder, features::Encoder::Create(manifest, {}));
   VERDICT_ASSIGN_OR_RETURN(bundle::Model model, bundle::Model::Load(manifest, bundle::Device{}));
-  return bundle::Describe(manifest) +
-         "tokenizers and text steps load; model file loads and its inputs match the manifest: OK\n";
+  std::string loaded =
+      "tokenizers and text steps load; model file loads and its inputs match the manifest";
+  if (manifest.chunk_execution) {
+    VERDICT_RETURN_IF_ERROR(bundle::ChunkPrograms::Load(manifest, bundle::Device{}).status());
+    loaded += "; chunk encoders and head load";
+  }
+  return bundle::Describe(manifest) + loaded + ": OK\n";
 }
 
 }  // namespace verdict::pipeline
