@@ -12,12 +12,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-import torch
-from torch import nn
 
 import verdict
 from verdict.export import export_bundle
 from conftest import ENGINE
+from tiny_models import Linear
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOKENIZER = ROOT / "tests/golden/tokenizer/uncased/tokenizer.json"
@@ -137,16 +136,6 @@ def test_preprocess_equals_verdict_preprocess():
 # verdict.evaluate == verdict eval
 
 HP = {"label_name": "y", "id_name": "id", "tab_field_list": ["a", "b"], "is_binary": True, "num_classes": 2}
-
-
-class Linear(nn.Module):
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.layer = nn.Linear(2, 2)
-
-    def forward(self, batch):
-        return self.layer(torch.stack([batch["a"], batch["b"]], dim=1))
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ from torch import nn
 from verdict import export
 from verdict.export import (FORWARD_SIGNATURE, MANIFEST, PROBABILITY_TOLERANCE, ExportError,
                             check_forward_signature, check_output, eager_output, load_factory)
+from tiny_models import HP, Linear
 
-BINARY = {"label_name": "y", "tab_field_list": ["a", "b"], "is_binary": True, "num_classes": 2}
+BINARY = HP
 MULTICLASS = dict(BINARY, is_binary=False, num_classes=3)
 # a's mean is positive over all rows and negative over the first five: see Branchy.
 A = [-5.0, -5.0, -5.0, -5.0, -5.0, 10.0, 10.0, 10.0]
@@ -27,20 +28,6 @@ A = [-5.0, -5.0, -5.0, -5.0, -5.0, 10.0, 10.0, 10.0]
 
 def sample_batch() -> dict[str, torch.Tensor]:
     return {"a": torch.tensor(A), "b": torch.linspace(-2.0, 3.0, len(A))}
-
-
-class Linear(nn.Module):
-    """forward(batch) -> [B, width], optionally passed through `head` (softmax, sigmoid...)."""
-
-    def __init__(self, width: int, head=None):
-        super().__init__()
-        torch.manual_seed(0)
-        self.layer = nn.Linear(2, width)
-        self.head = head
-
-    def forward(self, batch):
-        out = self.layer(torch.stack([batch["a"], batch["b"]], dim=1))
-        return self.head(out) if self.head is not None else out
 
 
 class Positional(nn.Module):

@@ -10,23 +10,10 @@ import tempfile
 import numpy as np
 import pandas as pd
 import pytest
-import torch
-from torch import nn
 
 from verdict.export import ExportError, export_bundle
 from conftest import ENGINE
-
-HP = {"label_name": "y", "tab_field_list": ["a", "b"], "is_binary": True, "num_classes": 2}
-
-
-class Linear(nn.Module):
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.layer = nn.Linear(2, 2)
-
-    def forward(self, batch):
-        return self.layer(torch.stack([batch["a"], batch["b"]], dim=1))
+from tiny_models import HP, Linear
 
 
 def leftovers() -> set[str]:

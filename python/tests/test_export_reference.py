@@ -13,19 +13,9 @@ from torch import nn
 
 from verdict import export
 from verdict.export import CHECK_ROWS, REFERENCE_FILE, check_rows, probabilities
+from tiny_models import HP, Linear
 
-HP = {"label_name": "y", "tab_field_list": ["a", "b"], "is_binary": True, "num_classes": 2}
 ROWS = 40
-
-
-class Linear(nn.Module):
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.layer = nn.Linear(2, 2)
-
-    def forward(self, batch):
-        return self.layer(torch.stack([batch["a"], batch["b"]], dim=1))
 
 
 class WithConfig(Linear):

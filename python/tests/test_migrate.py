@@ -15,24 +15,8 @@ import torch
 from torch import nn
 
 from conftest import ENGINE
-
-HP = {"label_name": "y", "tab_field_list": ["a", "b"], "is_binary": True, "num_classes": 2}
-FACTORY = '''
-import torch
-
-
-class Linear(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.layer = torch.nn.Linear(2, 2)
-
-    def forward(self, batch):
-        return self.layer(torch.stack([batch["a"], batch["b"]], dim=1))
-
-
-def build_model(hyperparameters):
-    return Linear()
-'''
+from tiny_models import HP, Linear
+from wheel_smoke import FACTORY  # the seed's build_model script (wheel_smoke stays self-contained)
 
 
 def verdict_export(*args: str, cwd: pathlib.Path) -> subprocess.CompletedProcess:
@@ -49,9 +33,7 @@ def seed_training(tmp_path) -> pathlib.Path:
     (train / "hyperparameters.json").write_text(json.dumps(HP))
     (train / "impute_dict.json").write_text(json.dumps({"a": 0.5, "b": -0.5}))
     (tmp_path / "factory.py").write_text(FACTORY)
-    torch.manual_seed(0)
-    layer = nn.Linear(2, 2)
-    torch.save({f"layer.{k}": v for k, v in layer.state_dict().items()}, train / "model.pth")
+    torch.save(Linear().state_dict(), train / "model.pth")
     rng = np.random.default_rng(0)
     pd.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40), "y": rng.integers(0, 2, 40)}).to_csv(
         tmp_path / "eval.csv", index=False)
