@@ -19,9 +19,14 @@ from tiny_models import HP, Linear
 from wheel_smoke import FACTORY  # the seed's build_model script (wheel_smoke stays self-contained)
 
 
-def verdict_export(*args: str, cwd: pathlib.Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "import sys; from verdict.migrate import main; sys.exit(main())",
-                           *args, "--engine", str(ENGINE)], capture_output=True, text=True, cwd=cwd)
+# The verdict-export console script's entry point, and `python -m verdict.export` (the same command).
+SCRIPT = ["-c", "import sys; from verdict.migrate import main; sys.exit(main())"]
+MODULE = ["-m", "verdict.export"]
+
+
+def verdict_export(*args: str, cwd: pathlib.Path, launcher: list[str] = SCRIPT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *launcher, *args, "--engine", str(ENGINE)], capture_output=True, text=True,
+                          cwd=cwd)
 
 
 @pytest.fixture
@@ -53,10 +58,11 @@ def test_training_output_folder_as_it_is(seed_training, tmp_path):
     assert run.returncode == 0, run.stderr
 
 
-def test_training_output_without_its_files(seed_training, tmp_path):
+@pytest.mark.parametrize("launcher", [SCRIPT, MODULE], ids=["script", "module"])
+def test_training_output_without_its_files(seed_training, tmp_path, launcher):
     (seed_training / "model.pth").unlink()
     done = verdict_export("--training-output", "model", "--model-factory", "factory.py:build_model",
-                          "--sample-data", "eval.csv", "--out", "bundle", cwd=tmp_path)
+                          "--sample-data", "eval.csv", "--out", "bundle", cwd=tmp_path, launcher=launcher)
     assert done.returncode == 1
     assert done.stderr.strip() == ("verdict-export: error: training output 'model' has no model.pth "
                                    "(give --state-dict)")

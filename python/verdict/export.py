@@ -991,49 +991,79 @@ def build_model(factory_spec: str, hyperparameters: Mapping[str, Any], state_dic
     return model.eval()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="verdict-export", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-factory", required=True, help="MODULE:FUNC building the model from the hyperparameters")
-    parser.add_argument("--state-dict", required=True, help="weights-only state dict (model.pth) or Lightning .ckpt")
+def add_bundle_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every form of verdict-export shares (a state dict and its factory, --onnx): the
+    hyperparameters, the sample rows, the bundle to write and how, and the engine and tokenizer."""
     parser.add_argument("--hyperparameters", required=True, help="the training's hyperparameters.json")
     parser.add_argument("--sample-data", required=True, help="CSV/TSV/Parquet rows to check the export on")
     parser.add_argument("--out", required=True, help="bundle directory to write")
     parser.add_argument("--missing-values", choices=["seed", "impute"], default="seed",
                         help="missing numbers become -1.0 as in the seed's training (seed) or the "
                              "impute_dict.json value (impute)")
-    parser.add_argument("--output", choices=["logits", "probabilities"], default="logits",
-                        help="what the model's forward returns")
-    parser.add_argument("--engine", help="path of the verdict binary (default: build/verdict or $VERDICT_BIN)")
+    parser.add_argument("--engine", help="development: a verdict binary whose build's engine module is used "
+                                         "(default: the installed one, else $VERDICT_BIN's, else build/'s)")
     parser.add_argument("--tokenizer", help="text models: tokenizer.json or a folder holding one (default: the "
                                             "tokenizer/ folder beside the hyperparameters, the seed's training output)")
-    parser.add_argument("--chunk-execution", choices=list(CHUNK_MODES), default="auto",
-                        help="text models: also export the chunk encoders and the head (auto: when the model "
-                             "declares them or has the seed's layout; require: refuse a model without them; off)")
-    args = parser.parse_args(argv)
+
+
+def read_hyperparameters(path: str) -> dict:
+    """The training's hyperparameters.json at `path`; ExportError when missing or not JSON."""
     try:
-        try:
-            hp = json.loads(pathlib.Path(args.hyperparameters).read_text())
-        except FileNotFoundError:
-            raise ExportError(f"hyperparameters file '{args.hyperparameters}' does not exist") from None
-        except json.JSONDecodeError as error:
-            raise ExportError(f"'{args.hyperparameters}' is not valid JSON: {error}") from None
-        model = build_model(args.model_factory, hp, args.state_dict)
-        report = export_bundle(
-            model, hp, args.sample_data, args.out,
-            impute_dict=_read_json_beside(args.hyperparameters, "impute_dict.json"),
-            risk_table_map=_read_json_beside(args.hyperparameters, "risk_table_map.json"),
-            missing_values=args.missing_values, output=args.output, engine=args.engine,
-            tokenizer=args.tokenizer or pathlib.Path(args.hyperparameters).parent / "tokenizer",
-            chunk_execution=args.chunk_execution)
+        return json.loads(pathlib.Path(path).read_text())
+    except FileNotFoundError:
+        raise ExportError(f"hyperparameters file '{path}' does not exist") from None
+    except json.JSONDecodeError as error:
+        raise ExportError(f"'{path}' is not valid JSON: {error}") from None
+
+
+def bundle_options(args: argparse.Namespace) -> dict[str, Any]:
+    """export_bundle's keyword options from add_bundle_arguments' parsed arguments: the impute
+    dict, risk tables and tokenizer beside the hyperparameters unless given, the engine."""
+    return dict(impute_dict=_read_json_beside(args.hyperparameters, "impute_dict.json"),
+                risk_table_map=_read_json_beside(args.hyperparameters, "risk_table_map.json"),
+                missing_values=args.missing_values, engine=args.engine,
+                tokenizer=args.tokenizer or pathlib.Path(args.hyperparameters).parent / "tokenizer")
+
+
+def run_and_report(make_bundle: Callable[[], ExportReport], summary: Callable[[ExportReport], str]) -> int:
+    """Runs `make_bundle` for the command line: an ExportError is one `verdict-export: error:` line on
+    stderr and exit status 1; otherwise the report's notes on stderr, `summary` on stdout, 0."""
+    try:
+        report = make_bundle()
     except ExportError as error:
         print(f"verdict-export: error: {error}", file=sys.stderr)
         return 1
     for note in report.notes:
         print(f"verdict-export: note: {note}", file=sys.stderr)
-    print(f"verdict-export: wrote {report.bundle_dir} ({report.method}; {report.rows_checked} rows checked, "
-          f"max |eager - exported| = {report.max_abs_difference:.3g})")
+    print(f"verdict-export: {summary(report)}")
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def main(argv: list[str] | None = None) -> int:
+    """verdict-export from a state dict and the factory that builds its model."""
+    parser = argparse.ArgumentParser(prog="verdict-export", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model-factory", required=True, help="MODULE:FUNC building the model from the hyperparameters")
+    parser.add_argument("--state-dict", required=True, help="weights-only state dict (model.pth) or Lightning .ckpt")
+    add_bundle_arguments(parser)
+    parser.add_argument("--output", choices=["logits", "probabilities"], default="logits",
+                        help="what the model's forward returns")
+    parser.add_argument("--chunk-execution", choices=list(CHUNK_MODES), default="auto",
+                        help="text models: also export the chunk encoders and the head (auto: when the model "
+                             "declares them or has the seed's layout; require: refuse a model without them; off)")
+    args = parser.parse_args(argv)
+
+    def export() -> ExportReport:
+        hp = read_hyperparameters(args.hyperparameters)
+        model = build_model(args.model_factory, hp, args.state_dict)
+        return export_bundle(model, hp, args.sample_data, args.out, output=args.output,
+                             chunk_execution=args.chunk_execution, **bundle_options(args))
+
+    return run_and_report(export, lambda report: (
+        f"wrote {report.bundle_dir} ({report.method}; {report.rows_checked} rows checked, "
+        f"max |eager - exported| = {report.max_abs_difference:.3g})"))
+
+
+if __name__ == "__main__":  # the verdict-export command, --onnx and --training-output included
+    from verdict.migrate import main as verdict_export
+
+    sys.exit(verdict_export())

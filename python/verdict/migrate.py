@@ -164,33 +164,15 @@ def _onnx_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="verdict-export --onnx",
                                      description="the seed's model.onnx into a verdict bundle")
     parser.add_argument("--onnx", required=True, help="the training's model.onnx (softmax probabilities)")
-    parser.add_argument("--hyperparameters", required=True, help="the training's hyperparameters.json")
-    parser.add_argument("--sample-data", required=True, help="CSV/TSV/Parquet rows to check the export on")
-    parser.add_argument("--out", required=True, help="bundle directory to write")
-    parser.add_argument("--missing-values", choices=["seed", "impute"], default="seed")
-    parser.add_argument("--engine", help="development: a verdict binary whose build's engine module to use")
-    parser.add_argument("--tokenizer", help="text models: tokenizer.json or a folder holding one (default: "
-                                            "tokenizer/ beside the hyperparameters)")
+    export.add_bundle_arguments(parser)
     args = parser.parse_args(argv)
-    try:
-        try:
-            hp = json.loads(pathlib.Path(args.hyperparameters).read_text())
-        except FileNotFoundError:
-            raise ExportError(f"hyperparameters file '{args.hyperparameters}' does not exist") from None
-        except json.JSONDecodeError as error:
-            raise ExportError(f"'{args.hyperparameters}' is not valid JSON: {error}") from None
-        report = export_onnx(
-            args.onnx, hp, args.sample_data, args.out, engine=args.engine, missing_values=args.missing_values,
-            impute_dict=export._read_json_beside(args.hyperparameters, "impute_dict.json"),
-            risk_table_map=export._read_json_beside(args.hyperparameters, "risk_table_map.json"),
-            tokenizer=args.tokenizer or pathlib.Path(args.hyperparameters).parent / "tokenizer")
-    except ExportError as error:
-        print(f"verdict-export: error: {error}", file=sys.stderr)
-        return 1
-    for note in report.notes:
-        print(f"verdict-export: note: {note}", file=sys.stderr)
-    print(f"verdict-export: wrote {report.bundle_dir} from {args.onnx} ({report.rows_checked} rows checked)")
-    return 0
+
+    def convert() -> export.ExportReport:
+        hp = export.read_hyperparameters(args.hyperparameters)
+        return export_onnx(args.onnx, hp, args.sample_data, args.out, **export.bundle_options(args))
+
+    return export.run_and_report(
+        convert, lambda report: f"wrote {report.bundle_dir} from {args.onnx} ({report.rows_checked} rows checked)")
 
 
 def main(argv: list[str] | None = None) -> int:
