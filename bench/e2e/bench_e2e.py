@@ -36,7 +36,8 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "python"), str(ROOT / "tests" / "golden" / "text"), str(ROOT / "bench" / "e2e")]
+sys.path[:0] = [str(ROOT / "python"), str(ROOT / "tests"), str(ROOT / "tests" / "golden" / "text"),
+                str(ROOT / "bench" / "e2e")]
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -45,6 +46,7 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 
 import gen_text_golden as seed_text  # noqa: E402  the seed's text processors, in Python
 import minilm_model  # noqa: E402
+from e2e.helpers import collate  # noqa: E402  the seed's collate of one batch
 from verdict.examples import seed_preprocessing as seed  # noqa: E402
 from verdict.examples.dialogue_data import CATEGORICAL, NUMERIC, hyperparameters, make_orders  # noqa: E402
 from verdict.export import export_bundle  # noqa: E402
@@ -64,18 +66,6 @@ def seed_chunk_ids(df: pd.DataFrame, hp: dict, hf: seed_text.Hf) -> list[list[li
     return [seed_text.run_pipeline(hp["text_processing_steps"], str(cell), hf, hp["max_sen_len"],
                                    hp["chunk_trancate"], hp["max_total_chunks"])[1]
             for cell in df[FIELD].astype(object)]
-
-
-def collate(rows: list[list[list[int]]], tokens: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The seed's collate of one batch: [B, C, T], C the most chunks, padding 0 (ids and mask)."""
-    chunks = max(len(r) for r in rows)
-    ids = torch.zeros((len(rows), chunks, tokens), dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for b, row in enumerate(rows):
-        for c, chunk in enumerate(row):
-            ids[b, c, :len(chunk)] = torch.tensor(chunk)
-            mask[b, c, :len(chunk)] = 1
-    return ids, mask
 
 
 def pooled_means(bert: torch.nn.Module, rows: list[list[list[int]]], per_call: int) -> torch.Tensor:

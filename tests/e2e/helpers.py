@@ -42,3 +42,15 @@ def eager_probabilities(model: torch.nn.Module, df: pd.DataFrame, train_output: 
 
 def prediction_matrix(predictions: pd.DataFrame, classes: int) -> np.ndarray:
     return np.stack([predictions[f"prob_class_{c}"].astype(float).to_numpy() for c in range(classes)], axis=1)
+
+
+def collate(rows: list[list[list[int]]], tokens: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The seed's collate of one batch: [B, C, T], C the most chunks, padding 0 (ids and mask)."""
+    chunks = max(len(r) for r in rows)
+    ids = torch.zeros((len(rows), chunks, tokens), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for b, row in enumerate(rows):
+        for c, chunk in enumerate(row):
+            ids[b, c, :len(chunk)] = torch.tensor(chunk)
+            mask[b, c, :len(chunk)] = 1
+    return ids, mask

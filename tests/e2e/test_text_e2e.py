@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from conftest import ROOT, run_engine
-from e2e.helpers import prediction_matrix, read_table, write_table
+from e2e.helpers import collate, prediction_matrix, read_table, write_table
 from verdict.examples import seed_preprocessing as seed
 from verdict.examples.dialogue_data import hyperparameters, make_orders
 from verdict.examples.train_text import DEFAULT_TOKENIZER, train
@@ -114,18 +114,6 @@ class _one_thread:
 
     def __exit__(self, *exc):
         torch.set_num_threads(self.threads)
-
-
-def collate(rows: list[list[list[int]]], max_sen_len: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The seed's collate of one batch: [B, C, T] ids and masks, padding 0."""
-    chunks = max(len(r) for r in rows)
-    ids = torch.zeros((len(rows), chunks, max_sen_len), dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for b, row in enumerate(rows):
-        for c, chunk in enumerate(row):
-            ids[b, c, :len(chunk)] = torch.tensor(chunk)
-            mask[b, c, :len(chunk)] = 1
-    return ids, mask
 
 
 @pytest.fixture(scope="session", params=["text", "bimodal", "trimodal"])
