@@ -294,6 +294,14 @@ Result<FileSlice> RestOfSlice(const std::string& file, Format format, const File
                    .byte_end = slice.byte_end};
 }
 
+Result<FileSlice> RestOfFile(const std::string& file, Format format, int64_t row) {
+  VERDICT_ASSIGN_OR_RETURN(FileRows rows, CsvRows(file, format, 0, std::max<int64_t>(1, row)));
+  if (row > rows.rows) {
+    return InvalidData("file '" + file + "' holds fewer rows than were read from it");
+  }
+  return SliceOfFile(rows, 0, row, rows.rows);
+}
+
 ParquetSliceGroups ParquetGroupsOf(const std::vector<int64_t>& group_rows, const FileSlice& slice) {
   ParquetSliceGroups groups;
   int64_t group_first = 0;

@@ -28,6 +28,10 @@ Result<std::shared_ptr<arrow::io::InputStream>> SliceStream(
 Result<FileSlice> RestOfSlice(const std::string& file, Format format, const FileSlice& slice,
                               int64_t row);
 
+// The rest of a whole CSV/TSV file from its data row `row` on, as a slice found by scanning the
+// file (for reading it again with a larger block, like RestOfSlice).
+Result<FileSlice> RestOfFile(const std::string& file, Format format, int64_t row);
+
 // Where a Parquet slice is in the file: the row groups to read, the rows of the first one to
 // skip, and the first of them's row number.
 struct ParquetSliceGroups {

@@ -589,10 +589,15 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
 Result<bool> GrowCsvBlock(Reader::State& s) {
   if (s.csv_block_bytes >= s.options.csv_max_block_bytes) return false;
   s.csv_block_bytes = std::min(2 * s.csv_block_bytes, s.options.csv_max_block_bytes);
-  std::optional<FileSlice> rest;  // a rank's slice: the rows not yet returned
+  // The rows not yet returned, from the byte where the first of them begins (of a rank's slice,
+  // or of the whole file): skipping rows by count would count blank lines as rows.
+  std::optional<FileSlice> rest;
   if (const FileSlice* slice = internal::SliceOf(s.source, s.current_file)) {
     VERDICT_ASSIGN_OR_RETURN(
         rest, internal::RestOfSlice(s.current_file, s.source.format, *slice, s.rows_in_file));
+  } else if (s.rows_in_file > 0) {
+    VERDICT_ASSIGN_OR_RETURN(rest,
+                             internal::RestOfFile(s.current_file, s.source.format, s.rows_in_file));
   }
   VERDICT_ASSIGN_OR_RETURN(
       s.csv, MakeCsvReader(s.current_file, s.source.format, s.options, s.csv_block_bytes,

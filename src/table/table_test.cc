@@ -402,11 +402,15 @@ TEST(Shards, DifferentColumnsAreNamed) {
 }
 
 // `rows` rows "i,<cell>" with a `long_bytes` cell at row `long_row` (1-based) and short ones else.
-std::string RowsWithALongCell(int rows, int long_row, size_t long_bytes, char delimiter) {
+// `rows` data rows "i<delimiter>short i", row `long_row`'s cell `long_bytes` long; blank lines
+// (which are not rows) after row `blank_after` when it is not 0.
+std::string RowsWithALongCell(int rows, int long_row, size_t long_bytes, char delimiter,
+                              int blank_after = 0) {
   std::string body = std::string("id") + delimiter + "text\n";
   for (int i = 1; i <= rows; ++i) {
     std::string cell = i == long_row ? std::string(long_bytes, 'x') : "short " + std::to_string(i);
     body += std::to_string(i) + delimiter + cell + "\n";
+    if (i == blank_after) body += "\n\n";
   }
   return body;
 }
@@ -434,6 +438,30 @@ TEST(Csv, BlockGrowsForALongRowWherever) {
         EXPECT_EQ(texts[long_row - 1]->size(), long_bytes);
         EXPECT_EQ(*texts[long_row == 1 ? 1 : 0], long_row == 1 ? "short 2" : "short 1");
       }
+    }
+  }
+}
+
+// Reading again from the first row not yet returned, with a larger block, starts at that row's
+// byte: blank lines before it are not rows (reading again by a row count skipped too few rows and
+// returned some twice).
+TEST(Csv, BlankLinesBeforeALongRowAreNotCountedAsRows) {
+  ReadOptions options;
+  options.csv_block_bytes = 1024;
+  options.csv_max_block_bytes = 64 << 10;
+  for (const char* name : {"d.csv", "d.tsv"}) {
+    for (int blank_after : {5, 140}) {
+      std::string dir = TempDir("blank_lines");
+      WriteText(dir + "/" + name, RowsWithALongCell(300, 150, 40000, name[2] == 't' ? '\t' : ',',
+                                                    blank_after));
+      std::vector<std::optional<std::string>> ids;
+      for (const Batch& batch : ReadAll(dir + "/" + name, options)) {
+        EXPECT_EQ(batch.first_row(), static_cast<int64_t>(ids.size()));
+        auto batch_ids = *batch.Strings("id");
+        ids.insert(ids.end(), batch_ids.begin(), batch_ids.end());
+      }
+      ASSERT_EQ(ids.size(), 300u) << name << " " << blank_after;
+      for (int i = 0; i < 300; ++i) EXPECT_EQ(*ids[i], std::to_string(i + 1));
     }
   }
 }
