@@ -1,6 +1,7 @@
 #include "bundle/bundle.h"
 
 #include "bundle/sha256.h"
+#include "bundle/test_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -20,14 +21,7 @@ const std::string kFixture = "tests/golden/bundle/tiny";
 
 // A copy of the fixture bundle whose manifest is changed by `edit`.
 std::string EditedBundle(const std::string& name, const std::function<void(json&)>& edit) {
-  std::string dir = ::testing::TempDir() + "/verdict_bundle_test/" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::copy(kFixture, dir, fs::copy_options::recursive);
-  json manifest = json::parse(std::ifstream(dir + "/verdict.json"));
-  edit(manifest);
-  std::ofstream(dir + "/verdict.json") << manifest.dump(2);
-  return dir;
+  return EditedFixture(kFixture, "verdict_bundle_test/" + name, edit);
 }
 
 std::string LoadError(const std::string& dir) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bundle/bundle.h"
+#include "bundle/test_fixture.h"
 
 namespace verdict::bundle {
 namespace {
@@ -20,14 +21,7 @@ const std::string kExpected = "src/bundle/testdata/chunked_expected.json";
 
 // A copy of the fixture whose manifest is changed by `edit`.
 std::string Edited(const std::string& name, const std::function<void(json&)>& edit) {
-  const std::string dir = ::testing::TempDir() + "/verdict_chunked_test/" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::copy(kFixture, dir, fs::copy_options::recursive);
-  json manifest = json::parse(std::ifstream(dir + "/verdict.json"));
-  edit(manifest);
-  std::ofstream(dir + "/verdict.json") << manifest.dump(2);
-  return dir;
+  return EditedFixture(kFixture, "verdict_chunked_test/" + name, edit);
 }
 
 // The one-line error of loading `dir`; it names `key`.
