@@ -181,9 +181,8 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
       SwitchOption(c.plots, false,
                    {.flags = {"--no-plots"},
                     .help = "skip the JPG plots (report.html is still written, without charts)"}),
-      TextOption(c.job_type,
-                 {.flags = {"--job_type", "--job-type"},
-                  .help = "accepted for the seed's interface; logged"}),
+      TextOption(c.job_type, {.flags = {"--job_type", "--job-type"},
+                              .help = "accepted for the seed's interface; logged"}),
       BoolOption(c.comparison_mode,
                  {.flags = {"--comparison-mode"},
                   .env = "COMPARISON_MODE",
@@ -269,8 +268,9 @@ OptionTable MetricsOptions(MetricsCommand& command) {
   };
   AddComparisonOptions(options, c.comparison);
   return {.command = "metrics",
-          .summary = "Compute metrics.json and the summary from an existing predictions file "
-                     "(any model)",
+          .summary =
+              "Compute metrics.json and the summary from an existing predictions file "
+              "(any model)",
           .options = std::move(options)};
 }
 
@@ -284,8 +284,8 @@ OptionTable FeaturesOptions(FeaturesCommand& command) {
   std::vector<Option> options = {
       Required(TextOption(command.model_dir,
                           {.flags = {"--model-dir"}, .help = "model bundle directory"}, "path")),
-      Required(TextOption(command.data, {.flags = {"--data"}, .help = "data file or folder"},
-                          "path")),
+      Required(
+          TextOption(command.data, {.flags = {"--data"}, .help = "data file or folder"}, "path")),
       Required(TextOption(command.out, {.flags = {"--out"}, .help = "output directory"}, "path")),
       IntOption(command.max_rows, 0, {.flags = {"--max-rows"}, .help = "rows to process; 0: all"}),
       IntOption(command.num_workers, 0,
@@ -294,8 +294,9 @@ OptionTable FeaturesOptions(FeaturesCommand& command) {
                  .help = "text preprocessing threads; 0: one per core"}),
   };
   return {.command = "features",
-          .summary = "Write the model inputs computed for each row as .npy files (used by "
-                     "verdict-export)",
+          .summary =
+              "Write the model inputs computed for each row as .npy files (what the "
+              "exporter and the Python API compute in process)",
           .options = std::move(options)};
 }
 
@@ -326,8 +327,9 @@ OptionTable PreprocessOptions(pipeline::PreprocessConfig& c) {
                 {.flags = {"--max-total-chunks"}, .help = "chunk limit with --chunk-truncate"}),
   };
   return {.command = "preprocess",
-          .summary = "Run text steps on JSON strings read one per line from stdin; one JSON "
-                     "object out per line",
+          .summary =
+              "Run text steps on JSON strings read one per line from stdin; one JSON "
+              "object out per line",
           .options = std::move(options)};
 }
 
@@ -394,10 +396,10 @@ std::vector<Command> Commands(Targets& t, const ModelCommands* model) {
                                                      std::cin, std::cout);
                       },
                       {}});
-  commands.push_back({PreprocessOptions(t.preprocess),
-                      [&t] { return RunPreprocessCommand(t.preprocess); }, {}});
-  commands.push_back({FeaturesOptions(t.features),
-                      [&t, model] { return model->features(t.features); }, {}});
+  commands.push_back(
+      {PreprocessOptions(t.preprocess), [&t] { return RunPreprocessCommand(t.preprocess); }, {}});
+  commands.push_back(
+      {FeaturesOptions(t.features), [&t, model] { return model->features(t.features); }, {}});
   return commands;
 }
 
@@ -455,8 +457,8 @@ int HandToModelBinary(int argc, char** argv, const Command& command,
   arguments[0] = const_cast<char*>(binary.c_str());
   arguments.push_back(nullptr);
   ::execv(binary.c_str(), arguments.data());
-  const Status error = Internal("cannot run the model commands' binary '" + binary +
-                                "': " + std::strerror(errno));
+  const Status error =
+      Internal("cannot run the model commands' binary '" + binary + "': " + std::strerror(errno));
   (void)ParseArgs(command.table, args, GetEnv);  // fills the markers directory
   if (command.markers_dir) (void)pipeline::RecordFailure(command.markers_dir(), error);
   return Fail(error);
@@ -476,7 +478,8 @@ int PrintOptions(const std::vector<std::string>& args) {
 std::string OptionsMarkdown() {
   Targets targets;
   std::string text = MarkdownTable(GlobalOptions(targets.global));
-  for (const Command& command : Commands(targets, nullptr)) text += "\n" + MarkdownTable(command.table);
+  for (const Command& command : Commands(targets, nullptr))
+    text += "\n" + MarkdownTable(command.table);
   return text;
 }
 

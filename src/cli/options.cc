@@ -316,8 +316,8 @@ std::string MarkdownTable(const OptionTable& table) {
     std::string flags = "`" + option.flags.front() + "`";
     for (size_t i = 1; i < option.flags.size(); ++i) flags += " (`" + option.flags[i] + "`)";
     const std::string env = option.env.empty() ? "" : "`" + option.env + "`";
-    text += "| " + flags + " | " + env + " | " + option.type + " | " + DefaultCell(option) +
-            " | " + option.help + " |\n";
+    text += "| " + flags + " | " + env + " | " + option.type + " | " + DefaultCell(option) + " | " +
+            option.help + " |\n";
   }
   return text;
 }

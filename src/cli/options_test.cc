@@ -105,10 +105,9 @@ TEST(ParseArgs, EmptyEnvironmentVariableIsUnset) {
 
 TEST(ParseArgs, FormsOfValues) {
   Toy toy;
-  ASSERT_TRUE(
-      Parse(toy, {"--dir=/x", "--flag", "no", "--no-plots", "--columns", "a,b", "--thresholds",
-                  "0.2"})
-          .status.ok());
+  ASSERT_TRUE(Parse(toy, {"--dir=/x", "--flag", "no", "--no-plots", "--columns", "a,b",
+                          "--thresholds", "0.2"})
+                  .status.ok());
   EXPECT_EQ(toy.dir, "/x");
   EXPECT_FALSE(toy.flag);
   EXPECT_FALSE(toy.plots);
@@ -220,10 +219,10 @@ TEST(CommandTables, FlagsAreUniqueAndDefaultsComeFromTheConfigStructs) {
   EXPECT_NE(markdown.find("| `--batch-size` | `BATCH_SIZE` | int | `" +
                           std::to_string(pipeline::EvalConfig{}.batch_size) + "` |"),
             std::string::npos);
-  EXPECT_NE(markdown.find("| `--model-dir` | `VERDICT_MODEL_DIR` | path | " +
-                          (eval.model_dir.empty() ? std::string() : "`" + eval.model_dir + "`") +
-                          " |"),
-            std::string::npos);
+  EXPECT_NE(
+      markdown.find("| `--model-dir` | `VERDICT_MODEL_DIR` | path | " +
+                    (eval.model_dir.empty() ? std::string() : "`" + eval.model_dir + "`") + " |"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -12,8 +12,8 @@
 namespace verdict::report {
 namespace {
 
-using metrics::Find;
 using internal::MetricNumber;
+using metrics::Find;
 
 constexpr char kStyle[] = R"css(
 :root { --ink: #262626; --muted: #5f6368; --line: #dadce0; --accent: #0072b2; --soft: #f4f6f8; }
@@ -240,8 +240,7 @@ void PerClassSection(Page& page, const Predictions& predictions,
     std::vector<std::string> cells = {std::to_string(c), HtmlEscape(internal::ClassName(data, c)),
                                       WithThousands(counts[c]), Percent(counts[c] / rows)};
     for (const std::string& column : columns) {
-      cells.push_back(
-          ValueHtml(Find(evaluation.metrics, column + "_class_" + std::to_string(c))));
+      cells.push_back(ValueHtml(Find(evaluation.metrics, column + "_class_" + std::to_string(c))));
     }
     page.Row(cells, numeric);
   }

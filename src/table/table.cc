@@ -121,9 +121,8 @@ Result<DataSource> ResolveDataSource(const std::string& path) {
     VERDICT_RETURN_IF_ERROR(CheckDataEntry(path, *it));
     std::error_code type_ec;
     if (!it->is_regular_file(type_ec) || !FormatOfPath(it->path().string()).ok()) continue;
-    VERDICT_RETURN_IF_ERROR(
-        CheckReadable("data folder '" + path + "': '" + it->path().string() + "'",
-                      it->path().string()));
+    VERDICT_RETURN_IF_ERROR(CheckReadable(
+        "data folder '" + path + "': '" + it->path().string() + "'", it->path().string()));
     source.files.push_back(it->path().string());
   }
   if (ec) return IoError("cannot list data folder '" + path + "': " + ec.message());
@@ -149,8 +148,9 @@ namespace internal {
 bool IsMissingSpelling(std::string_view cell) {
   // pandas.read_csv's default NA spellings.
   static const std::set<std::string, std::less<>> kMissingSpellings = {
-      "",     "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-      "<NA>", "N/A",  "NA",       "NULL", "NaN",    "None",     "n/a",  "nan",  "null"};
+      "",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+      "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+      "NaN",  "None",   "n/a",      "nan",  "null"};
   return cell.size() <= 8 && kMissingSpellings.count(cell) > 0;
 }
 
@@ -309,7 +309,7 @@ Status Batch::NumbersInto(const std::string& column, std::span<double> out, size
     std::string_view cell = strings.GetView(i);
     if (IsMissingSpelling(cell)) continue;
     std::optional<double> parsed = internal::ParseFiniteNumber(cell);  // no allocation
-    if (!parsed) parsed = ParseDouble(cell);                          // inf, nan, or not a number
+    if (!parsed) parsed = ParseDouble(cell);                           // inf, nan, or not a number
     if (!parsed) return InvalidData(Where(column, i) + ": " + Quote(cell) + " is not a number");
     out[i * stride] = *parsed;
   }
@@ -329,8 +329,8 @@ Status Batch::ClassIndicesInto(const std::string& column,
   VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> array, ColumnArray(*this, column));
   VERDICT_CHECK(out.size() >= static_cast<size_t>(array->length()));
   const internal::ClassMatcher matcher(class_labels);
-  Status status = internal::ClassIndicesOfArray(array, matcher,
-                                                impl_->format != Format::kParquet, out);
+  Status status =
+      internal::ClassIndicesOfArray(array, matcher, impl_->format != Format::kParquet, out);
   if (!status.ok()) return InvalidData(Where(column, 0) + ": " + ArrowMessage(status.message()));
   return Status::Ok();
 }
@@ -516,8 +516,7 @@ Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
   while (true) {
     auto input = arrow::io::ReadableFile::Open(file);
     if (!input.ok()) {
-      return IoError("cannot open '" + file + "': " +
-                     ArrowMessage(input.status().message()));
+      return IoError("cannot open '" + file + "': " + ArrowMessage(input.status().message()));
     }
     arrow::csv::ReadOptions read = arrow::csv::ReadOptions::Defaults();
     read.block_size = static_cast<int32_t>(block_bytes);
@@ -573,9 +572,9 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
     state.csv_header.push_back(field->name());
   }
   VERDICT_ASSIGN_OR_RETURN(
-      state.csv, MakeCsvReader(file, format, state.options, state.csv_block_bytes,
-                               slice != nullptr ? slice->first_row : 0, convert, slice,
-                               state.csv_header));
+      state.csv,
+      MakeCsvReader(file, format, state.options, state.csv_block_bytes,
+                    slice != nullptr ? slice->first_row : 0, convert, slice, state.csv_header));
   if (slice != nullptr) {
     state.rows_in_file = slice->first_row;
     state.slice_cursor = {.skip = 0, .left = slice->rows};
@@ -618,16 +617,14 @@ Status OpenParquet(Reader::State& state, const std::string& file) {
   } catch (const parquet::ParquetException& e) {
     opened = arrow::Status::IOError(e.what());
   }
-  if (!opened.ok())
-    return ParquetError(file, opened.message());
+  if (!opened.ok()) return ParquetError(file, opened.message());
   parquet::ArrowReaderProperties properties;
   properties.set_batch_size(state.options.parquet_batch_rows);
   properties.set_use_threads(true);  // columns decoded in parallel
   properties.set_pre_buffer(true);   // a row group's column chunks fetched in one read
   builder.properties(properties);
   auto reader = builder.Build();
-  if (!reader.ok())
-    return ParquetError(file, reader.status().message());
+  if (!reader.ok()) return ParquetError(file, reader.status().message());
   state.parquet_file = std::move(*reader);
   std::vector<int> row_groups(state.parquet_file->num_row_groups());
   for (size_t i = 0; i < row_groups.size(); ++i) row_groups[i] = static_cast<int>(i);
@@ -655,8 +652,7 @@ Status OpenParquet(Reader::State& state, const std::string& file) {
     }
   }
   auto batches = state.parquet_file->GetRecordBatchReader(row_groups, columns);
-  if (!batches.ok())
-    return ParquetError(file, batches.status().message());
+  if (!batches.ok()) return ParquetError(file, batches.status().message());
   state.batches = std::move(*batches);
   return Status::Ok();
 }
@@ -803,8 +799,7 @@ Result<std::optional<Batch>> ReadNextBatch(Reader::State& s) {
     }
     if (!read.ok()) {
       return InvalidData("cannot read '" + s.current_file + "' after row " +
-                         std::to_string(s.rows_in_file) + ": " +
-                         ArrowMessage(read.message()));
+                         std::to_string(s.rows_in_file) + ": " + ArrowMessage(read.message()));
     }
     if (batch != nullptr && s.slice_cursor.left >= 0) {
       const int64_t skipped = std::min(s.slice_cursor.skip, batch->num_rows());
@@ -886,8 +881,8 @@ Result<Writer> Writer::Open(const std::string& path, Format format) {
   if (format == Format::kParquet) {
     auto sink = arrow::io::FileOutputStream::Open(state->partial_path);
     if (!sink.ok())
-      return IoError("cannot write '" + state->partial_path + "': " +
-                     ArrowMessage(sink.status().message()));
+      return IoError("cannot write '" + state->partial_path +
+                     "': " + ArrowMessage(sink.status().message()));
     state->sink = *sink;
   } else {
     state->text.open(state->partial_path, std::ios::binary | std::ios::trunc);
@@ -969,12 +964,12 @@ Status WriteParquet(Writer::State& s, const Batch& input,
   if (s.parquet == nullptr) {
     auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), s.sink);
     if (!writer.ok())
-      return IoError("cannot write '" + s.partial_path + "': " +
-                     ArrowMessage(writer.status().message()));
+      return IoError("cannot write '" + s.partial_path +
+                     "': " + ArrowMessage(writer.status().message()));
     s.parquet = std::move(*writer);
   } else if (!schema->Equals(*s.parquet->schema(), /*check_metadata=*/false)) {
-    return InvalidData("file '" + input.file() + "': " +
-                       TypeDifference(*s.parquet->schema(), *schema));
+    return InvalidData("file '" + input.file() +
+                       "': " + TypeDifference(*s.parquet->schema(), *schema));
   }
   auto batch = arrow::RecordBatch::Make(schema, input.num_rows(), arrays);
   return FromArrow(s.parquet->WriteRecordBatch(*batch), "cannot write '" + s.partial_path + "'");
@@ -1010,6 +1005,5 @@ Status Writer::Commit() {
   s.committed = true;
   return Status::Ok();
 }
-
 
 }  // namespace verdict::table

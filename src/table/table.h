@@ -167,7 +167,7 @@ class Reader {
 // and its exact text for CSV/TSV), or computed values.
 struct OutputColumn {
   std::string name;
-  std::string source_column;      // copy this input column when non-empty
+  std::string source_column;   // copy this input column when non-empty
   std::vector<double> values;  // otherwise these values, one per row: CSV/TSV get Python's repr
 };
 

@@ -1,11 +1,10 @@
 #include "table/table.h"
 
-#include <unistd.h>
-
 #include <arrow/api.h>
 #include <arrow/io/api.h>
 #include <gtest/gtest.h>
 #include <parquet/arrow/writer.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -205,7 +204,7 @@ TEST(ClassIndexOfCell, ExactTextFirstThenNumericEquality) {
   EXPECT_EQ(ClassIndexOfCell(labels, "-0.0"), 0);
   EXPECT_EQ(ClassIndexOfCell(labels, "2"), -1);
   EXPECT_EQ(ClassIndexOfCell(labels, "nan"), -1);
-  EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.0"), 1);  // the exact spelling wins
+  EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.0"), 1);   // the exact spelling wins
   EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.00"), 0);  // else the first equal number
   EXPECT_EQ(ClassIndexOfCell({"cat", "nan"}, "nan"), 1);
   EXPECT_EQ(ClassIndexOfCell({"cat", "dog"}, "dog"), 1);
@@ -232,12 +231,12 @@ std::string WriteLabelKinds(const std::string& dir) {
       MakeArray<arrow::Int64Builder, int64_t>({0, 1, 5000000000, 1, -3, 0, std::nullopt, 1, 0}),
       MakeArray<arrow::Int8Builder, int8_t>({0, 1, -128, 127, std::nullopt, 0, 2, 1, 0}),
       MakeArray<arrow::UInt64Builder, uint64_t>({0, 1, ~uint64_t{0}, 1, 3, 0, 2, 1, 0}),
-      MakeArray<arrow::DoubleBuilder, double>({0.0, 1.0, -0.0, nan, 2.5, 1e-05, std::nullopt,
-                                               HUGE_VAL, 1.0}),
-      MakeArray<arrow::FloatBuilder, float>({0.0f, 1.0f, 0.5f, std::nullopt, 1.0f, 0.0f, 2.0f,
-                                             -1.0f, 1.0f}),
-      MakeArray<arrow::BooleanBuilder, bool>({true, false, std::nullopt, true, true, false, true,
-                                              false, true}),
+      MakeArray<arrow::DoubleBuilder, double>(
+          {0.0, 1.0, -0.0, nan, 2.5, 1e-05, std::nullopt, HUGE_VAL, 1.0}),
+      MakeArray<arrow::FloatBuilder, float>(
+          {0.0f, 1.0f, 0.5f, std::nullopt, 1.0f, 0.0f, 2.0f, -1.0f, 1.0f}),
+      MakeArray<arrow::BooleanBuilder, bool>(
+          {true, false, std::nullopt, true, true, false, true, false, true}),
       MakeArray<arrow::StringBuilder, std::string>(
           std::vector<Text>{"0", "1", "1.0", " 1", "abc", std::nullopt, "nan", "True", ""}),
       MakeArray<arrow::LargeStringBuilder, std::string>(
@@ -275,10 +274,16 @@ void ExpectIndicesMatchText(const Batch& batch, const std::string& column,
   }
 }
 
-const std::vector<std::vector<std::string>> kLabelSets = {
-    {"0", "1"},      {"1", "1.0"},  {"1.0", "1"},    {"0.0", "0", "-0.0"}, {"cat", "nan", "x"},
-    {"True", "False"}, {"-3", "2.5"}, {"1e-05", "inf"}, {"5000000000", "127", "-128"},
-    {"18446744073709551615", "0"}};
+const std::vector<std::vector<std::string>> kLabelSets = {{"0", "1"},
+                                                          {"1", "1.0"},
+                                                          {"1.0", "1"},
+                                                          {"0.0", "0", "-0.0"},
+                                                          {"cat", "nan", "x"},
+                                                          {"True", "False"},
+                                                          {"-3", "2.5"},
+                                                          {"1e-05", "inf"},
+                                                          {"5000000000", "127", "-128"},
+                                                          {"18446744073709551615", "0"}};
 
 TEST(ClassIndices, SameAsTheRuleOnTheTextForEveryParquetType) {
   const std::string dir = TempDir("label_kinds");
@@ -423,8 +428,8 @@ TEST(Csv, BlockGrowsForALongRowWherever) {
     for (int long_row : {1, 150, 300}) {
       for (size_t long_bytes : {size_t{1500}, size_t{40000}}) {
         std::string dir = TempDir("long_row");
-        WriteText(dir + "/" + name, RowsWithALongCell(300, long_row, long_bytes,
-                                                      name[2] == 't' ? '\t' : ','));
+        WriteText(dir + "/" + name,
+                  RowsWithALongCell(300, long_row, long_bytes, name[2] == 't' ? '\t' : ','));
         std::vector<std::optional<std::string>> ids, texts;
         for (const Batch& batch : ReadAll(dir + "/" + name, options)) {
           EXPECT_EQ(batch.first_row(), static_cast<int64_t>(ids.size()));
@@ -452,8 +457,8 @@ TEST(Csv, BlankLinesBeforeALongRowAreNotCountedAsRows) {
   for (const char* name : {"d.csv", "d.tsv"}) {
     for (int blank_after : {5, 140}) {
       std::string dir = TempDir("blank_lines");
-      WriteText(dir + "/" + name, RowsWithALongCell(300, 150, 40000, name[2] == 't' ? '\t' : ',',
-                                                    blank_after));
+      WriteText(dir + "/" + name,
+                RowsWithALongCell(300, 150, 40000, name[2] == 't' ? '\t' : ',', blank_after));
       std::vector<std::optional<std::string>> ids;
       for (const Batch& batch : ReadAll(dir + "/" + name, options)) {
         EXPECT_EQ(batch.first_row(), static_cast<int64_t>(ids.size()));
@@ -486,9 +491,9 @@ TEST(Csv, RowLongerThanTheLimitNamesFileAndLimit) {
   for (int long_row : {1, 200}) {
     std::string dir = TempDir("too_long");
     WriteText(dir + "/d.csv", RowsWithALongCell(300, long_row, 5 << 20, ','));
-    ExpectOneLineNaming(FirstError(dir + "/d.csv", options),
-                        {"cannot read '" + dir + "/d.csv' after row", "longer than 2 MiB",
-                         "largest block"});
+    ExpectOneLineNaming(
+        FirstError(dir + "/d.csv", options),
+        {"cannot read '" + dir + "/d.csv' after row", "longer than 2 MiB", "largest block"});
   }
 }
 
@@ -518,8 +523,9 @@ TEST(Csv, ParseErrorNamesTheExactRow) {
     WriteText(dir + "/d.csv", body);
     ReadOptions options;
     options.csv_block_bytes = block;
-    ExpectOneLineNaming(FirstError(dir + "/d.csv", options),
-                        {"cannot read '" + dir + "/d.csv' at row 41: ", "Expected 2 columns, got 3"});
+    ExpectOneLineNaming(
+        FirstError(dir + "/d.csv", options),
+        {"cannot read '" + dir + "/d.csv' at row 41: ", "Expected 2 columns, got 3"});
   }
 }
 
