@@ -12,12 +12,13 @@
 // once with default options and prints the wall and CPU time and the peak RSS of the process
 // before and after it: the memory of the metrics computation alone. Writes every metric and
 // curve point to DUMP (%.17g) so that two builds can be compared bit for bit.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <sys/resource.h>
 #include <string>
 #include <vector>
 
@@ -126,9 +127,9 @@ int RunOnce(char** argv) {
   const double cpu_start = CpuMilliseconds();
   std::vector<std::string> names;
   for (int c = 0; c < classes; ++c) names.push_back(std::to_string(c));
-  auto evaluation =
-      classes == 2 ? verdict::metrics::EvaluateBinary(labels, scores, {})
-                   : verdict::metrics::EvaluateMulticlass(labels, scores, classes, names, {});
+  auto evaluation = classes == 2
+                        ? verdict::metrics::EvaluateBinary(labels, scores, {})
+                        : verdict::metrics::EvaluateMulticlass(labels, scores, classes, names, {});
   const double cpu_ms = CpuMilliseconds() - cpu_start;
   const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (!evaluation.ok()) {
@@ -148,7 +149,8 @@ int RunOnce(char** argv) {
 int main(int argc, char** argv) {
   if (argc == 6 && std::string(argv[1]) == "--once") return RunOnce(argv);
   if (argc != 4) {
-    std::fprintf(stderr, "usage: metrics_bench LABELS.int32 SCORES.float32 REPEATS\n"
+    std::fprintf(stderr,
+                 "usage: metrics_bench LABELS.int32 SCORES.float32 REPEATS\n"
                  "       metrics_bench --once LABELS.int32 SCORES.float32 CLASSES DUMP\n");
     return 2;
   }

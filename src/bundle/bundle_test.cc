@@ -1,8 +1,5 @@
 #include "bundle/bundle.h"
 
-#include "bundle/sha256.h"
-#include "bundle/test_fixture.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +7,9 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+
+#include "bundle/sha256.h"
+#include "bundle/test_fixture.h"
 
 namespace verdict::bundle {
 namespace {
@@ -158,8 +158,7 @@ TEST(ManifestPaths, AbsoluteAndParentPathsAreRefused) {
   for (const std::string& name : {outside, std::string("../tiny/model.pt"),
                                   std::string("sub/../../model.pt"), std::string("./../x.pt")}) {
     SCOPED_TRACE(name);
-    ExpectPathRefused(EditedBundle("path", [&](json& m) { m["model_file"] = name; }),
-                      "model_file");
+    ExpectPathRefused(EditedBundle("path", [&](json& m) { m["model_file"] = name; }), "model_file");
     ExpectPathRefused(TextBundle("text_path", name), "tokenizer");
   }
   ExpectPathRefused(EditedBundle("empty_model_file", [](json& m) { m["model_file"] = ""; }),

@@ -416,10 +416,9 @@ Status BinaryTests(Comparison& comparison, KeyWriter& keys, const Input& input,
                                     std::span<const double> scores) {
       return metrics::F1AtThreshold(labels, scores, t);
     };
-    VERDICT_RETURN_IF_ERROR(BootstrapDifference(comparison, keys, input, s.new_scores,
-                                                s.previous_scores, f1,
-                                                AtThreshold(metric_keys::kF1Score, t),
-                                                "f1_delta" + at, "f1_decision" + at, options));
+    VERDICT_RETURN_IF_ERROR(BootstrapDifference(
+        comparison, keys, input, s.new_scores, s.previous_scores, f1,
+        AtThreshold(metric_keys::kF1Score, t), "f1_delta" + at, "f1_decision" + at, options));
   }
   return Status::Ok();
 }
@@ -428,10 +427,10 @@ Status CompareBinary(Comparison& comparison, KeyWriter& keys, const Input& input
                      const Options& options) {
   const PairedScores s = ClassScores(input, 1);
   const metrics::Options metric_options = MetricOptions(options);
-  VERDICT_ASSIGN_OR_RETURN(
-      const metrics::Evaluation new_eval,
-      NewEvaluation(input, [&] { return metrics::EvaluateBinary(input.labels, s.new_scores,
-                                                                metric_options); }));
+  VERDICT_ASSIGN_OR_RETURN(const metrics::Evaluation new_eval, NewEvaluation(input, [&] {
+                             return metrics::EvaluateBinary(input.labels, s.new_scores,
+                                                            metric_options);
+                           }));
   VERDICT_ASSIGN_OR_RETURN(
       const metrics::Evaluation previous_eval,
       metrics::EvaluateBinary(input.labels, s.previous_scores, metric_options));
@@ -441,13 +440,13 @@ Status CompareBinary(Comparison& comparison, KeyWriter& keys, const Input& input
   for (const metrics::Curve& curve : previous_eval.curves) {
     if (curve.name == "roc" || curve.name == "pr") comparison.previous_curves.push_back(curve);
   }
-  comparison.summary = {.new_auc = EvaluationValue(new_eval, metric_keys::kAucRoc),
-                        .previous_auc = EvaluationValue(previous_eval, metric_keys::kAucRoc),
-                        .new_ap = EvaluationValue(new_eval, metric_keys::kAveragePrecision),
-                        .previous_ap =
-                            EvaluationValue(previous_eval, metric_keys::kAveragePrecision),
-                        .positive_rate = Mean(AsDoubles<int32_t>(input.labels)),
-                        .pearson_r = kNaN};
+  comparison.summary = {
+      .new_auc = EvaluationValue(new_eval, metric_keys::kAucRoc),
+      .previous_auc = EvaluationValue(previous_eval, metric_keys::kAucRoc),
+      .new_ap = EvaluationValue(new_eval, metric_keys::kAveragePrecision),
+      .previous_ap = EvaluationValue(previous_eval, metric_keys::kAveragePrecision),
+      .positive_rate = Mean(AsDoubles<int32_t>(input.labels)),
+      .pearson_r = kNaN};
   if (const auto r = stats::Pearson(s.new_scores, s.previous_scores); r.ok()) {
     comparison.summary.pearson_r = r.value().statistic;
   }
@@ -531,10 +530,9 @@ Status CompareMulticlass(Comparison& comparison, KeyWriter& keys, const Input& i
   }
   const metrics::Options metric_options = MetricOptions(options);
   VERDICT_ASSIGN_OR_RETURN(const metrics::Evaluation new_eval, NewEvaluation(input, [&] {
-                             return metrics::EvaluateMulticlass(input.labels,
-                                                                input.new_probabilities,
-                                                                input.num_classes, names,
-                                                                metric_options);
+                             return metrics::EvaluateMulticlass(
+                                 input.labels, input.new_probabilities, input.num_classes, names,
+                                 metric_options);
                            }));
   VERDICT_ASSIGN_OR_RETURN(const metrics::Evaluation previous_eval,
                            metrics::EvaluateMulticlass(input.labels, input.previous_scores,

@@ -48,7 +48,7 @@ struct Options {
   int bootstrap_resamples = numeric::kDefaultBootstrapResamples;
   uint64_t seed = numeric::kDefaultSeed;
   double confidence_level = numeric::kDefaultConfidenceLevel;  // of DeLong and bootstrap intervals
-  int top_flips = 50;              // most confident flips kept in Comparison::flips
+  int top_flips = 50;  // most confident flips kept in Comparison::flips
 };
 
 // True for the COMPARISON_METRICS values that enable the comparison metrics ("all", "basic").

@@ -264,9 +264,8 @@ std::string FlipsCsv(const Input& input, const Comparison& comparison) {
     const std::string label = static_cast<size_t>(f.label) < input.class_names.size()
                                   ? input.class_names[f.label]
                                   : std::to_string(f.label);
-    csv += CsvField(f.id) + "," + CsvField(label) + "," + FormatPythonFloat(f.new_score) +
-           "," + FormatPythonFloat(f.previous_score) + "," +
-           (f.new_correct ? "new" : "previous") + "\n";
+    csv += CsvField(f.id) + "," + CsvField(label) + "," + FormatPythonFloat(f.new_score) + "," +
+           FormatPythonFloat(f.previous_score) + "," + (f.new_correct ? "new" : "previous") + "\n";
   }
   return csv;
 }

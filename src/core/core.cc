@@ -420,8 +420,8 @@ Result<DirectoryLock> DirectoryLock::Acquire(const std::string& dir) {
     const int error = errno;
     ::close(fd);
     if (error == EWOULDBLOCK) {
-      return InvalidArgument("another verdict run is writing into '" + dir +
-                             "' (it holds " + path + "); wait for it or choose another directory");
+      return InvalidArgument("another verdict run is writing into '" + dir + "' (it holds " + path +
+                             "); wait for it or choose another directory");
     }
     return IoError("cannot lock '" + path + "': " + std::strerror(error));
   }

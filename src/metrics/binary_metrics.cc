@@ -240,8 +240,7 @@ BinaryEstimates EstimateBinary(const ClassSortedScores& sorted, const Options& o
 }
 
 std::vector<std::string> BootstrapMetricNames(const Options& options) {
-  std::vector<std::string> names = {keys::kAveragePrecision,
-                                   std::string(keys::kF1Score)};
+  std::vector<std::string> names = {keys::kAveragePrecision, std::string(keys::kF1Score)};
   for (double threshold : options.thresholds) {
     names.push_back(AtThreshold(keys::kF1Score, threshold));
   }

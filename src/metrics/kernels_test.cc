@@ -64,7 +64,8 @@ TEST(KeysTest, EveryHeadlineKeyIsWritten) {
   const Rows rows = TiedRows(200, 9);
   Result<Evaluation> binary = EvaluateBinary(rows.labels, rows.scores, Options{});
   ASSERT_TRUE(binary.ok());
-  for (const char* key : {keys::kAucRoc, keys::kAveragePrecision, keys::kF1Score, keys::kAccuracy}) {
+  for (const char* key :
+       {keys::kAucRoc, keys::kAveragePrecision, keys::kF1Score, keys::kAccuracy}) {
     EXPECT_NE(Find(binary->metrics, key), nullptr) << key;
   }
   std::vector<double> probabilities;
@@ -72,8 +73,8 @@ TEST(KeysTest, EveryHeadlineKeyIsWritten) {
   Result<Evaluation> multiclass =
       EvaluateMulticlass(rows.labels, probabilities, 2, {"0", "1"}, Options{});
   ASSERT_TRUE(multiclass.ok());
-  for (const char* key : {keys::kAucRoc, keys::kAveragePrecision, keys::kF1Score,
-                          keys::kAccuracy, keys::kAucRocMacro, keys::kAveragePrecisionMacro}) {
+  for (const char* key : {keys::kAucRoc, keys::kAveragePrecision, keys::kF1Score, keys::kAccuracy,
+                          keys::kAucRocMacro, keys::kAveragePrecisionMacro}) {
     EXPECT_NE(Find(multiclass->metrics, key), nullptr) << key;
   }
   EXPECT_NE(Find(multiclass->metrics, keys::ForClass(keys::kAucRoc, 1)), nullptr);

@@ -283,8 +283,8 @@ class MulticlassEvaluator {
     }
     if (const std::optional<size_t> row = RowNotSummingToOne()) {
       // Computed as scikit-learn does (no renormalisation), with the warning it gives too.
-      evaluation_.notes.push_back("the probabilities of row " + std::to_string(*row) +
-                                  " sum to " + FormatShortest(RowSum(*row)) +
+      evaluation_.notes.push_back("the probabilities of row " + std::to_string(*row) + " sum to " +
+                                  FormatShortest(RowSum(*row)) +
                                   ", not 1: log_loss takes them as they are; make sure the "
                                   "score columns are probabilities");
     }

@@ -172,8 +172,7 @@ template <typename Record>
 void SortVector(std::vector<Record>& records, std::vector<Record>& scratch, KeyBits bits,
                 int threads) {
   scratch.resize(records.size());
-  if (SortByKey(records.data(), scratch.data(), records.size(), bits, threads) !=
-      records.data()) {
+  if (SortByKey(records.data(), scratch.data(), records.size(), bits, threads) != records.data()) {
     records.swap(scratch);
   }
 }

@@ -113,7 +113,8 @@ TEST(RadixSortTest, ThreadCountDoesNotChangeTheResult) {
     RadixSort(keys, key_scratch, threads);
     for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(keys[i], expected[i].key) << i;
     std::vector<uint32_t> narrow = keys32, narrow_scratch(keys32.size());
-    const uint32_t* result = RadixSort(narrow.data(), narrow_scratch.data(), narrow.size(), threads);
+    const uint32_t* result =
+        RadixSort(narrow.data(), narrow_scratch.data(), narrow.size(), threads);
     for (size_t i = 0; i < narrow.size(); ++i) ASSERT_EQ(WidenKey(result[i]), expected[i].key);
     std::vector<uint64_t> halves = packed, half_scratch;
     RadixSortByHighHalf(halves, half_scratch, threads);

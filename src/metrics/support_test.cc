@@ -1,5 +1,5 @@
-// Unit tests of the stage's private helpers and of what it uses from numeric: intervals, calibration bin edges, operating points, class-sorted scores and curve
-// down-sampling.
+// Unit tests of the stage's private helpers and of what it uses from numeric: intervals,
+// calibration bin edges, operating points, class-sorted scores and curve down-sampling.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -78,8 +78,7 @@ ComparedRows SelectComparedRows(const ScoredRows& rows) {
 // Compares the rows that have a previous score, writes the comparison files into the metrics
 // directory, appends the numeric keys to `evaluation` and returns the string keys and the
 // report.html section.
-Result<report::ReportExtras> CompareWithPrevious(const ScoredRows& rows,
-                                                 const AssessConfig& config,
+Result<report::ReportExtras> CompareWithPrevious(const ScoredRows& rows, const AssessConfig& config,
                                                  metrics::Evaluation& evaluation) {
   ComparedRows compared = SelectComparedRows(rows);
   if (compared.without_previous > 0) {
@@ -115,8 +114,8 @@ Result<report::ReportExtras> CompareWithPrevious(const ScoredRows& rows,
 }
 
 std::string SkippedMetricsSummary(const std::string& note) {
-  return "PYTORCH MODEL EVALUATION METRICS\n" + std::string(50, '=') + "\n\nMetrics skipped: " +
-         note + "\n";
+  return "PYTORCH MODEL EVALUATION METRICS\n" + std::string(50, '=') +
+         "\n\nMetrics skipped: " + note + "\n";
 }
 
 }  // namespace

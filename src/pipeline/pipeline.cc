@@ -74,8 +74,9 @@ Status ReadAndAssess(const MetricsConfig& config) {
   }
   // Binary: P(class 1) is the last score column, and the only one kept.
   if (binary) columns.scores = {columns.scores.back()};
-  VERDICT_ASSIGN_OR_RETURN(internal::ScoredRows rows,
-                           internal::ReadScoredRows(source, columns, classes, binary, class_labels));
+  VERDICT_ASSIGN_OR_RETURN(
+      internal::ScoredRows rows,
+      internal::ReadScoredRows(source, columns, classes, binary, class_labels));
   report::RunInfo run;
   run.data_files = source.files;
   run.started_at = started_at;

@@ -75,8 +75,7 @@ Status ReadScores(const table::Batch& batch, const std::vector<std::string>& col
   });
 }
 
-Status ReadPrevious(const table::Batch& batch, const ScoredFileColumns& columns,
-                    ScoredRows& rows) {
+Status ReadPrevious(const table::Batch& batch, const ScoredFileColumns& columns, ScoredRows& rows) {
   const size_t p = columns.previous.size();
   VERDICT_RETURN_IF_ERROR(ReadRowMajor(
       batch, columns.previous, rows.previous, [&](size_t c, std::span<const double> added) {
@@ -105,9 +104,8 @@ Status CheckPreviousScores(const table::Batch& batch, const std::string& column,
                            std::span<const double> values, size_t stride) {
   for (size_t i = 0; i < values.size(); i += stride) {
     if (std::isnan(values[i]) || (values[i] >= 0 && values[i] <= 1)) continue;
-    return InvalidData(batch.Where(column, static_cast<int64_t>(i / stride)) +
-                       ": previous score " + FormatShortest(values[i]) +
-                       " is not a probability in [0, 1]");
+    return InvalidData(batch.Where(column, static_cast<int64_t>(i / stride)) + ": previous score " +
+                       FormatShortest(values[i]) + " is not a probability in [0, 1]");
   }
   return Status::Ok();
 }

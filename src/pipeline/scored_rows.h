@@ -41,10 +41,10 @@ struct ScoredRows {
 
 // Which columns of a predictions file hold what (`verdict metrics`).
 struct ScoredFileColumns {
-  std::string label;                 // required
-  std::string id;                    // optional; read only in comparison mode
-  std::vector<std::string> scores;   // binary: the one P(class 1) column; multiclass: K columns
-  std::vector<std::string> previous; // comparison mode: 1 (binary) or K columns; else empty
+  std::string label;                  // required
+  std::string id;                     // optional; read only in comparison mode
+  std::vector<std::string> scores;    // binary: the one P(class 1) column; multiclass: K columns
+  std::vector<std::string> previous;  // comparison mode: 1 (binary) or K columns; else empty
 };
 
 // A previous model's score must be a probability or missing: NaN passes (the row is left out of

@@ -30,8 +30,7 @@ Status ForEachJsonString(std::istream& in, Handle handle) {
     }
     const Status status = handle(value.get_ref<const std::string&>());
     if (!status.ok()) {
-      return InvalidData("standard input line " + std::to_string(number) + ": " +
-                         status.message());
+      return InvalidData("standard input line " + std::to_string(number) + ": " + status.message());
     }
   }
   return Status::Ok();

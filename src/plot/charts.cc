@@ -251,8 +251,7 @@ Result<Figure> ScoreDistributionFigure(const ScoreGroups& groups, const std::str
   }
   for (int32_t group : groups.groups) {
     if (group < 0 || static_cast<size_t>(group) >= groups.names.size()) {
-      return InvalidArgument("score distribution: group " + std::to_string(group) +
-                             " has no name");
+      return InvalidArgument("score distribution: group " + std::to_string(group) + " has no name");
     }
   }
   return SinglePanel(HistogramPanel(title, x_label, groups, ScoreRange({groups.scores})));
@@ -443,11 +442,11 @@ Result<Figure> ScoreDistributionsComparisonFigure(std::span<const double> previo
   figure.height = 800;
   figure.panels.push_back(
       HistogramPanel("New Model Scores", "Score", BinaryGroups(new_scores, labels), score_range));
-  figure.panels.push_back(
-      HistogramPanel("Previous Model Scores", "Score", BinaryGroups(previous_scores, labels),
-                     score_range));
-  Panel change = HistogramPanel("Score Difference (New − Previous)", "Difference",
-                                BinaryGroups(difference, labels), {-largest_change, largest_change});
+  figure.panels.push_back(HistogramPanel("Previous Model Scores", "Score",
+                                         BinaryGroups(previous_scores, labels), score_range));
+  Panel change =
+      HistogramPanel("Score Difference (New − Previous)", "Difference",
+                     BinaryGroups(difference, labels), {-largest_change, largest_change});
   change.series.push_back(ReferenceLine{.orientation = ReferenceLine::Orientation::kVertical,
                                         .value = 0,
                                         .color = kInk,

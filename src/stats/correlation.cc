@@ -42,8 +42,7 @@ double CorrelationCoefficient(std::span<const double> x, std::span<const double>
 // t = r sqrt((n - 2) / (1 - r^2)) with n - 2 degrees of freedom, i.e. I_{1-r^2}((n-2)/2, 1/2).
 double CorrelationPValue(double r, int64_t n) {
   const double one_minus_r2 = (1 - r) * (1 + r);
-  return numeric::IncompleteBeta(0.5 * static_cast<double>(n - 2), 0.5, one_minus_r2, r * r)
-      .lower;
+  return numeric::IncompleteBeta(0.5 * static_cast<double>(n - 2), 0.5, one_minus_r2, r * r).lower;
 }
 
 }  // namespace

@@ -57,8 +57,7 @@ Result<DeLongResult> DeLongPairedTest(std::span<const int32_t> labels,
   const double standard_error = std::sqrt(result.variance);
   result.z = result.difference == 0 ? 0 : result.difference / standard_error;
   result.p_value = std::min(1.0, 2 * numeric::NormalSf(std::fabs(result.z)));
-  const double half_width =
-      numeric::NormalQuantile(0.5 + confidence_level / 2) * standard_error;
+  const double half_width = numeric::NormalQuantile(0.5 + confidence_level / 2) * standard_error;
   result.ci_lower = result.difference - half_width;
   result.ci_upper = result.difference + half_width;
   return result;

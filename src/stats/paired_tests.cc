@@ -92,10 +92,9 @@ Result<PairedTTestResult> PairedTTest(std::span<const double> a, std::span<const
   result.df = n - 1;
   result.mean_difference = mean;
   result.statistic = mean / standard_error;  // 0 / 0 = NaN when every difference is zero
-  result.p_value =
-      std::isnan(result.statistic)
-          ? kNaN
-          : 2 * numeric::StudentTSf(std::fabs(result.statistic), result.df);
+  result.p_value = std::isnan(result.statistic)
+                       ? kNaN
+                       : 2 * numeric::StudentTSf(std::fabs(result.statistic), result.df);
   const double half_width =
       numeric::StudentTQuantile(0.5 + confidence_level / 2, result.df) * standard_error;
   result.ci_lower = mean - half_width;
@@ -182,8 +181,7 @@ McNemarResult McNemar(int64_t b, int64_t c) {
   const double excess = static_cast<double>(std::llabs(b - c) - 1);
   result.chi_square = excess * excess / static_cast<double>(discordant);
   result.chi_square_p_value = numeric::ChiSquareSf(result.chi_square, 1);
-  result.exact_p_value =
-      std::min(1.0, 2 * numeric::BinomialCdf(std::min(b, c), discordant, 0.5));
+  result.exact_p_value = std::min(1.0, 2 * numeric::BinomialCdf(std::min(b, c), discordant, 0.5));
   return result;
 }
 

@@ -4,7 +4,8 @@
 // Wilcoxon signed-rank test, McNemar's test, DeLong's test for two correlated AUCs, paired
 // stratified bootstrap intervals for any statistic and the ship decision of comparison mode. The
 // distribution functions, quantiles and the seeded resampler they rest on live in numeric/. No
-// file I/O, no knowledge of metrics.json: the caller maps NaN results to null. Conventions and formulas: docs/statistics.md.
+// file I/O, no knowledge of metrics.json: the caller maps NaN results to null. Conventions and
+// formulas: docs/statistics.md.
 //
 // Usage:
 //   VERDICT_ASSIGN_OR_RETURN(stats::CorrelationResult r, stats::Pearson(new_scores, old_scores));

@@ -61,9 +61,9 @@ int32_t ClassMatcher::OfDouble(double value) const {
   // round-trips), with every NaN spelled "nan".
   for (size_t c = 0; c < reprs_.size(); ++c) {
     if (!reprs_[c]) continue;
-    const bool same = std::isnan(value) ? std::isnan(*reprs_[c])
-                                        : std::bit_cast<uint64_t>(*reprs_[c]) ==
-                                              std::bit_cast<uint64_t>(value);
+    const bool same = std::isnan(value)
+                          ? std::isnan(*reprs_[c])
+                          : std::bit_cast<uint64_t>(*reprs_[c]) == std::bit_cast<uint64_t>(value);
     if (same) return static_cast<int32_t>(c);
   }
   return std::isfinite(value) ? OfFiniteNumber(value) : -1;
@@ -125,8 +125,7 @@ void IntegerIndices(const arrow::Array& array, const ClassMatcher& matcher,
 template <typename ArrowType>
 void FloatingIndices(const arrow::Array& array, const ClassMatcher& matcher,
                      std::span<int32_t> out) {
-  const auto* values =
-      static_cast<const arrow::NumericArray<ArrowType>&>(array).raw_values();
+  const auto* values = static_cast<const arrow::NumericArray<ArrowType>&>(array).raw_values();
   for (int64_t i = 0; i < array.length(); ++i) {
     out[i] = matcher.OfDouble(static_cast<double>(values[i]));
   }
@@ -236,8 +235,8 @@ Status ClassIndicesOfArray(const std::shared_ptr<arrow::Array>& array, const Cla
       return Status::Ok();
     case arrow::Type::DICTIONARY: {
       const auto value_type = static_cast<const arrow::DictionaryType&>(*a.type()).value_type();
-      const bool text = value_type->id() == arrow::Type::STRING ||
-                        value_type->id() == arrow::Type::LARGE_STRING;
+      const bool text =
+          value_type->id() == arrow::Type::STRING || value_type->id() == arrow::Type::LARGE_STRING;
       return text ? DictionaryIndices(a, matcher, csv, out)
                   : IndicesThroughText(array, matcher, csv, out);
     }

@@ -48,8 +48,8 @@ struct ChunkerOptions {
 // Hugging Face, and re-encoded to count it. Returns {"."} when no chunk has text. Error
 // (InvalidData): more than max_chunks chunks, reported as soon as the next one is complete.
 Result<std::vector<std::string>> ChunkDialogue(const std::vector<std::string>& messages,
-                                       const tokenizer::WordPiece& tokenizer,
-                                       const ChunkerOptions& options);
+                                               const tokenizer::WordPiece& tokenizer,
+                                               const ChunkerOptions& options);
 
 // tokenizer step, one chunk: [CLS] ... [SEP] truncated to max_sen_len tokens, unpadded; a blank
 // chunk is tokenized as "".

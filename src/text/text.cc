@@ -192,8 +192,7 @@ Result<ProcessedText> TextPipeline::Run(std::string_view raw) const {
       case Step::kDialogueChunker: {
         const ChunkerOptions chunker{options_.max_sen_len, options_.chunk_truncate,
                                      options_.max_total_chunks, options_.max_chunks};
-        VERDICT_ASSIGN_OR_RETURN(auto messages,
-                                 AsList(std::move(value), options_.max_messages));
+        VERDICT_ASSIGN_OR_RETURN(auto messages, AsList(std::move(value), options_.max_messages));
         VERDICT_ASSIGN_OR_RETURN(auto chunks, ChunkDialogue(messages, *tokenizer_, chunker));
         value = Value{true, std::move(chunks)};
         break;

@@ -166,8 +166,7 @@ TEST(PipelineTest, RunRefusesCellsBeyondTheLimits) {
                  "the text makes more than 2 chunks of max_sen_len 2 tokens (the limit per cell)");
   // chunk_truncate stops at max_total_chunks, within the limit.
   auto truncated =
-      run({.max_sen_len = 2, .chunk_truncate = true, .max_total_chunks = 2, .max_chunks = 2},
-          text);
+      run({.max_sen_len = 2, .chunk_truncate = true, .max_total_chunks = 2, .max_chunks = 2}, text);
   ASSERT_TRUE(truncated.ok()) << truncated.status().ToString();
   EXPECT_EQ(truncated->input_ids.size(), 2u);
 }

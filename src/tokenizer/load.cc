@@ -17,7 +17,7 @@ using ImplPtr = std::shared_ptr<WordPiece::Impl>;
 
 // The files a tokenizer is read from.
 struct TokenizerFiles {
-  std::string main;    // tokenizer.json or vocab.txt
+  std::string main;  // tokenizer.json or vocab.txt
   bool vocab_txt = false;
   std::string config;  // tokenizer_config.json beside a vocab.txt; empty when there is none
 };
@@ -238,10 +238,10 @@ Status ParsePostProcessor(const json& processor, WordPiece::Impl* impl) {
     return Status::Ok();
   }
   if (type == "BertProcessing") {
-    VERDICT_ASSIGN_OR_RETURN(int32_t cls,
-                             SpecialTokenId(*impl, processor.at("cls").at(1), "post_processor.cls"));
-    VERDICT_ASSIGN_OR_RETURN(int32_t sep,
-                             SpecialTokenId(*impl, processor.at("sep").at(1), "post_processor.sep"));
+    VERDICT_ASSIGN_OR_RETURN(
+        int32_t cls, SpecialTokenId(*impl, processor.at("cls").at(1), "post_processor.cls"));
+    VERDICT_ASSIGN_OR_RETURN(
+        int32_t sep, SpecialTokenId(*impl, processor.at("sep").at(1), "post_processor.sep"));
     SetTemplate(impl, {SpecialItem({cls}), internal::TemplateItem{true, {}}, SpecialItem({sep})});
     return Status::Ok();
   }
@@ -311,8 +311,7 @@ Status ParseVocabTxt(const std::string& vocab_text, const json& config, WordPiec
       if (!parsed) return InvalidData("added_tokens_decoder key " + Quote(id) + " is not an id");
       if (*parsed < 0 || static_cast<uint64_t>(*parsed) >= id_bound) {
         return InvalidData("tokenizer_config.json key 'added_tokens_decoder': id " + id +
-                           " is outside 0.." +
-                           std::to_string(id_bound - 1) +
+                           " is outside 0.." + std::to_string(id_bound - 1) +
                            " (the vocabulary and the added tokens have " +
                            std::to_string(id_bound) + " entries)");
       }
@@ -395,7 +394,8 @@ Result<TokenizerFiles> ResolveFiles(const std::string& path) {
     }
     main = p / (has_json ? "tokenizer.json" : "vocab.txt");
   }
-  TokenizerFiles files{.main = main.string(), .vocab_txt = main.extension() == ".txt", .config = ""};
+  TokenizerFiles files{
+      .main = main.string(), .vocab_txt = main.extension() == ".txt", .config = ""};
   if (files.vocab_txt) {
     const fs::path config = main.parent_path() / "tokenizer_config.json";
     VERDICT_ASSIGN_OR_RETURN(bool has_config, Exists(config));

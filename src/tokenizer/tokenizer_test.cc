@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -229,22 +229,27 @@ TEST_F(WordPieceLoadErrors, SpecialTokenIdsOutsideTheVocabulary) {
   const std::string cls_key = "post_processor.special_tokens[\"[CLS]\"].ids";
   for (const json& bad : {json(999999999), json(5), json(-1), json(int64_t{1} << 40),
                           json(uint64_t{18446744073709551615u}), json("2"), json(2.5)}) {
-    ExpectIdError("cls_" + bad.dump(),
-                  [&](json& t) { t["post_processor"]["special_tokens"]["[CLS]"]["ids"] = {bad}; },
-                  cls_key);
+    ExpectIdError(
+        "cls_" + bad.dump(),
+        [&](json& t) { t["post_processor"]["special_tokens"]["[CLS]"]["ids"] = {bad}; }, cls_key);
   }
   ExpectIdError(
       "sep_second_id",
-      [](json& t) { t["post_processor"]["special_tokens"]["[SEP]"]["ids"] = {3, 2147483647}; },
+      [](json& t) {
+        t["post_processor"]["special_tokens"]["[SEP]"]["ids"] = {3, 2147483647};
+      },
       "post_processor.special_tokens[\"[SEP]\"].ids");
-  ExpectIdError("pad_id", [](json& t) { t["padding"] = {{"pad_id", 100000000}}; },
-                "padding.pad_id");
+  ExpectIdError(
+      "pad_id",
+      [](json& t) {
+        t["padding"] = {{"pad_id", 100000000}};
+      },
+      "padding.pad_id");
   ExpectIdError(
       "bert_processing",
       [](json& t) {
-        t["post_processor"] = {{"type", "BertProcessing"},
-                               {"cls", {"[CLS]", 2}},
-                               {"sep", {"[SEP]", 999999999}}};
+        t["post_processor"] = {
+            {"type", "BertProcessing"}, {"cls", {"[CLS]", 2}}, {"sep", {"[SEP]", 999999999}}};
       },
       "post_processor.sep");
 }
@@ -253,13 +258,13 @@ TEST_F(WordPieceLoadErrors, SpecialTokenIdsOutsideTheVocabulary) {
 // anything is allocated for it.
 TEST_F(WordPieceLoadErrors, VocabularyIdsBeyondTheEntryCount) {
   for (const json& bad : {json(2147483647), json(100000000), json(5), json(-1)}) {
-    ExpectIdError("vocab_" + bad.dump(), [&](json& t) { t["model"]["vocab"]["[UNK]"] = bad; },
-                  "model.vocab");
+    ExpectIdError(
+        "vocab_" + bad.dump(), [&](json& t) { t["model"]["vocab"]["[UNK]"] = bad; }, "model.vocab");
   }
-  ExpectIdError("vocab_text_id", [](json& t) { t["model"]["vocab"]["hello"] = "4"; },
-                "model.vocab");
-  ExpectIdError("vocab_array", [](json& t) { t["model"]["vocab"] = json::array({"a"}); },
-                "model.vocab");
+  ExpectIdError(
+      "vocab_text_id", [](json& t) { t["model"]["vocab"]["hello"] = "4"; }, "model.vocab");
+  ExpectIdError(
+      "vocab_array", [](json& t) { t["model"]["vocab"] = json::array({"a"}); }, "model.vocab");
 }
 
 TEST_F(WordPieceLoadErrors, AddedTokenDecoderIdBeyondTheEntryCount) {
@@ -292,12 +297,13 @@ TEST_F(WordPieceLoadErrors, OverlongPathComponent) {
 TEST(WordPieceFiles, ListsWhatLoadReads) {
   auto json_files = WordPiece::Files(std::string(kGoldenDir) + "uncased");
   ASSERT_TRUE(json_files.ok()) << json_files.status().ToString();
-  EXPECT_EQ(*json_files, std::vector<std::string>{std::string(kGoldenDir) + "uncased/tokenizer.json"});
+  EXPECT_EQ(*json_files,
+            std::vector<std::string>{std::string(kGoldenDir) + "uncased/tokenizer.json"});
   auto vocab_files = WordPiece::Files(std::string(kGoldenDir) + "vocab_dir/vocab.txt");
   ASSERT_TRUE(vocab_files.ok()) << vocab_files.status().ToString();
-  EXPECT_EQ(*vocab_files,
-            (std::vector<std::string>{std::string(kGoldenDir) + "vocab_dir/vocab.txt",
-                                      std::string(kGoldenDir) + "vocab_dir/tokenizer_config.json"}));
+  EXPECT_EQ(*vocab_files, (std::vector<std::string>{
+                              std::string(kGoldenDir) + "vocab_dir/vocab.txt",
+                              std::string(kGoldenDir) + "vocab_dir/tokenizer_config.json"}));
 }
 
 }  // namespace
