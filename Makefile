@@ -83,8 +83,11 @@ test-asan-e2e: build
 demo: build
 	.venv/bin/python -m verdict.examples.demo --out demo-out
 
+# clang-format (.clang-format: Google style, 100 columns) on the C++ sources git tracks, except the
+# generated tables (tests/test_format.py checks the same files).
 format:
-	find src bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	git ls-files 'src/*.cc' 'src/*.h' 'fuzz/*.cc' 'fuzz/*.h' 'bench/*.cc' 'bench/*.h' \
+	  | grep -v '/generated/' | xargs clang-format -i
 
 # Rewrites src/<stage>/generated/ from the pinned Python packages (tests/test_generated.py checks
 # that the committed files are what this writes).

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   chromium
   libgloo-dev  # headers of the Gloo library inside libtorch_cpu (src/distributed: ProcessGroupGloo)
   clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (make fuzz-smoke, fuzz/)
+  clang-format  # make format; tests/test_format.py
 )
 
 missing=()
