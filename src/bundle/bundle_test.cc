@@ -75,6 +75,16 @@ TEST(Manifest, InvalidJson) {
   EXPECT_NE(LoadError(dir).find("is not valid JSON"), std::string::npos);
 }
 
+// Found by fuzz/fuzz_manifest: a number beyond double's range made the JSON parser throw
+// out_of_range, which was not caught (std::terminate).
+TEST(Manifest, NumberOutOfRangeIsInvalidJson) {
+  for (const char* body : {"9e999", R"({"format_version": 1e400})"}) {
+    std::string dir = EditedBundle("huge_number", [](json&) {});
+    std::ofstream(dir + "/verdict.json") << body;
+    EXPECT_NE(LoadError(dir).find("is not valid JSON"), std::string::npos) << body;
+  }
+}
+
 // Found by fuzz/fuzz_manifest: a missing "inputs" or "bins" key was read through json's const
 // operator[], undefined behaviour (a heap-use-after-free under ASan).
 TEST(Manifest, MissingKeysReadAsMissing) {

@@ -75,7 +75,7 @@ Result<json> ParseJsonFile(const std::string& path) {
   VERDICT_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 9e999
     return InvalidBundle("'" + path + "' is not valid JSON: " + e.what());
   }
 }
