@@ -86,12 +86,14 @@ def encoder_file(text_field: str) -> str:
     return f"encoder_{re.sub(r'[^A-Za-z0-9_.-]', '_', text_field)}.pt"
 
 
-def _first_tensor(out: Any) -> torch.Tensor:
+def first_tensor(out: Any, error: type[Exception] = SplitError, wanted: str = "a tensor") -> torch.Tensor:
+    """A model's output tensor: `out` itself, or the first element of a tuple/list output; else
+    `error` saying the model returned something other than `wanted`."""
     if isinstance(out, torch.Tensor):
         return out
     if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
         return out[0]
-    raise SplitError(f"the model returned {type(out).__name__}, not a tensor")
+    raise error(f"the model returned {type(out).__name__}, not {wanted}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,7 +110,7 @@ class _DeclaredHead(nn.Module):
     def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
         pooled = dict(zip(self.fields, tensors[: len(self.fields)]))
         batch = dict(zip(self.tabular, tensors[len(self.fields):]))
-        return _first_tensor(getattr(self.model, HEAD_METHOD)(pooled, batch))
+        return first_tensor(getattr(self.model, HEAD_METHOD)(pooled, batch))
 
 
 def _declared(model: nn.Module, manifest: Mapping[str, Any]) -> Split:
@@ -206,7 +208,7 @@ class _LayoutHead(nn.Module):
             ones = torch.ones_like(pooled[:, :1], dtype=torch.long)[:, :, None]
             batch[text.ids], batch[text.mask] = ones, ones
             feed.value = pooled
-        return _first_tensor(self.model(batch))
+        return first_tensor(self.model(batch))
 
 
 class _Feed:
@@ -395,7 +397,7 @@ def run(programs: Programs, texts: list[TextInputs], batch: dict[str, torch.Tens
         tokens: int | None) -> dict[str, torch.Tensor]:
     """The head's raw output for the batch in both semantics (see pooled_means)."""
     tabular = [batch[n] for n in programs.tabular]
-    return {semantics: _first_tensor(programs.head(*means, *tabular))
+    return {semantics: first_tensor(programs.head(*means, *tabular))
             for semantics, means in pooled_means(programs, texts, batch, tokens).items()}
 
 

@@ -293,11 +293,7 @@ def probabilities(raw: torch.Tensor, task: str, output: str) -> torch.Tensor:
 
 
 def _first_tensor(out: Any) -> torch.Tensor:
-    if isinstance(out, torch.Tensor):
-        return out
-    if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
-        return out[0]
-    raise ExportError(f"the model returned {type(out).__name__}, not a tensor of logits")
+    return chunks.first_tensor(out, ExportError, "a tensor of logits")
 
 
 # ---------------------------------------------------------------------------------------------
