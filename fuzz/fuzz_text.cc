@@ -56,9 +56,7 @@ void CheckOutput(const text::ProcessedText& out, const text::PipelineOptions& op
     Check(ids.size() >= 2 && ids.size() <= options.max_sen_len, "an id list of a bad length");
     Check(ids.front() == wordpiece.cls_id() && ids.back() == wordpiece.sep_id(),
           "an id list without [CLS] ... [SEP]");
-    for (int32_t id : ids) {
-      Check(id >= 0 && static_cast<size_t>(id) < wordpiece.vocab_size(), "an id out of range");
-    }
+    CheckIdsInVocabulary(ids, wordpiece.vocab_size());
   }
 }
 

@@ -54,4 +54,10 @@ void CheckError(const Status& status) {
   Check(!OneLine(status.message()).empty(), "an error without a message");
 }
 
+void CheckIdsInVocabulary(std::span<const int32_t> ids, size_t vocab_size) {
+  for (int32_t id : ids) {
+    Check(id >= 0 && static_cast<size_t>(id) < vocab_size, "an id out of range");
+  }
+}
+
 }  // namespace verdict::fuzz

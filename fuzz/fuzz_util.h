@@ -2,6 +2,9 @@
 // directory for the inputs of targets whose code under test reads a path.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,6 +26,9 @@ void WriteBytes(const std::string& path, std::string_view bytes);
 
 // Aborts with `what` on stderr when `condition` is false: a broken invariant is a finding.
 void Check(bool condition, std::string_view what);
+
+// Checks that every id lies in [0, vocab_size): a tokenizer's output indexes its vocabulary.
+void CheckIdsInVocabulary(std::span<const int32_t> ids, size_t vocab_size);
 
 // The error contract at a stage boundary: a failed Status carries a message, which the CLI
 // folds onto its one `verdict: error: ...` line (core's OneLine). A cell quoted in a message may
