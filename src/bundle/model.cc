@@ -125,6 +125,15 @@ Result<torch::jit::Module> LoadProgram(const std::string& path, const Device& de
   }
 }
 
+// What a failed model call is (GPU engineer): out of memory (the TorchScript interpreter rethrows
+// CUDA's OutOfMemoryError as a runtime_error whose message says so; infer halves the batch), any
+// other failure on a GPU (a CUDA, cuBLAS or cuDNN error; --fallback-cpu reruns the window on the
+// CPU, where a model's own error shows again), or the model's own error.
+Status FailedOnBatch(bool cuda, std::string message) {
+  if (message.find("out of memory") != std::string::npos) return OutOfMemory(std::move(message));
+  return cuda ? DeviceError(std::move(message)) : InvalidBundle(std::move(message));
+}
+
 // Runs `module` on host inputs and returns its output tensor; errors name `path`.
 Result<at::Tensor> Forward(const torch::jit::Module& module, const std::vector<HostTensor>& inputs,
                            const Device& device, const std::string& path) {
@@ -135,10 +144,14 @@ Result<at::Tensor> Forward(const torch::jit::Module& module, const std::vector<H
     for (const HostTensor& input : inputs) args.emplace_back(ToTensor(input, target));
     c10::IValue out = const_cast<torch::jit::Module&>(module).forward(std::move(args));
     return OutputTensor(out, path);
+  } catch (const c10::OutOfMemoryError& e) {  // before c10::Error: infer halves the batch
+    return OutOfMemory("model '" + path + "' ran out of memory on a batch: " + FirstLine(e.what()));
   } catch (const c10::Error& e) {
-    return InvalidBundle("model '" + path + "' failed on a batch: " + FirstLine(e.what()));
+    return FailedOnBatch(device.cuda,
+                         "model '" + path + "' failed on a batch: " + FirstLine(e.what()));
   } catch (const std::exception& e) {
-    return InvalidBundle("model '" + path + "' failed on a batch: " + RaisedLine(e.what()));
+    return FailedOnBatch(device.cuda,
+                         "model '" + path + "' failed on a batch: " + RaisedLine(e.what()));
   }
 }
 
@@ -149,8 +162,9 @@ Result<std::vector<float>> ProbabilityVector(const at::Tensor& raw, const Output
     VERDICT_ASSIGN_OR_RETURN(at::Tensor probs, ToProbabilities(raw, spec, batch));
     const float* data = probs.data_ptr<float>();
     return std::vector<float>(data, data + probs.numel());
-  } catch (const c10::Error& e) {
-    return InvalidBundle("model '" + spec.path + "' failed on a batch: " + FirstLine(e.what()));
+  } catch (const c10::Error& e) {  // a GPU's asynchronous error shows at the copy to the host
+    return FailedOnBatch(raw.is_cuda(),
+                         "model '" + spec.path + "' failed on a batch: " + FirstLine(e.what()));
   }
 }
 
@@ -222,8 +236,8 @@ Result<HostTensor> ChunkPrograms::Encode(const std::string& field, const HostTen
   try {
     pooled = pooled.to(torch::kCPU, torch::kFloat32).contiguous();
   } catch (const c10::Error& e) {
-    return InvalidBundle("the encoder of '" + field +
-                         "' failed on a batch: " + FirstLine(e.what()));
+    return FailedOnBatch(
+        s.device.cuda, "the encoder of '" + field + "' failed on a batch: " + FirstLine(e.what()));
   }
   if (pooled.dim() != 2 || pooled.size(0) != chunks) {
     std::ostringstream shape;

@@ -40,6 +40,10 @@ std::string_view StatusCodeName(StatusCode code) {
       return "IoError";
     case StatusCode::kInternal:
       return "Internal";
+    case StatusCode::kOutOfMemory:
+      return "OutOfMemory";
+    case StatusCode::kDeviceError:
+      return "DeviceError";
   }
   return "Unknown";
 }
@@ -61,6 +65,8 @@ Status InvalidBundle(std::string m) { return Status(StatusCode::kInvalidBundle, 
 Status Unsupported(std::string m) { return Status(StatusCode::kUnsupported, std::move(m)); }
 Status IoError(std::string m) { return Status(StatusCode::kIoError, std::move(m)); }
 Status Internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
+Status OutOfMemory(std::string m) { return Status(StatusCode::kOutOfMemory, std::move(m)); }
+Status DeviceError(std::string m) { return Status(StatusCode::kDeviceError, std::move(m)); }
 
 namespace internal {
 void CheckFailed(const char* file, int line, const char* condition) {

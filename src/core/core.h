@@ -38,6 +38,8 @@ enum class StatusCode {
   kUnsupported,      // a valid request this build cannot serve (yet)
   kIoError,          // reading or writing failed at the OS level
   kInternal,         // a library we call failed unexpectedly
+  kOutOfMemory,      // a device ran out of memory on a batch (infer retries it in halves)
+  kDeviceError,      // the GPU cannot be used: CUDA unavailable, or a CUDA failure (--fallback-cpu)
 };
 
 // Name of a status code, e.g. "InvalidData".
@@ -70,6 +72,8 @@ Status InvalidBundle(std::string message);
 Status Unsupported(std::string message);
 Status IoError(std::string message);
 Status Internal(std::string message);
+Status OutOfMemory(std::string message);
+Status DeviceError(std::string message);
 
 // A value or the Status explaining why there is none.
 template <typename T>
