@@ -2,14 +2,21 @@
 #pragma once
 
 #include <arrow/api.h>
+#include <arrow/io/api.h>
 
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/core.h"
+#include "table/table.h"
 
 namespace verdict::table::internal {
+
+// The bytes of `file`, one of `source`'s files: the file on disk, or the in-memory bytes of an
+// InMemorySource. Every read of the data goes through here.
+Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenData(const DataSource& source,
+                                                              const std::string& file);
 
 // A CSV/TSV cell spelled like one of pandas.read_csv's default NA values ("", "NA", "nan", ...).
 bool IsMissingSpelling(std::string_view cell);

@@ -8,7 +8,6 @@
 #include <parquet/metadata.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -32,11 +31,13 @@ struct FileRows {
   int64_t size = 0;
 };
 
-Result<FileRows> ParquetRows(const std::string& file) {
+Result<FileRows> ParquetRows(const DataSource& source, const std::string& file) {
+  VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::RandomAccessFile> input,
+                           internal::OpenData(source, file));
   FileRows rows;
   try {
     std::shared_ptr<parquet::FileMetaData> meta =
-        parquet::ParquetFileReader::OpenFile(file)->metadata();
+        parquet::ParquetFileReader::Open(input)->metadata();
     for (int g = 0; g < meta->num_row_groups(); ++g) {
       rows.group_rows.push_back(meta->RowGroup(g)->num_rows());
     }
@@ -163,27 +164,27 @@ class CsvRowScanner {
   FileRows result_;
 };
 
-// The rows of a CSV/TSV file, or of its bytes [begin, end) (end -1: to the end of the file).
-Result<FileRows> CsvRows(const std::string& file, Format format, int64_t global_first_row,
-                         int64_t align, int64_t begin = 0, int64_t end = -1) {
-  std::FILE* in = std::fopen(file.c_str(), "rb");
-  if (in == nullptr) return IoError("cannot open '" + file + "'");
-  CsvRowScanner scanner(format == Format::kTsv ? '\t' : ',', global_first_row, align, begin);
+// The rows of a CSV/TSV file of `source`, or of its bytes [begin, end) (end -1: to the end of
+// the file).
+Result<FileRows> CsvRows(const DataSource& source, const std::string& file,
+                         int64_t global_first_row, int64_t align, int64_t begin = 0,
+                         int64_t end = -1) {
+  VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::RandomAccessFile> input,
+                           internal::OpenData(source, file));
+  CsvRowScanner scanner(source.format == Format::kTsv ? '\t' : ',', global_first_row, align, begin);
   std::vector<char> buffer(1 << 20);
   int64_t offset = begin;
-  if (begin > 0 && std::fseek(in, static_cast<long>(begin), SEEK_SET) != 0) offset = -1;
-  while (offset >= 0 && (end < 0 || offset < end)) {
-    const size_t want = end < 0 ? buffer.size()
-                                : static_cast<size_t>(std::min<int64_t>(
-                                      static_cast<int64_t>(buffer.size()), end - offset));
-    const size_t n = std::fread(buffer.data(), 1, want, in);
-    if (n == 0) break;
-    scanner.Feed(buffer.data(), n, offset);
-    offset += static_cast<int64_t>(n);
+  while (end < 0 || offset < end) {
+    const int64_t want = end < 0
+                             ? static_cast<int64_t>(buffer.size())
+                             : std::min<int64_t>(static_cast<int64_t>(buffer.size()), end - offset);
+    arrow::Result<int64_t> n = input->ReadAt(offset, want, buffer.data());
+    if (!n.ok())
+      return IoError("cannot read '" + file + "': " + internal::ArrowMessage(n.status().message()));
+    if (*n == 0) break;
+    scanner.Feed(buffer.data(), static_cast<size_t>(*n), offset);
+    offset += *n;
   }
-  const bool failed = offset < 0 || std::ferror(in) != 0;
-  std::fclose(in);
-  if (failed) return IoError("cannot read '" + file + "'");
   return scanner.Finish(offset);
 }
 
@@ -219,8 +220,8 @@ Result<DataSource> ShareOf(const DataSource& source, const ShardSpec& shard) {
   int64_t total = 0;
   for (const std::string& file : source.files) {
     VERDICT_ASSIGN_OR_RETURN(FileRows rows, source.format == Format::kParquet
-                                                ? ParquetRows(file)
-                                                : CsvRows(file, source.format, total, align));
+                                                ? ParquetRows(source, file)
+                                                : CsvRows(source, file, total, align));
     total += rows.rows;
     files.push_back(std::move(rows));
   }
@@ -277,12 +278,12 @@ Result<std::shared_ptr<arrow::io::InputStream>> SliceStream(
   return *stream;
 }
 
-Result<FileSlice> RestOfSlice(const std::string& file, Format format, const FileSlice& slice,
-                              int64_t row) {
+Result<FileSlice> RestOfSlice(const DataSource& source, const std::string& file,
+                              const FileSlice& slice, int64_t row) {
   const int64_t done = row - slice.first_row;
   if (done == 0) return slice;
   VERDICT_ASSIGN_OR_RETURN(FileRows rows,
-                           CsvRows(file, format, 0, done, slice.byte_begin, slice.byte_end));
+                           CsvRows(source, file, 0, done, slice.byte_begin, slice.byte_end));
   auto start = rows.row_starts.find(done);
   if (start == rows.row_starts.end()) {
     return InvalidData("file '" + file + "' holds fewer rows in this rank's byte range than the " +
@@ -294,8 +295,8 @@ Result<FileSlice> RestOfSlice(const std::string& file, Format format, const File
                    .byte_end = slice.byte_end};
 }
 
-Result<FileSlice> RestOfFile(const std::string& file, Format format, int64_t row) {
-  VERDICT_ASSIGN_OR_RETURN(FileRows rows, CsvRows(file, format, 0, std::max<int64_t>(1, row)));
+Result<FileSlice> RestOfFile(const DataSource& source, const std::string& file, int64_t row) {
+  VERDICT_ASSIGN_OR_RETURN(FileRows rows, CsvRows(source, file, 0, std::max<int64_t>(1, row)));
   if (row > rows.rows) {
     return InvalidData("file '" + file + "' holds fewer rows than were read from it");
   }

@@ -25,12 +25,12 @@ Result<std::shared_ptr<arrow::io::InputStream>> SliceStream(
 // The part of a CSV/TSV slice from its data row `row` on (rows before it already read), found by
 // scanning the slice's bytes: a reader restarted there needs no row skipping, which would count
 // blank lines as rows.
-Result<FileSlice> RestOfSlice(const std::string& file, Format format, const FileSlice& slice,
-                              int64_t row);
+Result<FileSlice> RestOfSlice(const DataSource& source, const std::string& file,
+                              const FileSlice& slice, int64_t row);
 
 // The rest of a whole CSV/TSV file from its data row `row` on, as a slice found by scanning the
 // file (for reading it again with a larger block, like RestOfSlice).
-Result<FileSlice> RestOfFile(const std::string& file, Format format, int64_t row);
+Result<FileSlice> RestOfFile(const DataSource& source, const std::string& file, int64_t row);
 
 // Where a Parquet slice is in the file: the row groups to read, the rows of the first one to
 // skip, and the first of them's row number.

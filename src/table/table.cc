@@ -140,6 +140,47 @@ Result<DataSource> ResolveDataSource(const std::string& path) {
   return internal::ApplyProcessShard(std::move(source));
 }
 
+DataSource InMemorySource(std::string name, Format format, std::string bytes) {
+  DataSource source;
+  source.files.push_back(std::move(name));
+  source.format = format;
+  source.bytes = std::make_shared<const std::string>(std::move(bytes));
+  return source;
+}
+
+namespace internal {
+
+namespace {
+
+// An Arrow buffer over an in-memory source's bytes, keeping them alive as long as it lives.
+class SourceBuffer : public arrow::Buffer {
+ public:
+  explicit SourceBuffer(std::shared_ptr<const std::string> bytes)
+      : arrow::Buffer(reinterpret_cast<const uint8_t*>(bytes->data()),
+                      static_cast<int64_t>(bytes->size())),
+        bytes_(std::move(bytes)) {}
+
+ private:
+  std::shared_ptr<const std::string> bytes_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenData(const DataSource& source,
+                                                              const std::string& file) {
+  if (source.bytes != nullptr) {
+    return std::shared_ptr<arrow::io::RandomAccessFile>(
+        std::make_shared<arrow::io::BufferReader>(std::make_shared<SourceBuffer>(source.bytes)));
+  }
+  auto input = arrow::io::ReadableFile::Open(file);
+  if (!input.ok()) {
+    return IoError("cannot open '" + file + "': " + ArrowMessage(input.status().message()));
+  }
+  return std::shared_ptr<arrow::io::RandomAccessFile>(*input);
+}
+
+}  // namespace internal
+
 // ---------------------------------------------------------------------------------------------
 // Cells
 
@@ -429,11 +470,14 @@ arrow::csv::ParseOptions CsvParseOptions(Format format) {
 // Arrow's CSV reader needs each row, and the header, inside one block (a row may straddle two);
 // these are its words for one that is not. A header longer than the block reads as "Empty CSV
 // file" when it is the first block.
-bool RowOutgrewBlock(const arrow::Status& status, const std::string& file, int64_t block_bytes) {
+bool RowOutgrewBlock(const arrow::Status& status, const DataSource& source, const std::string& file,
+                     int64_t block_bytes) {
   const std::string& message = status.message();
   if (message.find("Empty CSV file") != std::string::npos) {
-    std::error_code ec;
-    return static_cast<int64_t>(fs::file_size(file, ec)) > block_bytes && !ec;
+    auto input = internal::OpenData(source, file);
+    if (!input.ok()) return false;
+    auto size = (*input)->GetSize();
+    return size.ok() && *size > block_bytes;
   }
   return message.find("straddling object") != std::string::npos ||
          message.find("header is larger than block size") != std::string::npos;
@@ -448,8 +492,8 @@ std::string SizeText(int64_t bytes) {
 // A CSV/TSV file being read: from data row `rows` on, in blocks of `block_bytes`, converted
 // with `convert`; `sliced` when only a slice of it is read (a rank's share).
 struct CsvPlace {
+  const DataSource& source;
   const std::string& file;
-  Format format;
   int64_t rows;
   int64_t block_bytes;
   const arrow::csv::ConvertOptions& convert;
@@ -462,13 +506,14 @@ struct CsvPlace {
 // skip_rows_after_names would count the blank lines it skips as rows. No row when that reading
 // fails otherwise first (a conversion error) or names none, nor for a slice of a file.
 std::optional<int64_t> CsvErrorRow(const CsvPlace& place) {
-  auto input = arrow::io::ReadableFile::Open(place.file);
+  auto input = internal::OpenData(place.source, place.file);
   if (!input.ok() || place.sliced) return std::nullopt;
   arrow::csv::ReadOptions read = arrow::csv::ReadOptions::Defaults();
   read.block_size = static_cast<int32_t>(place.block_bytes);
   read.use_threads = false;
-  auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), *input, read,
-                                                  CsvParseOptions(place.format), place.convert);
+  auto reader =
+      arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), *input, read,
+                                        CsvParseOptions(place.source.format), place.convert);
   arrow::Status status = reader.status();
   while (status.ok()) {
     std::shared_ptr<arrow::RecordBatch> batch;
@@ -498,40 +543,47 @@ Status CsvReadError(const CsvPlace& place, const arrow::Status& status, const Re
                        SizeText(options.csv_max_block_bytes) +
                        ", the largest block the CSV reader grows to");
   }
-  return InvalidData(where + ArrowMessage(status.message()));
+  // Arrow's serial parser numbers records itself ("Row #4: ", the header being #1): the message
+  // names the data row once, as the parallel parser's does.
+  std::string message = status.message();
+  static constexpr std::string_view kParseError = "CSV parse error: ";
+  if (message.starts_with(std::string(kParseError) + "Row #")) {
+    const size_t colon = message.find(": ", kParseError.size());
+    if (colon != std::string::npos)
+      message.erase(kParseError.size(), colon + 2 - kParseError.size());
+  }
+  return InvalidData(where + ArrowMessage(message));
 }
 
 // A reader of a CSV/TSV file from data row `skip_rows` on, in blocks of `block_bytes`, doubled
 // (up to options.csv_max_block_bytes) while a row does not fit in one. With a `slice`, only its
 // bytes are read, under the header's column `names`.
 Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
-    const std::string& file, Format format, const ReadOptions& options, int64_t& block_bytes,
-    int64_t skip_rows, const arrow::csv::ConvertOptions& convert, const FileSlice* slice = nullptr,
-    const std::vector<std::string>& names = {}) {
+    const DataSource& source, const std::string& file, const ReadOptions& options,
+    int64_t& block_bytes, int64_t skip_rows, const arrow::csv::ConvertOptions& convert,
+    const FileSlice* slice = nullptr, const std::vector<std::string>& names = {}) {
   if (skip_rows > std::numeric_limits<int32_t>::max()) {
     return InvalidData("cannot read '" + file + "' after row " + std::to_string(skip_rows) +
                        ": a row longer than " + SizeText(block_bytes) +
                        " this far into the file cannot be re-read with a larger block (split it)");
   }
   while (true) {
-    auto input = arrow::io::ReadableFile::Open(file);
-    if (!input.ok()) {
-      return IoError("cannot open '" + file + "': " + ArrowMessage(input.status().message()));
-    }
+    VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::RandomAccessFile> input,
+                             internal::OpenData(source, file));
     arrow::csv::ReadOptions read = arrow::csv::ReadOptions::Defaults();
     read.block_size = static_cast<int32_t>(block_bytes);
     read.skip_rows_after_names = static_cast<int32_t>(skip_rows);
-    read.use_threads = true;
-    std::shared_ptr<arrow::io::InputStream> stream = *input;
+    read.use_threads = options.use_threads;
+    std::shared_ptr<arrow::io::InputStream> stream = input;
     if (slice != nullptr) {
-      VERDICT_ASSIGN_OR_RETURN(stream, internal::SliceStream(*input, *slice));
+      VERDICT_ASSIGN_OR_RETURN(stream, internal::SliceStream(input, *slice));
       read.column_names = names;
       read.skip_rows_after_names = static_cast<int32_t>(skip_rows - slice->first_row);
     }
     auto reader = arrow::csv::StreamingReader::Make(arrow::io::default_io_context(), stream, read,
-                                                    CsvParseOptions(format), convert);
+                                                    CsvParseOptions(source.format), convert);
     if (reader.ok()) return *reader;
-    const bool outgrew = RowOutgrewBlock(reader.status(), file, block_bytes);
+    const bool outgrew = RowOutgrewBlock(reader.status(), source, file, block_bytes);
     if (outgrew && block_bytes < options.csv_max_block_bytes) {
       block_bytes = std::min(2 * block_bytes, options.csv_max_block_bytes);
       continue;
@@ -539,17 +591,16 @@ Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
     if (!outgrew && reader.status().message().find("Empty CSV file") != std::string::npos) {
       return InvalidData("file '" + file + "' is empty (no header row)");
     }
-    const CsvPlace place{file, format, skip_rows, block_bytes, convert, slice != nullptr};
+    const CsvPlace place{source, file, skip_rows, block_bytes, convert, slice != nullptr};
     return CsvReadError(place, reader.status(), options, outgrew);
   }
 }
 
 // Column names from the header, then a reader that keeps every cell as exact text.
 Status OpenCsv(Reader::State& state, const std::string& file) {
-  const Format format = state.source.format;
   int64_t probe_block = std::min<int64_t>(1 << 20, state.options.csv_block_bytes);
   VERDICT_ASSIGN_OR_RETURN(auto header_reader,
-                           MakeCsvReader(file, format, state.options, probe_block, 0,
+                           MakeCsvReader(state.source, file, state.options, probe_block, 0,
                                          arrow::csv::ConvertOptions::Defaults()));
   arrow::csv::ConvertOptions& convert = state.csv_convert;
   convert = arrow::csv::ConvertOptions::Defaults();
@@ -573,7 +624,7 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
   }
   VERDICT_ASSIGN_OR_RETURN(
       state.csv,
-      MakeCsvReader(file, format, state.options, state.csv_block_bytes,
+      MakeCsvReader(state.source, file, state.options, state.csv_block_bytes,
                     slice != nullptr ? slice->first_row : 0, convert, slice, state.csv_header));
   if (slice != nullptr) {
     state.rows_in_file = slice->first_row;
@@ -593,14 +644,13 @@ Result<bool> GrowCsvBlock(Reader::State& s) {
   std::optional<FileSlice> rest;
   if (const FileSlice* slice = internal::SliceOf(s.source, s.current_file)) {
     VERDICT_ASSIGN_OR_RETURN(
-        rest, internal::RestOfSlice(s.current_file, s.source.format, *slice, s.rows_in_file));
+        rest, internal::RestOfSlice(s.source, s.current_file, *slice, s.rows_in_file));
   } else if (s.rows_in_file > 0) {
-    VERDICT_ASSIGN_OR_RETURN(rest,
-                             internal::RestOfFile(s.current_file, s.source.format, s.rows_in_file));
+    VERDICT_ASSIGN_OR_RETURN(rest, internal::RestOfFile(s.source, s.current_file, s.rows_in_file));
   }
   VERDICT_ASSIGN_OR_RETURN(
-      s.csv, MakeCsvReader(s.current_file, s.source.format, s.options, s.csv_block_bytes,
-                           s.rows_in_file, s.csv_convert, rest ? &*rest : nullptr, s.csv_header));
+      s.csv, MakeCsvReader(s.source, s.current_file, s.options, s.csv_block_bytes, s.rows_in_file,
+                           s.csv_convert, rest ? &*rest : nullptr, s.csv_header));
   s.batches = s.csv;
   return true;
 }
@@ -611,17 +661,19 @@ Status ParquetError(const std::string& file, std::string_view message) {
 
 Status OpenParquet(Reader::State& state, const std::string& file) {
   parquet::arrow::FileReaderBuilder builder;
+  VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::RandomAccessFile> input,
+                           internal::OpenData(state.source, file));
   arrow::Status opened;
   try {
-    opened = builder.OpenFile(file);
+    opened = builder.Open(input);
   } catch (const parquet::ParquetException& e) {
     opened = arrow::Status::IOError(e.what());
   }
   if (!opened.ok()) return ParquetError(file, opened.message());
   parquet::ArrowReaderProperties properties;
   properties.set_batch_size(state.options.parquet_batch_rows);
-  properties.set_use_threads(true);  // columns decoded in parallel
-  properties.set_pre_buffer(true);   // a row group's column chunks fetched in one read
+  properties.set_use_threads(state.options.use_threads);  // columns decoded in parallel
+  properties.set_pre_buffer(true);  // a row group's column chunks fetched in one read
   builder.properties(properties);
   auto reader = builder.Build();
   if (!reader.ok()) return ParquetError(file, reader.status().message());
@@ -709,15 +761,16 @@ Status OpenFile(Reader::State& state, const std::string& file) {
 Status MeasureFiles(Reader::State& state) {
   for (const std::string& file : state.source.files) {
     int64_t size = 0;
+    VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::RandomAccessFile> input,
+                             internal::OpenData(state.source, file));
     if (state.source.format == Format::kParquet) {
       try {
-        size = parquet::ParquetFileReader::OpenFile(file)->metadata()->num_rows();
+        size = parquet::ParquetFileReader::Open(input)->metadata()->num_rows();
       } catch (const parquet::ParquetException& e) {
         return ParquetError(file, e.what());
       }
     } else {
-      std::error_code ec;
-      size = static_cast<int64_t>(fs::file_size(file, ec));
+      size = input->GetSize().ValueOr(0);
     }
     if (const FileSlice* slice = internal::SliceOf(state.source, file)) {
       size = state.source.format == Format::kParquet ? slice->rows
@@ -785,16 +838,16 @@ Result<std::optional<Batch>> ReadNextBatch(Reader::State& s) {
     } catch (const parquet::ParquetException& e) {
       read = arrow::Status::IOError(e.what());
     }
-    const bool outgrew =
-        !read.ok() && s.csv != nullptr && RowOutgrewBlock(read, s.current_file, s.csv_block_bytes);
+    const bool outgrew = !read.ok() && s.csv != nullptr &&
+                         RowOutgrewBlock(read, s.source, s.current_file, s.csv_block_bytes);
     if (outgrew) {
       VERDICT_ASSIGN_OR_RETURN(bool grown, GrowCsvBlock(s));
       if (grown) continue;
     }
     if (!read.ok() && s.csv != nullptr) {
       const bool sliced = internal::SliceOf(s.source, s.current_file) != nullptr;
-      const CsvPlace place{s.current_file,    s.source.format, s.rows_in_file,
-                           s.csv_block_bytes, s.csv_convert,   sliced};
+      const CsvPlace place{s.source,          s.current_file, s.rows_in_file,
+                           s.csv_block_bytes, s.csv_convert,  sliced};
       return CsvReadError(place, read, s.options, outgrew);
     }
     if (!read.ok()) {
@@ -835,7 +888,7 @@ Result<std::optional<Batch>> Reader::Next() {
   State& s = *state_;
   Result<std::optional<Batch>> batch = s.ahead.valid() ? s.ahead.get() : ReadNextBatch(s);
   s.fraction = FractionRead(s);
-  if (batch.ok() && batch->has_value()) {
+  if (batch.ok() && batch->has_value() && s.options.use_threads) {
     s.ahead = std::async(std::launch::async, [&s] { return ReadNextBatch(s); });
   }
   return batch;

@@ -62,7 +62,13 @@ struct DataSource {
   Format format = Format::kCsv;
   // Empty: every file whole. Otherwise one slice per file: only those rows are read.
   std::vector<FileSlice> slices;
+  // Set by InMemorySource: the bytes of the one file of `files`, read instead of the disk.
+  std::shared_ptr<const std::string> bytes;
 };
+
+// A source of one data file of `format` held in memory, `name` standing for its path in
+// messages. It is read by the same code as a file on disk (tests and the fuzz targets use it).
+DataSource InMemorySource(std::string name, Format format, std::string bytes);
 
 // `path` is a data file or a folder. For a folder, every .csv/.tsv/.parquet file below it is a
 // shard (sorted by path); shards must share one format. Errors: nothing there, no data file,
@@ -135,6 +141,10 @@ struct ReadOptions {
   int64_t parquet_batch_rows = 65536;
   // Only these columns are read (all when empty). Missing ones are an error at Open().
   std::vector<std::string> columns;
+  // CSV/TSV blocks are parsed and Parquet columns decoded on Arrow's CPU pool, and the next batch
+  // is read on a thread of its own while the caller works on the last one. False: all of it on
+  // the caller's thread (small inputs read many times: the fuzz target).
+  bool use_threads = true;
 };
 
 // Streams the batches of every file of a DataSource, in order.

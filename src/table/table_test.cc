@@ -568,6 +568,56 @@ TEST(Parquet, CorruptOrFooterOnlyFilesAreOneLineErrors) {
   }
 }
 
+// Every batch of `source` as text ("first_row: cells|cells;..." per batch), or the first error.
+std::string ReadAsText(const DataSource& source, const ReadOptions& options) {
+  auto reader = Reader::Open(source, options);
+  if (!reader.ok()) return "error: " + reader.status().message();
+  std::string text;
+  while (true) {
+    auto next = reader->Next();
+    if (!next.ok()) return text + "error: " + next.status().message();
+    if (!*next) return text;
+    text += std::to_string((*next)->first_row()) + ":";
+    for (const std::string& column : reader->column_names()) {
+      auto cells = (*next)->Strings(column);
+      if (!cells.ok()) return text + "error: " + cells.status().message();
+      for (const auto& cell : *cells) text += (cell ? *cell : "<NA>") + "|";
+    }
+    text += ";";
+  }
+}
+
+// The same bytes in memory and in a file read the same, errors included: long rows that grow the
+// block after earlier rows, blank lines, a parse error's exact row, Parquet; with and without
+// threads.
+TEST(InMemorySource, ReadsAsTheSameBytesOnDisk) {
+  std::string dir = TempDir("in_memory");
+  ReadOptions options;
+  options.csv_block_bytes = 64;
+  options.csv_max_block_bytes = 64 << 10;
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"long.csv", RowsWithALongCell(30, 12, 5000, ',', 4)},
+      {"long.tsv", RowsWithALongCell(30, 1, 300, '\t')},
+      {"bad.csv", "id,x\n1,2\n\n2,\"a\nb\"\n3,4,5\n"},
+      {"empty.csv", ""},
+      {"labels.parquet", ParquetBytes(dir)}};
+  for (const auto& [name, bytes] : files) {
+    const std::string path = dir + "/" + name;
+    WriteText(path, bytes);
+    const std::string on_disk = ReadAsText(*ResolveDataSource(path), options);
+    EXPECT_NE(on_disk, "") << name;
+    for (bool threads : {true, false}) {
+      ReadOptions in_memory = options;
+      in_memory.use_threads = threads;
+      EXPECT_EQ(ReadAsText(InMemorySource(path, *FormatOfPath(path), bytes), in_memory), on_disk)
+          << name << " threads " << threads;
+    }
+  }
+  EXPECT_NE(ReadAsText(InMemorySource(dir + "/bad.csv", Format::kCsv, files[2].second), options)
+                .find("at row 3: "),
+            std::string::npos);
+}
+
 TEST(Writer, ParquetShardsOfOtherTypesNameTheColumn) {
   std::string dir = TempDir("writer_types");
   auto write = [&](const std::string& name, std::shared_ptr<arrow::Array> array) {
