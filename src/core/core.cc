@@ -303,11 +303,29 @@ std::string HtmlEscape(std::string_view text) {
 
 std::string Quote(std::string_view text) {
   constexpr size_t kMax = 60;
-  if (text.size() <= kMax) return "'" + std::string(text) + "'";
-  size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;  // UTF-8 boundary
-  return "'" + std::string(text.substr(0, cut)) + "...'";
+  size_t cut = text.size();
+  if (cut > kMax) {
+    cut = kMax;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;  // UTF-8 boundary
+  }
+  std::string quoted = "'";
+  for (char c : text.substr(0, cut)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      quoted += "\\n";
+    } else if (c == '\r') {
+      quoted += "\\r";
+    } else if (c == '\t') {
+      quoted += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {  // other C0 controls, DEL: ESC, NUL, ...
+      constexpr char kHex[] = "0123456789abcdef";
+      quoted += {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xf]};
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + (cut < text.size() ? "...'" : "'");
 }
 
 std::string OneLine(std::string_view text) {

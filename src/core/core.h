@@ -177,7 +177,9 @@ std::string_view TrimAscii(std::string_view text);
 std::vector<std::string> Split(std::string_view text, char separator);
 // Escapes & < > " ' for HTML text and attribute values (report.html and its sections).
 std::string HtmlEscape(std::string_view text);
-// Quotes a value for an error message: 'abc', cut to 60 bytes with "..." when longer.
+// Quotes a value for an error message: 'abc', cut to 60 bytes with "..." when longer. Control
+// characters are escaped (\n, \r, \t, \x1b, ...): a cell or a column name never breaks the
+// one-line error or sends a terminal escape sequence.
 std::string Quote(std::string_view text);
 // Folds a message onto one line: each run of line breaks becomes "; " and surrounding
 // whitespace goes (errors are one line; a library's message may not be).

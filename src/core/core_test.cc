@@ -91,6 +91,14 @@ TEST(Strings, Helpers) {
   EXPECT_EQ(Quote(std::string(100, 'x')).size(), 60u + 5u);
 }
 
+TEST(Quote, EscapesControlCharacters) {
+  EXPECT_EQ(Quote("a\nb\r\tc"), "'a\\nb\\r\\tc'");
+  EXPECT_EQ(Quote(std::string("\x1b[31m\0\x7f\x01", 8)), "'\\x1b[31m\\x00\\x7f\\x01'");
+  EXPECT_EQ(Quote("caf\xC3\xA9 \\ ok"), "'caf\xC3\xA9 \\ ok'");  // UTF-8 and backslash kept
+  // Cut at 60 bytes of the text, then escaped.
+  EXPECT_EQ(Quote(std::string(59, 'x') + "\n\n"), "'" + std::string(59, 'x') + "\\n...'");
+}
+
 TEST(HtmlEscape, EscapesMarkupAndQuotes) {
   EXPECT_EQ(HtmlEscape("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");

@@ -142,8 +142,9 @@ struct ReadOptions {
   // Only these columns are read (all when empty). Missing ones are an error at Open().
   std::vector<std::string> columns;
   // CSV/TSV blocks are parsed and Parquet columns decoded on Arrow's CPU pool, and the next batch
-  // is read on a thread of its own while the caller works on the last one. False: all of it on
-  // the caller's thread (small inputs read many times: the fuzz target).
+  // is read on a thread of its own while the caller works on the last one. False: parsing and
+  // decoding on the caller's thread, no read-ahead (small inputs read many times: the fuzz target;
+  // Arrow still fetches CSV blocks through its I/O pool).
   bool use_threads = true;
 };
 

@@ -539,7 +539,7 @@ TEST(Csv, WrongColumnCountQuotesTheRowCut) {
 TEST(ArrowMessage, FoldsLinesQuotesRowsAndCuts) {
   EXPECT_EQ(internal::ArrowMessage("a\nb\r\n  c\n"), "a; b; c");
   EXPECT_EQ(internal::ArrowMessage("Row #3: Expected 2 columns, got 1: x\ny"),
-            "Row #3: Expected 2 columns, got 1: 'x; y'");
+            "Row #3: Expected 2 columns, got 1: 'x\\ny'");
   std::string cut = internal::ArrowMessage(std::string(1000, 'm'));
   EXPECT_EQ(cut.size(), 303u);
   EXPECT_EQ(cut.substr(300), "...");
