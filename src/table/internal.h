@@ -18,6 +18,11 @@ namespace verdict::table::internal {
 Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenData(const DataSource& source,
                                                               const std::string& file);
 
+// The data of the pipe (FIFO) `pipe`: its bytes copied into a temporary file (backing_file) on
+// the first call, the same source on later ones (pipe.cc). The format is the pipe name's
+// extension, else what the bytes begin with.
+Result<DataSource> CopyOfPipe(const std::string& pipe);
+
 // A CSV/TSV cell spelled like one of pandas.read_csv's default NA values ("", "NA", "nan", ...).
 bool IsMissingSpelling(std::string_view cell);
 

@@ -102,6 +102,10 @@ Status CheckReadable(const std::string& where, const std::string& file) {
 
 Result<DataSource> ResolveDataSource(const std::string& path) {
   std::error_code ec;
+  if (fs::is_fifo(path, ec)) {
+    VERDICT_ASSIGN_OR_RETURN(DataSource copy, internal::CopyOfPipe(path));
+    return internal::ApplyProcessShard(std::move(copy));
+  }
   DataSource source;
   if (fs::is_regular_file(path, ec)) {
     VERDICT_ASSIGN_OR_RETURN(source.format, FormatOfPath(path));
@@ -172,7 +176,8 @@ Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenData(const DataSource& 
     return std::shared_ptr<arrow::io::RandomAccessFile>(
         std::make_shared<arrow::io::BufferReader>(std::make_shared<SourceBuffer>(source.bytes)));
   }
-  auto input = arrow::io::ReadableFile::Open(file);
+  const std::string& path = source.backing_file.empty() ? file : source.backing_file;
+  auto input = arrow::io::ReadableFile::Open(path);
   if (!input.ok()) {
     return IoError("cannot open '" + file + "': " + ArrowMessage(input.status().message()));
   }

@@ -64,6 +64,8 @@ struct DataSource {
   std::vector<FileSlice> slices;
   // Set by InMemorySource: the bytes of the one file of `files`, read instead of the disk.
   std::shared_ptr<const std::string> bytes;
+  // Set for a pipe: the one file of `files` is read from this copy of its bytes.
+  std::string backing_file;
 };
 
 // A source of one data file of `format` held in memory, `name` standing for its path in
@@ -71,8 +73,10 @@ struct DataSource {
 DataSource InMemorySource(std::string name, Format format, std::string bytes);
 
 // `path` is a data file or a folder. For a folder, every .csv/.tsv/.parquet file below it is a
-// shard (sorted by path); shards must share one format. Errors: nothing there, no data file,
-// mixed formats.
+// shard (sorted by path); shards must share one format. A pipe (`--data <(zcat eval.csv.gz)`, a
+// FIFO) is read once into a temporary file; its format is its name's extension, else its first
+// bytes say (Parquet's magic; a header with more tabs than commas: TSV; else CSV). Errors:
+// nothing there, no data file, mixed formats.
 Result<DataSource> ResolveDataSource(const std::string& path);
 
 // Rank `index` of `count` in a distributed run. Each rank's share is consecutive rows of the

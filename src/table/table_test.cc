@@ -4,12 +4,15 @@
 #include <arrow/io/api.h>
 #include <gtest/gtest.h>
 #include <parquet/arrow/writer.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <tuple>
 
 #include "table/internal.h"
 
@@ -616,6 +619,44 @@ TEST(InMemorySource, ReadsAsTheSameBytesOnDisk) {
   EXPECT_NE(ReadAsText(InMemorySource(dir + "/bad.csv", Format::kCsv, files[2].second), options)
                 .find("at row 3: "),
             std::string::npos);
+}
+
+// Writes `bytes` into the FIFO `path` on a thread of its own (opening a FIFO waits for a reader).
+std::thread FeedPipe(const std::string& path, std::string bytes) {
+  return std::thread(
+      [path, bytes = std::move(bytes)] { std::ofstream(path, std::ios::binary) << bytes; });
+}
+
+// A pipe is read once, into a copy that names the pipe in errors and is resolved again without
+// reading the pipe twice; its format comes from its name, else from its first bytes.
+TEST(Pipe, ReadOnceByNameOrFirstBytes) {
+  std::string dir = TempDir("pipe");
+  const std::string csv = "id,text\n1,a\n2,\"b\nc\"\n3,x\n";
+  const std::string tsv = "id\tlabel\ttext, with a comma\n1\t0\ta\n";
+  const std::vector<std::tuple<std::string, std::string, Format>> pipes = {
+      {"named.tsv", tsv, Format::kTsv},
+      {"63", csv, Format::kCsv},
+      {"62", tsv, Format::kTsv},
+      {"61", ParquetBytes(dir), Format::kParquet}};
+  for (const auto& [name, bytes, format] : pipes) {
+    const std::string path = dir + "/" + name;
+    ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+    std::thread writer = FeedPipe(path, bytes);
+    auto source = ResolveDataSource(path);
+    writer.join();
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    EXPECT_EQ(source->format, format) << name;
+    EXPECT_EQ(source->files, std::vector<std::string>{path});
+    auto again = ResolveDataSource(path);  // no writer: would block if the pipe were read again
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(ReadAsText(*again, {}), ReadAsText(InMemorySource(path, format, bytes), {})) << name;
+  }
+  const std::string bad = dir + "/bad.csv";
+  ASSERT_EQ(mkfifo(bad.c_str(), 0600), 0);
+  std::thread writer = FeedPipe(bad, "id,x\n1,2\n2,3,4\n");
+  auto source = ResolveDataSource(bad);
+  writer.join();
+  ExpectOneLineNaming(ReadAsText(*source, {}), {"cannot read '" + bad + "' at row 2: "});
 }
 
 TEST(Writer, ParquetShardsOfOtherTypesNameTheColumn) {
