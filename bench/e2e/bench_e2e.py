@@ -22,6 +22,7 @@ Python way's probabilities; served: the ideal's).
 
     .venv/bin/python bench/e2e/bench_e2e.py                 # 2000 rows
     .venv/bin/python bench/e2e/bench_e2e.py --rows 200      # a quick run
+    .venv/bin/python bench/e2e/bench_e2e.py --precision bf16 --aoti   # bf16 and AOTInductor rows too
 """
 
 from __future__ import annotations
@@ -158,11 +159,11 @@ def ideal(model: torch.nn.Module, df: pd.DataFrame, hp: dict, risk: dict, hf: se
 
 
 def verdict_eval(verdict: str, bundle: pathlib.Path, data: pathlib.Path, out: pathlib.Path, batching: str,
-                 threads: int, batch_size: int) -> tuple[float, np.ndarray]:
+                 threads: int, batch_size: int, *extra: str) -> tuple[float, np.ndarray]:
     """A whole `verdict eval` process: (seconds, probabilities of class 1 in row order)."""
     command = [verdict, "eval", "--model-dir", str(bundle), "--data", str(data), "--output-dir", str(out / "eval"),
                "--metrics-dir", str(out / "metrics"), "--batching", batching, "--threads", str(threads),
-               "--batch-size", str(batch_size)]
+               "--batch-size", str(batch_size), *extra]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -181,6 +182,11 @@ def main() -> int:
     parser.add_argument("--train-rows", type=int, default=400, help="dialogues the heads are trained on")
     parser.add_argument("--verdict", default=str(ROOT / "build" / "verdict"), help="the verdict binary")
     parser.add_argument("--work", default="/tmp/verdict-bench-e2e", help="folder for data, model and outputs")
+    parser.add_argument("--precision", action="append", choices=["bf16", "fp16"], default=[],
+                        help="also run verdict --batching served in this precision (repeatable; its max |dp| is "
+                             "against the fp32 ideal)")
+    parser.add_argument("--aoti", action="store_true",
+                        help="also export an AOTInductor bundle (--format aoti) and run it with --batching served")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     work = pathlib.Path(args.work)
@@ -206,6 +212,16 @@ def main() -> int:
     ideal_seconds, ideal_probs = ideal(model, df, hp, risk, hf, args.batch_size)
     runs = {b: verdict_eval(args.verdict, bundle, data, work / f"out-{b}", b, args.threads, args.batch_size)
             for b in ("seed", "served")}
+    for precision in args.precision:
+        runs[precision] = verdict_eval(args.verdict, bundle, data, work / f"out-{precision}", "served", args.threads,
+                                       args.batch_size, "--precision", precision)
+    if args.aoti:
+        start = time.perf_counter()
+        export_bundle(model, hp, str(data), str(work / "bundle-aoti"), risk_table_map=risk,
+                      tokenizer=str(minilm_model.minilm_dir()), engine=args.verdict, format="aoti")
+        print(f"aoti export: {time.perf_counter() - start:.1f} s")
+        runs["aoti"] = verdict_eval(args.verdict, work / "bundle-aoti", data, work / "out-aoti", "served",
+                                    args.threads, args.batch_size)
     labels = seed.label_indices(df, hp).numpy()
     chunks = sum(len(r) for r in seed_chunk_ids(df, hp, hf))
 
@@ -226,6 +242,10 @@ def main() -> int:
     print(f"{'  of which the model':<24}{python_model:>9.1f}")
     line("verdict --batching seed", runs["seed"][0], runs["seed"][1], python_probs)
     line("verdict --batching served", runs["served"][0], runs["served"][1], ideal_probs)
+    for precision in args.precision:
+        line(f"  served --precision {precision}", runs[precision][0], runs[precision][1], ideal_probs)
+    if args.aoti:
+        line("  served, aoti bundle", runs["aoti"][0], runs["aoti"][1], ideal_probs)
     line("ideal (model only)", ideal_seconds, ideal_probs, None)
     print(f"seed vs served on the same rows: max |dp| {np.abs(python_probs - ideal_probs).max():.3g}, AUC "
           f"{auc:.4f} vs {roc_auc_score(labels, ideal_probs):.4f}")

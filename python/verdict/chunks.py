@@ -432,7 +432,7 @@ def _trace(module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> torch.jit.Scr
         return torch.jit.trace(module.eval(), inputs, check_trace=False, strict=False)
 
 
-def _encoder_example(batch: dict[str, torch.Tensor], text: TextInputs) -> tuple[torch.Tensor, torch.Tensor]:
+def encoder_example(batch: dict[str, torch.Tensor], text: TextInputs) -> tuple[torch.Tensor, torch.Tensor]:
     """A few real chunks of the sample, padded to their longest: the encoder's tracing input."""
     chunk_ids, chunk_masks, _ = _real_chunks(batch[text.ids][:8], batch[text.mask][:8])
     t = max(len(c) for c in chunk_ids)
@@ -445,7 +445,7 @@ def _encoder_example(batch: dict[str, torch.Tensor], text: TextInputs) -> tuple[
 
 def trace_split(split: Split, texts: list[TextInputs], batch: dict[str, torch.Tensor]) -> Programs:
     """TorchScript programs of the split's encoders and head (traced on the sample rows)."""
-    encoders = {t.field: _trace(split.encoders[t.field], _encoder_example(batch, t)) for t in texts}
+    encoders = {t.field: _trace(split.encoders[t.field], encoder_example(batch, t)) for t in texts}
     tabular = [i["name"] for i in split.head_inputs if i["kind"] == "tabular"]
     eager = Programs(split.encoders, split.head, tabular)
     example = {n: t[:8] for n, t in batch.items()}

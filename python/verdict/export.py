@@ -57,7 +57,7 @@ from typing import Any, Callable, Mapping
 
 import torch
 
-from . import __version__, chunks
+from . import __version__, aoti, chunks, precision
 from ._native import engine_module
 from .errors import Error
 
@@ -624,6 +624,24 @@ def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], nam
     return scripted, "script", difference, notes
 
 
+FORMATS = ("torchscript", "aoti")
+
+
+def _export_aoti(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str], manifest: dict,
+                 staging: pathlib.Path, output: str, pairs: list[tuple[str, str]],
+                 eager_batch: torch.Tensor) -> tuple[Callable, str, float, list[str]]:
+    """The model compiled into staging/model.pt2 (aoti.export_model) and checked against the eager
+    model like a TorchScript program (_check: the batch, another batch size, other C and T)."""
+    with _LightningExportMode(model):
+        program = aoti.export_model(model, batch, names, manifest, staging, PositionalModel)
+    difference = _check(program, model, batch, names, manifest["task"], output, pairs, eager_batch)
+    if difference > TOLERANCE:
+        raise ExportError(f"the AOTInductor program differs from the eager model by {difference:.3g} "
+                          f"(tolerance {TOLERANCE})")
+    manifest["backend"], manifest["model_file"] = "aoti", aoti.MODEL_FILE
+    return program, "aoti", difference, []
+
+
 # ---------------------------------------------------------------------------------------------
 # Chunk-level programs (python/verdict/chunks.py; docs/bundle-format.md, "chunk_execution")
 
@@ -665,10 +683,16 @@ def _seed_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], name
 
 
 def _trace_chunk_programs(model: torch.nn.Module, split: "chunks.Split", texts: list,
-                          batch: dict[str, torch.Tensor]) -> "chunks.Programs":
+                          batch: dict[str, torch.Tensor], format: str = "torchscript",
+                          manifest: Mapping[str, Any] | None = None,
+                          staging: pathlib.Path | None = None) -> "chunks.Programs":
+    """The split's programs: traced TorchScript, or (format "aoti") AOTInductor packages compiled
+    into `staging`."""
     try:
         with _LightningExportMode(model), warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit")
+            if format == "aoti":
+                return aoti.compile_split(split, texts, batch, manifest, staging)
             return chunks.trace_split(split, texts, batch)
     finally:
         chunks.release(split)
@@ -676,7 +700,8 @@ def _trace_chunk_programs(model: torch.nn.Module, split: "chunks.Split", texts: 
 
 def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
                           manifest: dict, staging: pathlib.Path, mode: str, notes: list[str],
-                          served: tuple[list, list[torch.Tensor]] | None = None) -> dict | None:
+                          served: tuple[list, list[torch.Tensor]] | None = None,
+                          format: str = "torchscript") -> dict | None:
     """Writes the chunk encoders and the head of a text model into `staging` and returns the
     manifest's "chunk_execution" (None when the model has no split or `mode` is "off"), after
     checking them against the eager model in both semantics (within TOLERANCE) on the rows of
@@ -699,7 +724,7 @@ def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor]
         return None
     refuse = split.source == "declared" or mode == "require"
     try:
-        programs = _trace_chunk_programs(model, split, texts, batch)
+        programs = _trace_chunk_programs(model, split, texts, batch, format, manifest, staging)
     except Exception as error:
         if refuse:
             raise ExportError(f"the chunk encoders and head ({split.source}) cannot be traced: "
@@ -725,15 +750,20 @@ def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor]
             raise ExportError(problem + "; the head must take the mean of the pooled chunk vectors "
                               "over each row's chunks, padding chunks included")
         notes.append(f"chunk-level programs left out: {problem}")
+        aoti.remove_split(texts, staging)
         return None
-    for text in texts:
-        programs.encoders[text.field].save(str(staging / chunks.encoder_file(text.field)))
-    programs.head.save(str(staging / chunks.HEAD_FILE))
+    if format == "aoti":  # compiled into staging already
+        encoder_file, head_file = aoti.encoder_file, aoti.HEAD_FILE
+    else:
+        encoder_file, head_file = chunks.encoder_file, chunks.HEAD_FILE
+        for text in texts:
+            programs.encoders[text.field].save(str(staging / encoder_file(text.field)))
+        programs.head.save(str(staging / head_file))
     notes.append(f"chunk-level programs ({split.source}): max |dp| {seed:.3g} in seed batches, "
                  f"{served_difference:.3g} for rows alone")
     return {
-        "encoders": {t.field: chunks.encoder_file(t.field) for t in texts},
-        "head": chunks.HEAD_FILE,
+        "encoders": {t.field: encoder_file(t.field) for t in texts},
+        "head": head_file,
         "head_inputs": split.head_inputs,
         "padding_invariant": tokens is None,
         "checked": {"rows": len(seed_eager), "seed_max_abs_difference": seed,
@@ -842,7 +872,8 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
                   out_dir: str, *, impute_dict: Mapping[str, float] | None = None,
                   risk_table_map: Mapping[str, Any] | None = None, missing_values: str = "seed",
                   output: str = "logits", engine: str | None = None,
-                  tokenizer: str | os.PathLike | None = None, chunk_execution: str = "auto") -> ExportReport:
+                  tokenizer: str | os.PathLike | None = None, chunk_execution: str = "auto",
+                  format: str = "torchscript") -> ExportReport:
     """Exports `model` (an nn.Module or LightningModule whose forward takes the batch dict and
     returns logits [B, K], or what `output` says) into the bundle directory `out_dir`, checked on
     `sample_data` (a CSV/TSV/Parquet path or a pandas DataFrame; check_forward_signature,
@@ -851,6 +882,7 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
     `chunk_execution`: "auto" writes a text model's chunk encoders and head too when it declares
     them or has the seed's layout (export_chunk_programs), "require" refuses a model without them,
     "off" writes the model only.
+    `format`: "torchscript" (model.pt) or "aoti" (AOTInductor packages, model.pt2; python/verdict/aoti.py).
 
     The bundle is assembled in a temporary folder beside `out_dir` and moved into place only
     when every check passed; an existing `out_dir` is replaced. verdict.json is written last,
@@ -858,6 +890,8 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
     """
     if _is_path(sample_data) and not os.path.exists(sample_data):
         raise ExportError(f"sample data '{sample_data}' does not exist")
+    if format not in FORMATS:
+        raise ExportError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
     out = pathlib.Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -874,8 +908,12 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
         raw = eager_output(model, batch, names)
         check_output(raw, rows, manifest["task"], manifest["num_classes"], output)
         eager_batch = probabilities(raw, manifest["task"], output)
-        exported, method, difference, notes = _export_module(model, batch, names, manifest["task"], output,
-                                                             pairs, eager_batch)
+        if format == "aoti":
+            exported, method, difference, notes = _export_aoti(model, batch, names, manifest, staging, output,
+                                                               pairs, eager_batch)
+        else:
+            exported, method, difference, notes = _export_module(model, batch, names, manifest["task"], output,
+                                                                 pairs, eager_batch)
         padding = served = None
         if pairs:
             few = {name: t[:PADDING_CHECK_ROWS] for name, t in batch.items()}
@@ -884,14 +922,19 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
             notes.append(f"output moves by {padding:.3g} with token padding: padding_invariant is "
                          f"{str(manifest['padding_invariant']).lower()}")
             served = served_reference(model, batch, names, manifest)
-        chunked = export_chunk_programs(model, batch, names, manifest, staging, chunk_execution, notes, served)
+        chunked = export_chunk_programs(model, batch, names, manifest, staging, chunk_execution, notes, served,
+                                        format)
         chunk_check = None
         if chunked is not None:
             chunk_check = chunked.pop("checked")
             manifest["chunk_execution"] = chunked
         manifest["reference"] = reference_entry(model)
         write_json_atomically(staging / REFERENCE_FILE, reference_probabilities(sample_rows, served, eager_batch))
-        exported.save(str(staging / MODEL_FILE))
+        if format != "aoti":  # a package runs in fp32, as compiled (written by _export_aoti)
+            exported.save(str(staging / MODEL_FILE))
+            manifest["precision"] = precision.precision_entries(
+                staging / MODEL_FILE, [batch[n] for n in names], eager_batch,
+                lambda raw: probabilities(raw, manifest["task"], output), notes)
         (staging / "hyperparameters.json").write_text(json.dumps(dict(hyperparameters), indent=2, sort_keys=True) + "\n")
         if impute_dict:
             (staging / "impute_dict.json").write_text(json.dumps(dict(impute_dict), indent=2) + "\n")
@@ -1000,6 +1043,9 @@ def add_bundle_arguments(parser: argparse.ArgumentParser) -> None:
                                          "(default: the installed one, else $VERDICT_BIN's, else build/'s)")
     parser.add_argument("--tokenizer", help="text models: tokenizer.json or a folder holding one (default: the "
                                             "tokenizer/ folder beside the hyperparameters, the seed's training output)")
+    parser.add_argument("--format", choices=list(FORMATS), default="torchscript",
+                        help="the programs' format: torchscript (model.pt), or aoti (AOTInductor packages compiled "
+                             "for this machine's CPU, model.pt2; needs a C++ compiler)")
 
 
 def read_hyperparameters(path: str) -> dict:
@@ -1017,7 +1063,7 @@ def bundle_options(args: argparse.Namespace) -> dict[str, Any]:
     dict, risk tables and tokenizer beside the hyperparameters unless given, the engine."""
     return dict(impute_dict=_read_json_beside(args.hyperparameters, "impute_dict.json"),
                 risk_table_map=_read_json_beside(args.hyperparameters, "risk_table_map.json"),
-                missing_values=args.missing_values, engine=args.engine,
+                missing_values=args.missing_values, engine=args.engine, format=args.format,
                 tokenizer=args.tokenizer or pathlib.Path(args.hyperparameters).parent / "tokenizer")
 
 

@@ -1,9 +1,10 @@
 // bundle: the model bundle, the contract between training and evaluation.
 //
 // A bundle is a directory with a manifest, verdict.json (format in docs/bundle-format.md), the
-// exported model (model.pt, TorchScript) and the preprocessing artifacts the manifest names.
-// This stage reads and validates the manifest (no LibTorch needed for that) and runs the model.
-// LibTorch stays inside bundle.cc/model.cc: this header is plain C++, so stages that only need the
+// exported model (model.pt, TorchScript; or model.pt2, an AOTInductor package, backend "aoti") and
+// the preprocessing artifacts the manifest names. This stage reads and validates the manifest (no
+// LibTorch needed for that) and runs the model, in a chosen precision. LibTorch stays inside
+// model.cc, program.cc and precision.cc: this header is plain C++, so stages that only need the
 // manifest compile without it.
 //
 // Usage:
@@ -17,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/core.h"
@@ -100,6 +102,24 @@ struct Reference {
   std::string probabilities;             // resolved path of the reference probabilities (JSON)
 };
 
+// The floating-point format the model's programs run in (PRECISION, docs/configuration.md).
+enum class Precision { kFp32, kBf16, kFp16 };
+
+// "fp32", "bf16" or "fp16".
+const char* PrecisionName(Precision precision);
+
+// The largest max |dp| against fp32 that eval accepts from a lower precision when the bundle
+// states none (verdict.json "precision", docs/bundle-format.md).
+constexpr double kDefaultPrecisionTolerance = 0.02;
+
+// verdict.json "precision" entry of one lower precision: how far the exporter measured it from
+// fp32 on its sample rows (max |dp|; absent when it could not run it) and the largest max |dp|
+// eval accepts when it checks a slice of the data before trusting that precision.
+struct PrecisionTolerance {
+  std::optional<double> measured;
+  double tolerance = kDefaultPrecisionTolerance;
+};
+
 struct Manifest {
   std::string dir;  // the bundle directory
   int format_version = kFormatVersion;
@@ -119,6 +139,7 @@ struct Manifest {
   std::string created_by;  // exporter and torch versions, for `inspect`
   std::optional<ChunkExecution> chunk_execution;
   std::optional<Reference> reference;
+  std::map<Precision, PrecisionTolerance> precision;  // bf16 and fp16 entries the bundle states
   // Verified SHA-256 digests (64 hex digits) by path relative to the bundle; empty when the
   // bundle records none (older exporters) or the model file was not required.
   std::map<std::string, std::string> sha256;
@@ -148,6 +169,15 @@ std::string Describe(const Manifest& manifest);
 // "binary" or "multiclass".
 const char* TaskName(Task task);
 
+// The tolerance the bundle states for `precision` (lower than fp32), or the default.
+double PrecisionToleranceOf(const Manifest& manifest, Precision precision);
+
+// Ok when `max_abs_dp`, the largest |dp| between `precision` and fp32 on `rows` rows of the data,
+// is within the bundle's tolerance; else the one-line error naming the bundle, both numbers and
+// the fix (--precision fp32).
+Status CheckPrecision(const Manifest& manifest, Precision precision, double max_abs_dp,
+                      int64_t rows);
+
 // ---------------------------------------------------------------------------------------------
 // Running the model
 
@@ -164,10 +194,42 @@ struct HostTensor {
   std::vector<int64_t> i64;  // used for token ids and masks
 };
 
+// What this CPU offers a lower precision: AVX512-BF16 and AMX (cpuid), and the kernels ATen
+// chose for it (at::get_cpu_capability(): "AVX512", "AVX2", "DEFAULT", ...).
+struct CpuFeatures {
+  bool avx512_bf16 = false;
+  bool amx_bf16 = false;
+  bool amx_tile = false;
+  std::string capability;
+  // "avx512_bf16 yes, amx_bf16 no, amx_tile no, ATen kernels AVX512"
+  std::string ToString() const;
+};
+
+CpuFeatures DetectCpu();
+
+struct PrecisionChoice {
+  Precision precision = Precision::kFp32;
+  bool automatic = false;  // chosen by auto: a failed check falls back to fp32 instead of failing
+};
+
+// The precision asked for ("auto", "fp32", "bf16", "fp16"; empty means auto) on `device`:
+//   auto  bf16 on a CUDA GPU of compute capability 8.0 or more, and on a CPU with AMX-BF16;
+//         fp32 elsewhere (on other CPUs bf16 must be asked for) and for AOTInductor bundles;
+//   fp16  needs a GPU (LibTorch's CPU fp16 kernels are far slower than fp32): an error on CPU;
+//   bf16  on a CPU with neither AVX512-BF16 nor AMX-BF16: allowed, with a warning (slow).
+// An AOTInductor bundle runs in the precision it was compiled in (fp32): bf16 or fp16 asked for
+// it is an error.
+Result<PrecisionChoice> ChoosePrecision(std::string_view requested, const Manifest& manifest,
+                                        const Device& device);
+
 class Model {
  public:
-  // Loads the model file on `device` and checks its signature against the manifest's inputs.
-  static Result<Model> Load(const Manifest& manifest, const Device& device);
+  // Loads the model file on `device` and checks its signature against the manifest's inputs. In
+  // a lower `precision` the program runs under LibTorch's autocast to it (matmuls, linear layers
+  // and convolutions in that dtype, weights kept float32); the output is converted back to
+  // float32 before softmax or sigmoid.
+  static Result<Model> Load(const Manifest& manifest, const Device& device,
+                            Precision precision = Precision::kFp32);
   Model(Model&&) noexcept;
   Model& operator=(Model&&) noexcept;
   ~Model();
@@ -190,8 +252,11 @@ class Model {
 // head, loaded on one device. infer::ChunkedModel schedules them; this class only runs them.
 class ChunkPrograms {
  public:
-  // Loads every encoder and the head and checks their arity (2 inputs; head_inputs).
-  static Result<ChunkPrograms> Load(const Manifest& manifest, const Device& device);
+  // Loads every encoder and the head and checks their arity (2 inputs; head_inputs). The encoders
+  // run in `precision` (as Model's; their pooled vectors come back float32), the head in fp32:
+  // it is a few small layers, so fp32 costs nothing there and keeps the means' accuracy.
+  static Result<ChunkPrograms> Load(const Manifest& manifest, const Device& device,
+                                    Precision precision = Precision::kFp32);
   ChunkPrograms(ChunkPrograms&&) noexcept;
   ChunkPrograms& operator=(ChunkPrograms&&) noexcept;
   ~ChunkPrograms();

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -358,6 +359,34 @@ Status ParseReference(const Keys& top, Manifest& m, bool require_files) {
   return Status::Ok();
 }
 
+// "precision": {"bf16": {"max_abs_dp": 0.004, "tolerance": 0.02}, "fp16": {...}}.
+Status ParsePrecision(const Keys& top, Manifest& m) {
+  if (!top.Has("precision")) return Status::Ok();
+  const json& raw = top.Raw("precision");
+  if (!raw.is_object()) return top.Error("precision", "must be an object");
+  Keys entries(raw, top.where() + " precision");
+  for (const auto& [name, value] : raw.items()) {
+    Precision precision;
+    if (name == "bf16") {
+      precision = Precision::kBf16;
+    } else if (name == "fp16") {
+      precision = Precision::kFp16;
+    } else {
+      return entries.Error(name, "is not a lower precision (bf16 or fp16)");
+    }
+    if (!value.is_object()) return entries.Error(name, "must be an object");
+    Keys keys(value, entries.where() + " " + name);
+    PrecisionTolerance entry;
+    VERDICT_ASSIGN_OR_RETURN(entry.tolerance, keys.Get<double>("tolerance"));
+    if (!(entry.tolerance >= 0)) return keys.Error("tolerance", "must be 0 or more");
+    if (keys.Has("max_abs_dp")) {
+      VERDICT_ASSIGN_OR_RETURN(entry.measured, keys.Get<double>("max_abs_dp"));
+    }
+    m.precision[precision] = entry;
+  }
+  return Status::Ok();
+}
+
 bool IsSha256Hex(const std::string& digest) {
   return digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -438,6 +467,40 @@ Status VerifyDigests(const Keys& top, Manifest& m) {
 
 const char* TaskName(Task task) { return task == Task::kBinary ? "binary" : "multiclass"; }
 
+const char* PrecisionName(Precision precision) {
+  switch (precision) {
+    case Precision::kBf16:
+      return "bf16";
+    case Precision::kFp16:
+      return "fp16";
+    case Precision::kFp32:
+      break;
+  }
+  return "fp32";
+}
+
+double PrecisionToleranceOf(const Manifest& manifest, Precision precision) {
+  const auto entry = manifest.precision.find(precision);
+  return entry == manifest.precision.end() ? kDefaultPrecisionTolerance : entry->second.tolerance;
+}
+
+Status CheckPrecision(const Manifest& manifest, Precision precision, double max_abs_dp,
+                      int64_t rows) {
+  const double tolerance = PrecisionToleranceOf(manifest, precision);
+  if (max_abs_dp <= tolerance) return Status::Ok();
+  const std::string name = PrecisionName(precision);
+  const bool stated = manifest.precision.contains(precision);
+  std::ostringstream measured;
+  measured << std::setprecision(3) << max_abs_dp;
+  return InvalidArgument("bundle '" + manifest.dir + "' under --precision " + name +
+                         " moves probabilities by max |dp| " + measured.str() +
+                         " from fp32 on the first " + std::to_string(rows) +
+                         " rows, over its tolerance " + FormatShortest(tolerance) +
+                         (stated ? " (verdict.json precision." + name + ".tolerance)"
+                                 : " (the default; verdict.json states none)") +
+                         "; run it with --precision fp32");
+}
+
 Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return NotFound("model directory '" + dir + "' does not exist");
@@ -458,11 +521,9 @@ Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file) {
                                            std::to_string(kFormatVersion));
   }
   VERDICT_ASSIGN_OR_RETURN(m.backend, top.GetOr<std::string>("backend", "torchscript"));
-  if (m.backend == "aoti") {
-    return Unsupported("bundle '" + path + "': the AOTInductor backend is not supported yet");
+  if (m.backend != "torchscript" && m.backend != "aoti") {
+    return top.Error("backend", "must be 'torchscript' or 'aoti', not " + Quote(m.backend));
   }
-  if (m.backend != "torchscript")
-    return top.Error("backend", "must be 'torchscript', not " + Quote(m.backend));
   VERDICT_ASSIGN_OR_RETURN(m.model_file, BundleFile(top, "model_file", dir, require_model_file));
   VERDICT_RETURN_IF_ERROR(ParseTask(top, m));
   VERDICT_ASSIGN_OR_RETURN(m.id_field, top.GetOr<std::string>("id_field", ""));
@@ -477,6 +538,7 @@ Result<Manifest> LoadManifest(const std::string& dir, bool require_model_file) {
   VERDICT_RETURN_IF_ERROR(CheckInputsMatchFields(m, top.where()));
   VERDICT_RETURN_IF_ERROR(ParseChunkExecution(top, m, require_model_file));
   VERDICT_RETURN_IF_ERROR(ParseReference(top, m, require_model_file));
+  VERDICT_RETURN_IF_ERROR(ParsePrecision(top, m));
   if (require_model_file) VERDICT_RETURN_IF_ERROR(VerifyDigests(top, m));
   return m;
 }
@@ -506,6 +568,21 @@ void DescribeChunkExecution(const Manifest& m, std::ostream& out) {
     out << " " << input.name
         << (input.kind == HeadInput::Kind::kTextPooled ? " (pooled mean of '" + input.field + "')"
                                                        : "");
+  }
+  out << "\n";
+}
+
+void DescribePrecision(const Manifest& m, std::ostream& out) {
+  out << "precision:   ";
+  for (Precision precision : {Precision::kBf16, Precision::kFp16}) {
+    const auto entry = m.precision.find(precision);
+    out << (precision == Precision::kBf16 ? "" : "; ") << PrecisionName(precision) << " tolerance "
+        << FormatShortest(PrecisionToleranceOf(m, precision));
+    if (entry == m.precision.end()) {
+      out << " (default)";
+    } else if (entry->second.measured) {
+      out << ", exporter measured max |dp| " << FormatShortest(*entry->second.measured);
+    }
   }
   out << "\n";
 }
@@ -571,6 +648,7 @@ std::string Describe(const Manifest& m) {
       << (m.padding_invariant ? "yes (dynamic padding)" : "no (pad to max_sen_len)") << "\n";
   DescribeChunkExecution(m, out);
   DescribeReference(m, out);
+  DescribePrecision(m, out);
   return out.str();
 }
 

@@ -1,18 +1,16 @@
-// The TorchScript backend: the only file of this stage that includes LibTorch.
+// Running the bundle's programs (bundle::Model, bundle::ChunkPrograms); with program.cc and
+// precision.cc the only files of this stage that include LibTorch.
 #include <torch/script.h>
 
 #include "bundle/bundle.h"
+#include "bundle/program.h"
 
 namespace verdict::bundle {
 
-namespace {
+using internal::FirstLine;
+using internal::Program;
 
-// LibTorch messages carry a C++ backtrace after the first line; keep the first line only.
-std::string FirstLine(const char* what) {
-  std::string text(what);
-  size_t end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
+namespace {
 
 // An exception raised inside the model's forward (a TorchScript `raise`) arrives as a TorchScript
 // traceback whose last line is the Python exception ("builtins.ValueError: ..."): keep that line.
@@ -68,15 +66,15 @@ OutputSpec OutputOf(const Manifest& manifest, const std::string& path) {
 }  // namespace
 
 struct Model::State {
-  torch::jit::Module module;
+  std::unique_ptr<const Program> program;
   Device device;
   OutputSpec spec;
   size_t num_inputs = 0;
 };
 
 struct ChunkPrograms::State {
-  std::map<std::string, torch::jit::Module> encoders;  // by text field
-  torch::jit::Module head;
+  std::map<std::string, std::unique_ptr<const Program>> encoders;  // by text field
+  std::unique_ptr<const Program> head;
   Device device;
   size_t head_inputs = 0;
   OutputSpec output;  // of the head
@@ -108,25 +106,20 @@ Result<at::Tensor> ToProbabilities(at::Tensor out, const OutputSpec& s, int64_t 
   return out.contiguous();
 }
 
-// Loads the TorchScript program at `path` on `device` and checks that forward takes `arity` inputs
-// (`listed`: where the manifest lists them).
-Result<torch::jit::Module> LoadProgram(const std::string& path, const Device& device, size_t arity,
-                                       const std::string& listed) {
-  try {
-    torch::jit::Module module = torch::jit::load(path, ToTorch(device));
-    module.eval();
-    const c10::FunctionSchema& schema = module.get_method("forward").function().getSchema();
-    const size_t arguments = schema.arguments().size() - 1;  // minus self
-    if (arguments != arity) {
-      return InvalidBundle("model '" + path + "' takes " + std::to_string(arguments) +
-                           " inputs but " + listed + " " + std::to_string(arity));
-    }
-    return module;
-  } catch (const c10::Error& e) {
-    return InvalidBundle("cannot load model '" + path + "': " + FirstLine(e.what()));
-  } catch (const std::exception& e) {
-    return InvalidBundle("cannot load model '" + path + "': " + FirstLine(e.what()));
+// Loads the program at `path` (the manifest's backend) on `device` in `precision` and checks that
+// forward takes `arity` inputs (`listed`: where the manifest lists them) when it records how many.
+Result<std::unique_ptr<const Program>> LoadProgram(const Manifest& manifest,
+                                                   const std::string& path, const Device& device,
+                                                   Precision precision, size_t arity,
+                                                   const std::string& listed) {
+  VERDICT_ASSIGN_OR_RETURN(std::unique_ptr<const Program> program,
+                           Program::Load(path, manifest.backend, device, precision));
+  const std::optional<size_t> arguments = program->arity();
+  if (arguments && *arguments != arity) {
+    return InvalidBundle("model '" + path + "' takes " + std::to_string(*arguments) +
+                         " inputs but " + listed + " " + std::to_string(arity));
   }
+  return program;
 }
 
 // What a failed model call is (GPU engineer): out of memory (the TorchScript interpreter rethrows
@@ -138,15 +131,15 @@ Status FailedOnBatch(bool cuda, std::string message) {
   return cuda ? DeviceError(std::move(message)) : InvalidBundle(std::move(message));
 }
 
-// Runs `module` on host inputs and returns its output tensor; errors name `path`.
-Result<at::Tensor> Forward(const torch::jit::Module& module, const std::vector<HostTensor>& inputs,
+// Runs `program` on host inputs and returns its output tensor; errors name `path`.
+Result<at::Tensor> Forward(const Program& program, const std::vector<HostTensor>& inputs,
                            const Device& device, const std::string& path) {
   try {
     const torch::Device target = ToTorch(device);
-    std::vector<c10::IValue> args;
+    std::vector<at::Tensor> args;
     args.reserve(inputs.size());
-    for (const HostTensor& input : inputs) args.emplace_back(ToTensor(input, target));
-    c10::IValue out = const_cast<torch::jit::Module&>(module).forward(std::move(args));
+    for (const HostTensor& input : inputs) args.push_back(ToTensor(input, target));
+    c10::IValue out = program.Run(std::move(args));
     return OutputTensor(out, path);
   } catch (const c10::OutOfMemoryError& e) {  // before c10::Error: infer halves the batch
     return OutOfMemory("model '" + path + "' ran out of memory on a batch: " + FirstLine(e.what()));
@@ -180,14 +173,14 @@ Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 const Device& Model::device() const { return state_->device; }
 
-Result<Model> Model::Load(const Manifest& manifest, const Device& device) {
+Result<Model> Model::Load(const Manifest& manifest, const Device& device, Precision precision) {
   auto state = std::make_unique<State>();
   state->device = device;
   state->spec = OutputOf(manifest, manifest.model_file);
   state->num_inputs = manifest.inputs.size();
-  VERDICT_ASSIGN_OR_RETURN(state->module,
-                           LoadProgram(manifest.model_file, device, manifest.inputs.size(),
-                                       std::string(kManifestFile) + " lists"));
+  VERDICT_ASSIGN_OR_RETURN(
+      state->program, LoadProgram(manifest, manifest.model_file, device, precision,
+                                  manifest.inputs.size(), std::string(kManifestFile) + " lists"));
   return Model(std::move(state));
 }
 
@@ -198,7 +191,7 @@ Result<std::vector<float>> Model::Run(const std::vector<HostTensor>& inputs) con
                     " inputs, got " + std::to_string(inputs.size()));
   }
   c10::InferenceMode guard;
-  VERDICT_ASSIGN_OR_RETURN(at::Tensor raw, Forward(s.module, inputs, s.device, s.spec.path));
+  VERDICT_ASSIGN_OR_RETURN(at::Tensor raw, Forward(*s.program, inputs, s.device, s.spec.path));
   return ProbabilityVector(raw, s.spec, inputs.front().shape.front());
 }
 
@@ -207,7 +200,8 @@ ChunkPrograms::ChunkPrograms(ChunkPrograms&&) noexcept = default;
 ChunkPrograms& ChunkPrograms::operator=(ChunkPrograms&&) noexcept = default;
 ChunkPrograms::~ChunkPrograms() = default;
 
-Result<ChunkPrograms> ChunkPrograms::Load(const Manifest& manifest, const Device& device) {
+Result<ChunkPrograms> ChunkPrograms::Load(const Manifest& manifest, const Device& device,
+                                          Precision precision) {
   if (!manifest.chunk_execution) {
     return Internal("bundle '" + manifest.dir + "' has no chunk_execution");
   }
@@ -217,11 +211,11 @@ Result<ChunkPrograms> ChunkPrograms::Load(const Manifest& manifest, const Device
   state->output = OutputOf(manifest, chunked.head);
   state->head_inputs = chunked.head_inputs.size();
   for (const auto& [field, path] : chunked.encoders) {
-    VERDICT_ASSIGN_OR_RETURN(state->encoders[field],
-                             LoadProgram(path, device, 2, "a chunk encoder takes"));
+    VERDICT_ASSIGN_OR_RETURN(state->encoders[field], LoadProgram(manifest, path, device, precision,
+                                                                 2, "a chunk encoder takes"));
   }
   VERDICT_ASSIGN_OR_RETURN(
-      state->head, LoadProgram(chunked.head, device, state->head_inputs,
+      state->head, LoadProgram(manifest, chunked.head, device, Precision::kFp32, state->head_inputs,
                                std::string(kManifestFile) + " chunk_execution head_inputs lists"));
   return ChunkPrograms(std::move(state));
 }
@@ -236,7 +230,7 @@ Result<HostTensor> ChunkPrograms::Encode(const std::string& field, const HostTen
   const int64_t chunks = ids.shape.front();
   c10::InferenceMode guard;
   VERDICT_ASSIGN_OR_RETURN(at::Tensor pooled,
-                           Forward(encoder->second, {ids, mask}, s.device, field + " encoder"));
+                           Forward(*encoder->second, {ids, mask}, s.device, field + " encoder"));
   try {
     pooled = pooled.to(torch::kCPU, torch::kFloat32).contiguous();
   } catch (const c10::Error& e) {
@@ -262,7 +256,7 @@ Result<std::vector<float>> ChunkPrograms::Head(const std::vector<HostTensor>& in
                     " inputs, got " + std::to_string(inputs.size()));
   }
   c10::InferenceMode guard;
-  VERDICT_ASSIGN_OR_RETURN(at::Tensor raw, Forward(s.head, inputs, s.device, s.output.path));
+  VERDICT_ASSIGN_OR_RETURN(at::Tensor raw, Forward(*s.head, inputs, s.device, s.output.path));
   return ProbabilityVector(raw, s.output, inputs.front().shape.front());
 }
 

@@ -74,9 +74,9 @@ std::vector<size_t> CallEnds(const std::vector<int64_t>& lengths, size_t per_cal
 }  // namespace
 
 Result<ChunkedModel> ChunkedModel::Load(const bundle::Manifest& manifest,
-                                        const bundle::Device& device) {
+                                        const bundle::Device& device, bundle::Precision precision) {
   VERDICT_ASSIGN_OR_RETURN(bundle::ChunkPrograms programs,
-                           bundle::ChunkPrograms::Load(manifest, device));
+                           bundle::ChunkPrograms::Load(manifest, device, precision));
   return ChunkedModel(manifest, std::move(programs));
 }
 

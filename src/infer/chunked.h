@@ -36,8 +36,9 @@ namespace verdict::infer {
 
 class ChunkedModel {
  public:
-  // Loads the bundle's encoders and head; the manifest must have chunk_execution.
-  static Result<ChunkedModel> Load(const bundle::Manifest& manifest, const bundle::Device& device);
+  // Loads the bundle's encoders (in `precision`) and head; the manifest must have chunk_execution.
+  static Result<ChunkedModel> Load(const bundle::Manifest& manifest, const bundle::Device& device,
+                                   bundle::Precision precision = bundle::Precision::kFp32);
 
   // Probabilities [rows.size(), K] row-major of rows `rows` (indices into `batch`) run as one
   // model batch under `batching`. A text row without any chunk is an error.

@@ -252,10 +252,12 @@ Result<Runner> Runner::Create(const bundle::Manifest& manifest, const bundle::De
   if (options.threads > 0) at::set_num_threads(options.threads);
   Runner runner(manifest, options);
   if (options.execution == Execution::kChunks) {
-    VERDICT_ASSIGN_OR_RETURN(ChunkedModel chunked, ChunkedModel::Load(manifest, device));
+    VERDICT_ASSIGN_OR_RETURN(ChunkedModel chunked,
+                             ChunkedModel::Load(manifest, device, options.precision));
     runner.chunked_ = std::make_shared<const ChunkedModel>(std::move(chunked));
   } else {
-    VERDICT_ASSIGN_OR_RETURN(bundle::Model model, bundle::Model::Load(manifest, device));
+    VERDICT_ASSIGN_OR_RETURN(bundle::Model model,
+                             bundle::Model::Load(manifest, device, options.precision));
     runner.model_.emplace(std::move(model));
   }
   return runner;

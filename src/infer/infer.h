@@ -79,6 +79,8 @@ struct Options {
   int threads = 0;      // intra-op CPU threads; 0 keeps LibTorch's default (one per core)
   Batching batching = Batching::kSeed;
   Execution execution = Execution::kModel;
+  // The programs' precision (bundle::ChoosePrecision); chunk-level: the encoders, the head in fp32.
+  bundle::Precision precision = bundle::Precision::kFp32;
 };
 
 class ChunkedModel;  // chunk-level execution (chunked.h, internal)

@@ -75,6 +75,9 @@ struct EvalConfig {
   // chunks | model | auto (chunks for bundles with chunk_execution, model otherwise):
   // infer::Execution.
   std::string execution = "auto";
+  // auto | fp32 | bf16 | fp16: bundle::ChoosePrecision; a lower one is checked against fp32 on the
+  // first model batch (pipeline/precision.h).
+  std::string precision = "auto";
   // f1/precision/recall_at_T and the comparison's F1 and agreement keys.
   std::vector<double> thresholds = metrics::kDefaultThresholds;
   bool plots = true;  // JPG plots and charts in report.html

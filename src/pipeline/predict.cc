@@ -19,6 +19,7 @@
 #include "infer/infer.h"
 #include "metrics/metrics.h"
 #include "pipeline/assess.h"
+#include "pipeline/precision.h"
 #include "pipeline/progress.h"
 
 namespace verdict::pipeline::internal {
@@ -598,6 +599,19 @@ Result<std::array<double, kStages>> PredictAll(const Plan& plan, const features:
   return busy;
 }
 
+// The rows of the data's first table batch, for the precision check (precision.h); none when the
+// data has no rows.
+Result<std::optional<features::FeatureBatch>> FirstRows(const Plan& plan,
+                                                        const features::Encoder& encoder) {
+  table::ReadOptions read_options;
+  read_options.columns = plan.columns;
+  VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(plan.source, read_options));
+  VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
+  if (!batch) return std::optional<features::FeatureBatch>();
+  VERDICT_ASSIGN_OR_RETURN(features::FeatureBatch features, encoder.Encode(*batch));
+  return std::optional<features::FeatureBatch>(std::move(features));
+}
+
 // The thread budget: preprocessing workers are NUM_WORKERS, or for a bundle with text fields a
 // quarter of the cores (at least one) and one otherwise (the preprocess stage's own thread);
 // LibTorch's intra-op threads are THREADS, or the cores the workers leave (at least one). The
@@ -664,8 +678,12 @@ Result<PredictedRows> Predict(const EvalConfig& config) {
   VERDICT_ASSIGN_OR_RETURN(infer::Execution execution,
                            infer::ChooseExecution(config.execution, plan.manifest));
   infer::Options infer_options{plan.batch_size, threads.intra_op, batching, execution};
-  VERDICT_ASSIGN_OR_RETURN(infer::Runner runner,
-                           infer::Runner::Create(plan.manifest, plan.device, infer_options));
+  VERDICT_ASSIGN_OR_RETURN(std::optional<features::FeatureBatch> first, FirstRows(plan, encoder));
+  VERDICT_ASSIGN_OR_RETURN(
+      PrecisionRunner precision,
+      CreateRunnerInPrecision(plan.manifest, plan.device, infer_options, config.precision, first));
+  infer::Runner& runner = precision.runner;
+  LogInfo("precision " + precision.precision_text + "; CPU: " + precision.cpu_text);
   LogInfo("model " + plan.manifest.model_file + " on " + plan.device.ToString() + ", batch size " +
           std::to_string(plan.batch_size) + ", batching " +
           std::string(infer::BatchingName(batching)) + ", execution " +
@@ -686,6 +704,8 @@ Result<PredictedRows> Predict(const EvalConfig& config) {
   run.stage_seconds = {{"read, preprocess, predict", seconds}};
   run.facts = {{"batching", std::string(infer::BatchingName(batching))},
                {"execution", std::string(infer::ExecutionName(execution))},
+               {"precision", precision.precision_text},
+               {"cpu", precision.cpu_text},
                {"threads", threads.Text()},
                {"busy seconds per predict stage (they overlap)", BusyText(busy)}};
   return PredictedRows{.rows = std::move(rows),

@@ -1,0 +1,56 @@
+"""Lower precision at export: how far bf16 (and fp16 where a GPU can run it) moves the exported
+model's probabilities from fp32 on the sample rows, recorded in verdict.json "precision"
+(docs/bundle-format.md) with the tolerance `verdict eval --precision` checks a slice of the data
+against.
+
+The lower precision runs as in the engine (src/bundle/program.cc): the TorchScript program under
+autocast to that dtype (matmuls, linear layers and convolutions in it, weights kept float32,
+everything else as traced), the output converted back to float32 before softmax or sigmoid.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import warnings
+from typing import Callable
+
+import torch
+
+# The largest max |dp| against fp32 eval accepts by default (bundle::kDefaultPrecisionTolerance).
+DEFAULT_TOLERANCE = 0.02
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def max_difference(path: pathlib.Path, inputs: list[torch.Tensor], reference: torch.Tensor,
+                   to_probabilities: Callable[[torch.Tensor], torch.Tensor], dtype: torch.dtype,
+                   device: str = "cpu") -> float:
+    """max |dp| between the program at `path` run in `dtype` on `inputs` and `reference` (its fp32
+    probabilities of the same rows)."""
+    with warnings.catch_warnings():  # TorchScript is deprecated upstream; LibTorch still loads it
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit")
+        program = torch.jit.load(str(path), map_location=device).eval()
+    with torch.inference_mode(), torch.autocast(device, dtype=dtype):
+        out = program(*[t.to(device) for t in inputs])
+    out = out[0] if isinstance(out, (tuple, list)) else out
+    probs = to_probabilities(out.float().cpu())
+    return float((probs - reference).abs().max()) if probs.numel() else 0.0
+
+
+def precision_entries(path: pathlib.Path, inputs: list[torch.Tensor], reference: torch.Tensor,
+                      to_probabilities: Callable[[torch.Tensor], torch.Tensor], notes: list[str],
+                      tolerance: float = DEFAULT_TOLERANCE) -> dict:
+    """verdict.json's "precision": for bf16 (and fp16 when CUDA is available: LibTorch's CPU fp16
+    kernels are too slow to be used) the measured max |dp| from fp32 on the sample rows and the
+    tolerance. A measurement over the tolerance is kept, with a note: eval will then refuse that
+    precision (or, under auto, run fp32)."""
+    entries = {}
+    for name, dtype in DTYPES.items():
+        device = "cuda" if name == "fp16" else "cpu"
+        if device == "cuda" and not torch.cuda.is_available():
+            continue
+        measured = max_difference(path, inputs, reference, to_probabilities, dtype, device)
+        entries[name] = {"max_abs_dp": measured, "tolerance": tolerance}
+        if measured > tolerance:
+            notes.append(f"{name} moves the probabilities by {measured:.3g} from fp32 on the sample, over "
+                         f"the tolerance {tolerance}: verdict eval --precision {name} will refuse this bundle")
+    return entries
