@@ -67,7 +67,7 @@ namespace {
 
 // Why a path inside a data folder cannot be read, or Ok. A symlink must lead to a readable file:
 // one that is dangling or loops, or leads to a folder (shards are not looked for through folder
-// links), would silently drop shards if skipped.
+// links), would silently drop shards if skipped; so would a pipe named like a data file.
 Status CheckDataEntry(const std::string& folder, const fs::directory_entry& entry) {
   const std::string where = "data folder '" + folder + "': '" + entry.path().string() + "'";
   std::error_code ec;
@@ -86,6 +86,13 @@ Status CheckDataEntry(const std::string& folder, const fs::directory_entry& entr
                          "'; shards are not looked for through folder links (give that folder "
                          "as a data path of its own)");
     }
+  }
+  // A pipe, socket or device named like a data file would otherwise be skipped as no file.
+  const fs::file_status status = entry.status(ec);
+  if (FormatOfPath(entry.path().string()).ok() && !fs::is_regular_file(status) &&
+      !fs::is_directory(status) && status.type() != fs::file_type::not_found) {
+    return InvalidData(where + " is " + (fs::is_fifo(status) ? "a pipe" : "a socket or device") +
+                       ", not a file; shards must be files (a pipe can be the data path itself)");
   }
   return Status::Ok();
 }
