@@ -33,10 +33,13 @@ mkdir -p "$BUILD/logs" "$BUILD/artifacts"
 run_one() {
   local target=$1 log="$BUILD/logs/$1.log"
   mkdir -p "$BUILD/corpus/$target"
-  local status=0
+  local status=0 flags=()
+  # Arrow's I/O pool allocates on its own threads, so every fuzz_csv input looked like a leak to
+  # libFuzzer's per-input check, a full LSan scan that halved its speed; LSan still checks at exit.
+  [[ $target == fuzz_csv ]] && flags+=(-detect_leaks=0)
   "$BUILD/fuzz/$target" -max_total_time="$seconds" -runs="$runs" -timeout=30 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$target-" \
-    "$BUILD/corpus/$target" "fuzz/corpus/$target" >"$log" 2>&1 || status=$?
+    "${flags[@]}" "$BUILD/corpus/$target" "fuzz/corpus/$target" >"$log" 2>&1 || status=$?
   local executions speed
   executions=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
   speed=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")

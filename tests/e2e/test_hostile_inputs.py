@@ -23,6 +23,7 @@ import pathlib
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from typing import Callable
 
@@ -368,6 +369,41 @@ def _(tmp):
     return metrics(tmp, tmp / "d.csv")
 
 
+def fed_pipe(path: pathlib.Path, body: str | bytes) -> Callable[[], None]:
+    """Makes `path` a FIFO that a thread feeds `body` into; returns what ends the thread (it
+    releases a writer still waiting for a reader)."""
+    os.mkfifo(path)
+
+    def feed():
+        try:
+            path.write_bytes(body if isinstance(body, bytes) else body.encode())
+        except OSError:  # the reader went away (BrokenPipeError)
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+
+    def end():
+        if writer.is_alive():
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join(timeout=10)
+    return end
+
+
+for _name in ["p.csv", "p"]:
+    @case(f"metrics-pipe-{_name}-with-a-bad-row", 12, f"{_name}' at row 2: ", "Expected 4 columns, got 2")
+    def _(tmp, name=_name):
+        end = fed_pipe(tmp / name, predictions([ROWS[0], "2,1", *ROWS[2:]]))
+        return dataclasses.replace(metrics(tmp, tmp / name), cleanup=end)
+
+
+@case("metrics-shard-is-a-pipe", 8, "b.csv' is a pipe, not a file")
+def _(tmp):
+    write(tmp / "data" / "a.csv", GOOD)
+    os.mkfifo(tmp / "data" / "b.csv")  # was skipped: _SUCCESS on a.csv's rows alone
+    return metrics(tmp, tmp / "data")
+
+
 @case("metrics-folder-of-mixed-formats", 8, "data")
 def _(tmp):
     write(tmp / "data" / "a.csv", GOOD)
@@ -410,6 +446,16 @@ def corrupt_parquet(kind: str):
 
 for _kind in ["corrupt", "footer-only", "magic-only", "text", "truncated", "empty", "bad-footer-length"]:
     case(f"metrics-parquet-{_kind}", 10, f"{_kind}.parquet")(corrupt_parquet(_kind))
+
+
+# A quoted value is escaped: control characters of the data neither break the line nor reach the
+# terminal (core's Quote).
+case("metrics-score-with-an-escape-sequence", 10, "column 'prob_class_1' row 2: '0.7\\x1b[2J\\x07' is not a number")(
+    metrics_on(predictions([ROWS[0], "2,1,0.3,0.7\x1b[2J\x07", *ROWS[2:]])))
+case("metrics-score-with-a-quoted-line-break", 10, "row 2: '0.7\\r\\nx\\ty' is not a number")(
+    metrics_on(predictions([ROWS[0], '2,1,0.3,"0.7\r\nx\ty"', *ROWS[2:]])))
+case("metrics-row-with-extra-fields-and-a-nul", 10, "p.csv' at row 2: ", "'2,1,0.3,0.7,\\x00")(
+    metrics_on(predictions([ROWS[0], "2,1,0.3,0.7,\x00", *ROWS[2:]])))
 
 
 @case("metrics-shard-without-a-needed-column", 10, "b.csv", "has no column 'prob_class_")
@@ -596,3 +642,31 @@ def test_the_list_covers_every_class_of_the_issue():
     classes = {c.issue_class for c in CASES}
     assert set(range(1, 13)) - {9} <= classes, "class 9 is valid input read: test_table_hardening"
     assert len(CASES) >= 100 and len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("name, file_name, body", [("p", "p.csv", GOOD), ("p", "p.tsv", GOOD.replace(",", "\t")),
+                                                   ("p.tsv", "p.tsv", GOOD.replace(",", "\t"))])
+def test_a_pipe_is_read_like_the_file(tmp_path, engine, name, file_name, body):
+    """`--predictions <(zcat p.csv.gz)`: a pipe (FIFO) is read once into a temporary file, its
+    format from its name or, without an extension, from its first bytes; the metrics are those of
+    the same bytes in a file, and the copy is gone after the run."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    results = {}
+    for kind in ["file", "pipe"]:
+        path = tmp_path / kind / (name if kind == "pipe" else file_name)
+        path.parent.mkdir()
+        end = None
+        if kind == "pipe":
+            end = fed_pipe(path, body)
+        else:
+            write(path, body)
+        run = metrics(tmp_path / kind, path, env={"TMPDIR": str(scratch)})
+        done = execute(run)
+        if end is not None:
+            end()
+        assert done.returncode == 0, done.stderr
+        assert (run.markers / "_SUCCESS").exists()
+        results[kind] = json.loads((run.markers / "metrics.json").read_text())
+    assert results["pipe"] == results["file"]
+    assert list(scratch.iterdir()) == []
