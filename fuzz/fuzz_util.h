@@ -31,8 +31,9 @@ void Check(bool condition, std::string_view what);
 void CheckIdsInVocabulary(std::span<const int32_t> ids, size_t vocab_size);
 
 // The error contract at a stage boundary: a failed Status carries a message, which the CLI
-// folds onto its one `verdict: error: ...` line (core's OneLine). A cell quoted in a message may
-// hold a line break of the data, so the message itself may have several lines.
+// folds onto its one `verdict: error: ...` line (core's OneLine). Quoted values are escaped
+// (core's Quote), but a path or a name in a message may hold a line break, so the message itself
+// may have several lines.
 void CheckError(const Status& status);
 
 }  // namespace verdict::fuzz
