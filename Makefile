@@ -80,6 +80,13 @@ test-asan-e2e: build
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitizers/lsan.supp:print_suppressions=0:exitcode=86 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 .venv/bin/python -m pytest -q tests/e2e
 
+# AOTInductor bundles end to end (tests/e2e/test_aoti.py; docs/bundle-format.md, backend aoti):
+# each package is a C++ compile (about 4 minutes for the two example bundles on a busy 2-core
+# machine), so not part of `make test`.
+.PHONY: test-aoti
+test-aoti: build
+	VERDICT_TEST_AOTI=1 .venv/bin/python -m pytest -q tests/e2e/test_aoti.py
+
 demo: build
 	.venv/bin/python -m verdict.examples.demo --out demo-out
 

@@ -15,6 +15,7 @@ without one gets an error saying so.
 
 from __future__ import annotations
 
+import inspect
 import pathlib
 import re
 import shutil
@@ -59,6 +60,15 @@ def check_compiler() -> None:
                         "or export with --format torchscript")
 
 
+def _shapes(module: torch.nn.Module, dynamic: list[dict[int, Any]]) -> tuple:
+    """torch.export's dynamic_shapes for `module`'s forward: one entry per parameter, so a
+    forward(*tensors) takes them as one tuple, a forward(ids, mask) one each."""
+    parameters = inspect.signature(module.forward).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        return (tuple(dynamic),)
+    return tuple(dynamic)
+
+
 def compile_program(module: torch.nn.Module, example: tuple[torch.Tensor, ...],
                     dynamic: list[dict[int, Any]], path: pathlib.Path) -> Callable[..., Any]:
     """Exports `module` (forward(*tensors)) on `example` with the dynamic dimensions `dynamic` (one
@@ -67,7 +77,7 @@ def compile_program(module: torch.nn.Module, example: tuple[torch.Tensor, ...],
     check_compiler()
     try:
         with torch.inference_mode(False), torch.no_grad():
-            exported = torch.export.export(module.eval(), example, dynamic_shapes=(tuple(dynamic),),
+            exported = torch.export.export(module.eval(), example, dynamic_shapes=_shapes(module, dynamic),
                                            strict=False)
             torch._inductor.aoti_compile_and_package(
                 exported, package_path=str(path),
