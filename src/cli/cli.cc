@@ -110,8 +110,8 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
       TextOption(c.data,
                  {.flags = {"--data"},
                   .env = "VERDICT_DATA",
-                  .help = "a CSV/TSV/Parquet file, or a folder whose data files (sorted) are "
-                          "the shards"},
+                  .help = "a CSV/TSV/Parquet file, a folder whose data files (sorted) are "
+                          "the shards, or a pipe (<(zcat d.csv.gz): copied once to $TMPDIR)"},
                  "path"),
       TextOption(c.output_dir,
                  {.flags = {"--output-dir"},
