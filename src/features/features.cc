@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "text/text.h"
 #include "tokenizer/tokenizer.h"
@@ -41,14 +42,30 @@ std::vector<std::string> NumericSpellings(std::string_view cell) {
   return spellings;
 }
 
+// The risk of a cell by LookupRisk, the table's default bin where nothing matches.
+float Risk(const bundle::RiskTable& table, const std::optional<std::string>& cell) {
+  const std::optional<double> risk = LookupRisk(table, cell);
+  return static_cast<float>(risk ? *risk : table.default_bin);
+}
+
 Result<std::vector<float>> EncodeRisk(const table::Batch& batch, const bundle::TabularField& field,
                                       int64_t& missing) {
-  VERDICT_ASSIGN_OR_RETURN(auto cells, batch.Strings(field.name));
+  VERDICT_ASSIGN_OR_RETURN(table::TextCells cells, batch.Texts(field.name));
+  const bundle::RiskTable& table = *field.risk_table;
+  const float missing_risk = Risk(table, std::nullopt);
+  // A categorical column holds few distinct values: each is looked up once per batch.
+  std::unordered_map<std::string_view, float> risks;
   std::vector<float> values(cells.size());
   for (size_t i = 0; i < cells.size(); ++i) {
-    missing += !cells[i].has_value();
-    std::optional<double> risk = LookupRisk(*field.risk_table, cells[i]);
-    values[i] = static_cast<float>(risk ? *risk : field.risk_table->default_bin);
+    const std::optional<std::string_view>& cell = cells[i];
+    if (!cell) {
+      ++missing;
+      values[i] = missing_risk;
+      continue;
+    }
+    auto [known, added] = risks.try_emplace(*cell, 0.0f);
+    if (added) known->second = Risk(table, std::string(*cell));
+    values[i] = known->second;
   }
   return values;
 }

@@ -11,6 +11,7 @@
 #include <parquet/exception.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -20,7 +21,6 @@
 #include <fstream>
 #include <future>
 #include <limits>
-#include <set>
 #include <system_error>
 
 #include "table/class_index.h"
@@ -200,11 +200,17 @@ namespace internal {
 
 bool IsMissingSpelling(std::string_view cell) {
   // pandas.read_csv's default NA spellings.
-  static const std::set<std::string, std::less<>> kMissingSpellings = {
+  static constexpr std::array<std::string_view, 19> kMissingSpellings = {
       "",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
       "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
       "NaN",  "None",   "n/a",      "nan",  "null"};
-  return cell.size() <= 8 && kMissingSpellings.count(cell) > 0;
+  // Every spelling but "" starts with one of these bytes: a quick no for almost every cell.
+  constexpr std::string_view kFirstBytes = "#-1<Nn";
+  if (cell.size() > 8 || (!cell.empty() && kFirstBytes.find(cell.front()) == cell.npos)) {
+    return false;
+  }
+  return std::find(kMissingSpellings.begin(), kMissingSpellings.end(), cell) !=
+         kMissingSpellings.end();
 }
 
 std::string ArrowMessage(std::string_view message) {
@@ -392,22 +398,25 @@ int32_t ClassIndexOfCell(const std::vector<std::string>& class_labels, std::stri
   return internal::ClassMatcher(class_labels).OfText(cell);
 }
 
-Result<std::vector<std::optional<std::string>>> Batch::Strings(const std::string& column) const {
+Result<TextCells> Batch::Texts(const std::string& column) const {
   VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> array, ColumnArray(*this, column));
   const int64_t n = array->length();
-  std::vector<std::optional<std::string>> cells(n);
+  TextCells cells;
+  cells.cells_.resize(n);
   arrow::Type::type id = array->type_id();
   if (id == arrow::Type::NA) return cells;
   if (IsNumericType(id) && !IsIntegerType(id)) {
     VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::Array> doubles,
                              CastTo(array, arrow::float64()));
     const auto& typed = static_cast<const arrow::DoubleArray&>(*doubles);
+    auto formatted = std::make_shared<std::vector<std::string>>(n);
     for (int64_t i = 0; i < n; ++i) {
-      if (typed.IsValid(i)) {
-        cells[i] = id == arrow::Type::BOOL ? (typed.Value(i) != 0 ? "True" : "False")
-                                           : FormatPythonFloat(typed.Value(i));
-      }
+      if (!typed.IsValid(i)) continue;
+      (*formatted)[i] = id == arrow::Type::BOOL ? (typed.Value(i) != 0 ? "True" : "False")
+                                                : FormatPythonFloat(typed.Value(i));
+      cells.cells_[i] = (*formatted)[i];
     }
+    cells.data_ = std::move(formatted);
     return cells;
   }
   std::shared_ptr<arrow::Array> text = array;
@@ -429,7 +438,17 @@ Result<std::vector<std::optional<std::string>>> Batch::Strings(const std::string
                                    static_cast<int64_t>(cell.size()))) {
       return InvalidData(Where(column, i) + ": text is not valid UTF-8");
     }
-    cells[i] = std::string(cell);
+    cells.cells_[i] = cell;
+  }
+  cells.data_ = std::move(text);
+  return cells;
+}
+
+Result<std::vector<std::optional<std::string>>> Batch::Strings(const std::string& column) const {
+  VERDICT_ASSIGN_OR_RETURN(TextCells texts, Texts(column));
+  std::vector<std::optional<std::string>> cells(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (texts[i]) cells[i].emplace(*texts[i]);
   }
   return cells;
 }
@@ -960,35 +979,36 @@ namespace {
 
 Status WriteText(Writer::State& s, const Batch& input, const std::vector<OutputColumn>& columns) {
   const char delimiter = s.format == Format::kTsv ? '\t' : ',';
+  std::string text;  // the whole batch, written at once
   if (!s.header_written) {
     for (size_t c = 0; c < columns.size(); ++c) {
-      if (c) s.text << delimiter;
-      s.text << QuoteField(columns[c].name, delimiter);
+      if (c) text += delimiter;
+      AppendField(text, columns[c].name, delimiter);
     }
-    s.text << '\n';
+    text += '\n';
     s.header_written = true;
   }
-  std::vector<std::vector<std::optional<std::string>>> copied(columns.size());
+  std::vector<TextCells> copied(columns.size());
   for (size_t c = 0; c < columns.size(); ++c) {
     if (!columns[c].source_column.empty()) {
-      VERDICT_ASSIGN_OR_RETURN(copied[c], input.Strings(columns[c].source_column));
+      VERDICT_ASSIGN_OR_RETURN(copied[c], input.Texts(columns[c].source_column));
     }
   }
-  std::string line;
   for (int64_t row = 0; row < input.num_rows(); ++row) {
-    line.clear();
     for (size_t c = 0; c < columns.size(); ++c) {
-      if (c) line += delimiter;
+      if (c) text += delimiter;
       const OutputColumn& column = columns[c];
       if (!column.source_column.empty()) {
-        if (copied[c][row]) line += QuoteField(*copied[c][row], delimiter);
+        if (const std::optional<std::string_view>& cell = copied[c][row]) {
+          AppendField(text, *cell, delimiter);
+        }
       } else {
-        line += FormatPythonFloat(column.values[row]);
+        text += FormatPythonFloat(column.values[row]);
       }
     }
-    line += '\n';
-    s.text << line;
+    text += '\n';
   }
+  s.text.write(text.data(), static_cast<std::streamsize>(text.size()));
   if (!s.text) return IoError("cannot write '" + s.partial_path + "'");
   return Status::Ok();
 }

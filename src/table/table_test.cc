@@ -303,6 +303,40 @@ TEST(ClassIndices, SameAsTheRuleOnTheTextForEveryParquetType) {
   }
 }
 
+// Texts() views the cells Strings() copies, for every type, and outlives the batch it came from.
+TEST(Texts, SameCellsAsStringsAndOutliveTheBatch) {
+  const std::string dir = TempDir("texts");
+  std::vector<std::vector<std::optional<std::string>>> strings;
+  std::vector<TextCells> texts;
+  {
+    for (const Batch& batch : ReadAll(WriteLabelKinds(dir))) {
+      for (int c = 0; c < 10; ++c) {
+        strings.push_back(*batch.Strings("c" + std::to_string(c)));
+        texts.push_back(*batch.Texts("c" + std::to_string(c)));
+      }
+    }
+  }
+  for (size_t c = 0; c < texts.size(); ++c) {
+    ASSERT_EQ(texts[c].size(), strings[c].size());
+    for (size_t i = 0; i < texts[c].size(); ++i) {
+      EXPECT_EQ(texts[c][i].has_value(), strings[c][i].has_value()) << c << " " << i;
+      if (texts[c][i]) EXPECT_EQ(*texts[c][i], *strings[c][i]) << c << " " << i;
+    }
+  }
+}
+
+TEST(IsMissingSpelling, PandasSpellingsOnly) {
+  for (std::string_view cell :
+       {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}) {
+    EXPECT_TRUE(internal::IsMissingSpelling(cell)) << cell;
+  }
+  for (std::string_view cell :
+       {" ", "na", "NAN", "none", "1", "-1", "#N/A N/AX", "Nan", "1.#INF"}) {
+    EXPECT_FALSE(internal::IsMissingSpelling(cell)) << cell;
+  }
+}
+
 TEST(ClassIndices, CsvCellsSpelledAsMissingHaveNoClass) {
   const std::string dir = TempDir("label_csv");
   WriteText(dir + "/d.csv", "label\n1\nNA\n0.0\n\"\"\nnan\n 1\ncat\n-0\n1e0\n");

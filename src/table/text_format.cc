@@ -4,17 +4,18 @@
 
 namespace verdict::table {
 
-std::string QuoteField(std::string_view field, char delimiter) {
-  if (field.find_first_of(std::string{delimiter, '"', '\n', '\r'}) == std::string_view::npos) {
-    return std::string(field);
+void AppendField(std::string& out, std::string_view field, char delimiter) {
+  const char special[] = {delimiter, '"', '\n', '\r'};
+  if (field.find_first_of(std::string_view(special, sizeof(special))) == std::string_view::npos) {
+    out += field;
+    return;
   }
-  std::string quoted = "\"";
+  out += '"';
   for (char c : field) {
-    if (c == '"') quoted += '"';
-    quoted += c;
+    if (c == '"') out += '"';
+    out += c;
   }
-  quoted += '"';
-  return quoted;
+  out += '"';
 }
 
 }  // namespace verdict::table

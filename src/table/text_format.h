@@ -6,8 +6,8 @@
 
 namespace verdict::table {
 
-// The field as written by Python's csv module with QUOTE_MINIMAL (pandas.to_csv's default):
-// quoted when it holds the delimiter, a double quote, CR or LF; inner quotes doubled.
-std::string QuoteField(std::string_view field, char delimiter);
+// Appends the field as written by Python's csv module with QUOTE_MINIMAL (pandas.to_csv's
+// default): quoted when it holds the delimiter, a double quote, CR or LF; inner quotes doubled.
+void AppendField(std::string& out, std::string_view field, char delimiter);
 
 }  // namespace verdict::table
