@@ -40,7 +40,9 @@ void CheckUsable(const tokenizer::WordPiece& wordpiece) {
     Check(id >= 0 && static_cast<size_t>(id) < wordpiece.vocab_size(), "an id out of range");
     // Not TokenToId(IdToToken(id)) == id: a normalized added token decodes (IdToToken) as its
     // normalized content, while TokenToId knows it by its content, both as in tokenizers.
-    Check(!wordpiece.IdToToken(id).empty(), "an encoded id without a token");
+    // An id names a token: a non-empty one, or the empty token itself (a blank vocab.txt line).
+    Check(!wordpiece.IdToToken(id).empty() || wordpiece.TokenToId("") == id,
+          "an encoded id without a token");
   }
   const std::string decoded = wordpiece.Decode(ids);
   Check(SanitizeUtf8(decoded) == decoded, "Decode returned invalid UTF-8");

@@ -142,13 +142,22 @@ Status ParseModel(const json& model, WordPiece::Impl* impl) {
   impl->max_input_chars_per_word = model.value("max_input_chars_per_word", size_t{100});
   const json& vocab = model.at("vocab");
   if (!vocab.is_object()) return InvalidData("key 'model.vocab' must be an object of token -> id");
+  // Ids below the entry count, each of one token: every id then names a token (two tokens of one
+  // id would leave another id without any, which encoding could still emit).
+  std::vector<bool> taken(vocab.size(), false);
   for (const auto& [token, id] : vocab.items()) {
     if (!id.is_number_integer()) {
       return InvalidData("key 'model.vocab': the id of token " + Quote(token) +
                          " is not an integer");
     }
-    VERDICT_RETURN_IF_ERROR(
-        AddVocabToken(impl, token, id.get<int64_t>(), "model.vocab", vocab.size()));
+    const int64_t value = id.get<int64_t>();
+    if (value >= 0 && static_cast<uint64_t>(value) < taken.size() && taken[value]) {
+      return InvalidData("key 'model.vocab': tokens " + Quote(impl->id_to_token[value]) + " and " +
+                         Quote(token) + " both have id " + std::to_string(value) +
+                         " (each id names one token)");
+    }
+    VERDICT_RETURN_IF_ERROR(AddVocabToken(impl, token, value, "model.vocab", vocab.size()));
+    taken[value] = true;
   }
   const std::string unk = model.value("unk_token", "[UNK]");
   impl->unk = VocabId(*impl, unk);

@@ -267,6 +267,15 @@ TEST_F(WordPieceLoadErrors, VocabularyIdsBeyondTheEntryCount) {
       "vocab_array", [](json& t) { t["model"]["vocab"] = json::array({"a"}); }, "model.vocab");
 }
 
+// Two tokens of one id leave another id without a token, which the post-processor could still
+// emit ([CLS]'s id here; found by fuzz/fuzz_tokenizer_load).
+TEST_F(WordPieceLoadErrors, VocabularyIdSharedByTwoTokens) {
+  ExpectIdError(
+      "vocab_shared_id", [](json& t) { t["model"]["vocab"]["[CLS]"] = 1; }, "model.vocab");
+  ExpectIdError(
+      "vocab_shared_id_named", [](json& t) { t["model"]["vocab"]["hello"] = 0; }, "both have id 0");
+}
+
 TEST_F(WordPieceLoadErrors, AddedTokenDecoderIdBeyondTheEntryCount) {
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "vocab_bad_ids";
   std::filesystem::create_directories(dir);
