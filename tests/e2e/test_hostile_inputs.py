@@ -280,6 +280,9 @@ case("preprocess-single-text-over-max-messages", 5, "line 2")(
     preprocess(["fine", "x" * 20000], steps="text_normalizer,dialogue_chunker,tokenizer"))
 case("tokenize-one-id-of-1e8", 5, "model.vocab", "100000000")(
     tokenize_with(tampered_tokenizer(lambda t: t["model"]["vocab"].update(hello=10**8))))
+# Two tokens of one id leave id 2, [CLS]'s in the post-processor, without a token (fuzz_tokenizer_load).
+case("tokenize-vocabulary-id-of-two-tokens", 1, "model.vocab", "'[CLS]' and '[UNK]' both have id 1")(
+    tokenize_with(tampered_tokenizer(lambda t: t["model"]["vocab"].update({"[CLS]": 1}))))
 
 
 # --- 6. files outside the bundle ------------------------------------------------------------------
