@@ -124,6 +124,10 @@ Result<DataSource> ResolveDataSource(const std::string& path) {
     return NotFound("data path '" + path + "' is a symlink to '" +
                     fs::read_symlink(path, ec).string() + "', which does not exist or loops");
   }
+  if (fs::exists(path, ec) && !fs::is_directory(path, ec)) {
+    return InvalidArgument("data path '" + path +
+                           "' is a socket or device, not a data file, folder or pipe");
+  }
   if (!fs::is_directory(path, ec)) return NotFound("data path '" + path + "' does not exist");
   for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
        it.increment(ec)) {

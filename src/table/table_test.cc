@@ -693,6 +693,10 @@ TEST(Pipe, ReadOnceByNameOrFirstBytes) {
   ExpectOneLineNaming(ReadAsText(*source, {}), {"cannot read '" + bad + "' at row 2: "});
 }
 
+TEST(Shards, ADeviceAsTheDataPathIsNamedAsSuch) {
+  ExpectOneLineNaming(FirstError("/dev/null"), {"'/dev/null' is a socket or device"});
+}
+
 TEST(Shards, APipeInAFolderIsAnErrorNamingIt) {
   std::string dir = TempDir("pipe_shard");
   WriteText(dir + "/a.csv", "id\n1\n");
