@@ -19,8 +19,8 @@ Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenData(const DataSource& 
                                                               const std::string& file);
 
 // The data of the pipe (FIFO) `pipe`: its bytes copied into a temporary file (backing_file) on
-// the first call, the same source on later ones (pipe.cc). The format is the pipe name's
-// extension, else what the bytes begin with.
+// the first call, the same source on later ones while the pipe is unchanged (pipe.cc). The format
+// is the pipe name's extension, else what the bytes begin with.
 Result<DataSource> CopyOfPipe(const std::string& pipe);
 
 // A CSV/TSV cell spelled like one of pandas.read_csv's default NA values ("", "NA", "nan", ...).

@@ -2,8 +2,10 @@
 // bytes are copied once per process into a temporary file, which the reader then seeks in like a
 // file on disk (it reads a CSV header apart, re-reads a file for long rows and to name the row of
 // a parse error, and Parquet keeps its footer at the end). Memory stays bounded; the copy takes
-// the data's size in $TMPDIR (or /tmp) and is removed when the process exits or is terminated.
+// the data's size in $TMPDIR (or /tmp) and is removed when the process exits or is terminated
+// (or the pipe is read again: a long-lived process such as the Python API's).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,10 +74,28 @@ Status CopyPipe(const std::string& pipe, const std::string& copy, std::string& h
   return failure.empty() ? Status::Ok() : IoError(failure);
 }
 
+// What a pipe is and when it was last written to (a pipe's modification time moves with each
+// write). A copy stands for its pipe while this stays: the same job resolving its data path
+// again; another pipe under that name (a new process substitution, a FIFO made again) or a FIFO
+// fed again after the kernel's clock tick gets a new copy.
+struct PipeState {
+  dev_t device = 0;
+  ino_t inode = 0;
+  int64_t written_ns = 0;
+  bool operator==(const PipeState&) const = default;
+};
+
+PipeState StateOf(const std::string& pipe) {
+  struct stat status {};
+  if (::stat(pipe.c_str(), &status) != 0) return {};
+  return {status.st_dev, status.st_ino,
+          int64_t{status.st_mtim.tv_sec} * 1'000'000'000 + status.st_mtim.tv_nsec};
+}
+
 // The copies made by this process, by pipe path: a pipe can be read only once, and a job resolves
-// its data path more than once (a failed copy stays failed). The files go at exit and on
-// SIGTERM/SIGINT, which may come while a copy is being made: the list of files has a lock of its
-// own.
+// its data path more than once (a failed copy stays failed while the pipe does not change). The
+// files go when a pipe's copy is replaced, at exit and on SIGTERM/SIGINT, which may come while a
+// copy is being made: the list of files has a lock of its own.
 class PipeCopies {
  public:
   PipeCopies() : cleanup_([this](int) { RemoveAll(); }) {}
@@ -84,11 +104,19 @@ class PipeCopies {
   Result<DataSource> Of(const std::string& pipe) {
     std::lock_guard<std::mutex> lock(copies_mutex_);
     auto it = copies_.find(pipe);
-    if (it == copies_.end()) it = copies_.emplace(pipe, Copy(pipe)).first;
-    return it->second;
+    if (it != copies_.end() && it->second.state == StateOf(pipe)) return it->second.source;
+    if (it != copies_.end() && it->second.source.ok()) Remove(it->second.source->backing_file);
+    Result<DataSource> source = Copy(pipe);
+    copies_.insert_or_assign(pipe, Entry{StateOf(pipe), source});  // after the writer is done
+    return source;
   }
 
  private:
+  struct Entry {
+    PipeState state;
+    Result<DataSource> source;
+  };
+
   Result<DataSource> Copy(const std::string& pipe) {
     const char* tmp = std::getenv("TMPDIR");
     std::string copy =
@@ -112,6 +140,12 @@ class PipeCopies {
     return source;
   }
 
+  void Remove(const std::string& file) {
+    std::lock_guard<std::mutex> lock(files_mutex_);
+    ::unlink(file.c_str());
+    std::erase(files_, file);
+  }
+
   void RemoveAll() {
     std::lock_guard<std::mutex> lock(files_mutex_);
     for (const std::string& file : files_) ::unlink(file.c_str());
@@ -119,7 +153,7 @@ class PipeCopies {
   }
 
   std::mutex copies_mutex_;
-  std::map<std::string, Result<DataSource>> copies_;
+  std::map<std::string, Entry> copies_;
   std::mutex files_mutex_;
   std::vector<std::string> files_;
   TerminationCleanup cleanup_;  // declared last: unregistered before the rest goes
