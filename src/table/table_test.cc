@@ -1,3 +1,5 @@
+#include "table/table.h"
+
 #include <arrow/api.h>
 #include <arrow/io/api.h>
 #include <gtest/gtest.h>
@@ -13,25 +15,24 @@
 #include <tuple>
 
 #include "table/internal.h"
-#include "table/table.h"
 
 namespace verdict::table {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string TempDir(const std::string &name) {
+std::string TempDir(const std::string& name) {
   std::string dir = ::testing::TempDir() + "/verdict_table_test/" + name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
 }
 
-void WriteText(const std::string &path, const std::string &body) {
+void WriteText(const std::string& path, const std::string& body) {
   std::ofstream(path, std::ios::binary) << body;
 }
 
-std::vector<Batch> ReadAll(const std::string &path, ReadOptions options = {}) {
+std::vector<Batch> ReadAll(const std::string& path, ReadOptions options = {}) {
   auto source = ResolveDataSource(path);
   EXPECT_TRUE(source.ok()) << source.status().ToString();
   auto reader = Reader::Open(*source, options);
@@ -54,8 +55,7 @@ TEST(Format, FromPathAndName) {
   EXPECT_FALSE(ParseFormat("xlsx").ok());
 }
 
-// Strings() spells Parquet floats with core's FormatPythonFloat (Python's
-// repr).
+// Strings() spells Parquet floats with core's FormatPythonFloat (Python's repr).
 TEST(FormatPythonFloat, MatchesPython) {
   EXPECT_EQ(FormatPythonFloat(5.0), "5.0");
   EXPECT_EQ(FormatPythonFloat(0.1), "0.1");
@@ -78,7 +78,7 @@ TEST(Csv, QuotedFieldsNewlinesBomAndMissing) {
             "a3,plain,-2e3\n");
   auto batches = ReadAll(dir + "/d.csv");
   ASSERT_EQ(batches.size(), 1u);
-  const Batch &b = batches[0];
+  const Batch& b = batches[0];
   EXPECT_EQ(b.num_rows(), 3);
   EXPECT_TRUE(b.HasColumn("id"));  // BOM stripped from the first header
   auto text = *b.Strings("text");
@@ -207,19 +207,17 @@ TEST(ClassIndexOfCell, ExactTextFirstThenNumericEquality) {
   EXPECT_EQ(ClassIndexOfCell(labels, "-0.0"), 0);
   EXPECT_EQ(ClassIndexOfCell(labels, "2"), -1);
   EXPECT_EQ(ClassIndexOfCell(labels, "nan"), -1);
-  EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.0"),
-            1);  // the exact spelling wins
-  EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.00"),
-            0);  // else the first equal number
+  EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.0"), 1);   // the exact spelling wins
+  EXPECT_EQ(ClassIndexOfCell({"1", "1.0"}, "1.00"), 0);  // else the first equal number
   EXPECT_EQ(ClassIndexOfCell({"cat", "nan"}, "nan"), 1);
   EXPECT_EQ(ClassIndexOfCell({"cat", "dog"}, "dog"), 1);
   EXPECT_EQ(ClassIndexOfCell({"cat", "dog"}, "Dog"), -1);
 }
 
 template <typename Builder, typename Value>
-std::shared_ptr<arrow::Array> MakeArray(const std::vector<std::optional<Value>> &cells,
+std::shared_ptr<arrow::Array> MakeArray(const std::vector<std::optional<Value>>& cells,
                                         Builder builder = Builder()) {
-  for (const std::optional<Value> &cell : cells) {
+  for (const std::optional<Value>& cell : cells) {
     EXPECT_TRUE((cell ? builder.Append(*cell) : builder.AppendNull()).ok());
   }
   std::shared_ptr<arrow::Array> array;
@@ -228,7 +226,7 @@ std::shared_ptr<arrow::Array> MakeArray(const std::vector<std::optional<Value>> 
 }
 
 // A Parquet file with a label column of every kind Arrow may hand the reader.
-std::string WriteLabelKinds(const std::string &dir) {
+std::string WriteLabelKinds(const std::string& dir) {
   using Text = std::optional<std::string>;
   const double nan = std::nan("");
   std::vector<std::shared_ptr<arrow::Array>> arrays = {
@@ -256,8 +254,7 @@ std::string WriteLabelKinds(const std::string &dir) {
   auto table = arrow::Table::Make(arrow::schema(fields), arrays);
   const std::string path = dir + "/labels.parquet";
   auto sink = *arrow::io::FileOutputStream::Open(path);
-  // The Arrow schema is stored so that large_string and dictionary columns read
-  // back as such.
+  // The Arrow schema is stored so that large_string and dictionary columns read back as such.
   auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
   EXPECT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 4,
                                          parquet::default_writer_properties(), arrow_properties)
@@ -266,10 +263,9 @@ std::string WriteLabelKinds(const std::string &dir) {
   return path;
 }
 
-// ClassIndices must be exactly ClassIndexOfCell on the text Strings() reads,
-// for every type.
-void ExpectIndicesMatchText(const Batch &batch, const std::string &column,
-                            const std::vector<std::string> &labels) {
+// ClassIndices must be exactly ClassIndexOfCell on the text Strings() reads, for every type.
+void ExpectIndicesMatchText(const Batch& batch, const std::string& column,
+                            const std::vector<std::string>& labels) {
   auto indices = batch.ClassIndices(column, labels);
   ASSERT_TRUE(indices.ok()) << indices.status().ToString();
   auto cells = batch.Strings(column);
@@ -298,23 +294,22 @@ TEST(ClassIndices, SameAsTheRuleOnTheTextForEveryParquetType) {
   options.parquet_batch_rows = 4;  // batches of one row group, and a partial last batch
   auto batches = ReadAll(WriteLabelKinds(dir), options);
   ASSERT_EQ(batches.size(), 3u);
-  for (const Batch &batch : batches) {
+  for (const Batch& batch : batches) {
     for (int c = 0; c < 10; ++c) {
-      for (const auto &labels : kLabelSets) {
+      for (const auto& labels : kLabelSets) {
         ExpectIndicesMatchText(batch, "c" + std::to_string(c), labels);
       }
     }
   }
 }
 
-// Texts() views the cells Strings() copies, for every type, and outlives the
-// batch it came from.
+// Texts() views the cells Strings() copies, for every type, and outlives the batch it came from.
 TEST(Texts, SameCellsAsStringsAndOutliveTheBatch) {
   const std::string dir = TempDir("texts");
   std::vector<std::vector<std::optional<std::string>>> strings;
   std::vector<TextCells> texts;
   {
-    for (const Batch &batch : ReadAll(WriteLabelKinds(dir))) {
+    for (const Batch& batch : ReadAll(WriteLabelKinds(dir))) {
       for (int c = 0; c < 10; ++c) {
         strings.push_back(*batch.Strings("c" + std::to_string(c)));
         texts.push_back(*batch.Texts("c" + std::to_string(c)));
@@ -347,7 +342,7 @@ TEST(ClassIndices, CsvCellsSpelledAsMissingHaveNoClass) {
   WriteText(dir + "/d.csv", "label\n1\nNA\n0.0\n\"\"\nnan\n 1\ncat\n-0\n1e0\n");
   auto batches = ReadAll(dir + "/d.csv");
   ASSERT_EQ(batches.size(), 1u);
-  for (const auto &labels : kLabelSets) ExpectIndicesMatchText(batches[0], "label", labels);
+  for (const auto& labels : kLabelSets) ExpectIndicesMatchText(batches[0], "label", labels);
   EXPECT_EQ(*batches[0].ClassIndices("label", {"0", "1"}),
             (std::vector<int32_t>{1, -1, 0, -1, -1, 1, -1, 0, 1}));
 }
@@ -373,9 +368,8 @@ TEST(Reader, RowCountFromParquetFootersOnly) {
   EXPECT_FALSE(Reader::Open(*ResolveDataSource(dir + "/d.csv"))->RowCount().has_value());
 }
 
-// The first error met resolving, opening and reading every batch of `path`; ""
-// when none.
-std::string FirstError(const std::string &path, const ReadOptions &options = {}) {
+// The first error met resolving, opening and reading every batch of `path`; "" when none.
+std::string FirstError(const std::string& path, const ReadOptions& options = {}) {
   auto source = ResolveDataSource(path);
   if (!source.ok()) return source.status().message();
   auto reader = Reader::Open(*source, options);
@@ -387,11 +381,11 @@ std::string FirstError(const std::string &path, const ReadOptions &options = {})
   }
 }
 
-void ExpectOneLineNaming(const std::string &message, const std::vector<std::string> &fragments) {
+void ExpectOneLineNaming(const std::string& message, const std::vector<std::string>& fragments) {
   EXPECT_FALSE(message.empty());
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_EQ(message.find('\r'), std::string::npos) << message;
-  for (const std::string &fragment : fragments) {
+  for (const std::string& fragment : fragments) {
     EXPECT_NE(message.find(fragment), std::string::npos) << fragment << " in " << message;
   }
 }
@@ -400,7 +394,7 @@ TEST(Shards, DanglingLoopingAndFolderSymlinksAreErrorsNamingThePath) {
   struct Case {
     std::string link, target, says;
   };
-  for (const Case &c : {Case{"b.csv", "gone.csv", "which does not exist"},
+  for (const Case& c : {Case{"b.csv", "gone.csv", "which does not exist"},
                         Case{"sub/b.csv", "../nowhere/x.csv", "which does not exist"},
                         Case{"notes", "missing-folder", "which does not exist"},
                         Case{"loop.csv", "loop.csv", "cannot be followed"},
@@ -419,8 +413,7 @@ TEST(Shards, SymlinkToAFileIsRead) {
   fs::create_directories(dir + "/data");
   fs::create_symlink("../a.csv", dir + "/data/b.csv");
   EXPECT_EQ(ReadAll(dir + "/data").size(), 1u);
-  fs::create_symlink("gone.csv",
-                     dir + "/data/.hidden.csv");  // hidden names are not shards
+  fs::create_symlink("gone.csv", dir + "/data/.hidden.csv");  // hidden names are not shards
   EXPECT_EQ(FirstError(dir + "/data"), "");
 }
 
@@ -450,10 +443,9 @@ TEST(Shards, DifferentColumnsAreNamed) {
   ExpectOneLineNaming(FirstError(dir), {"the same names in another order"});
 }
 
-// `rows` rows "i,<cell>" with a `long_bytes` cell at row `long_row` (1-based)
-// and short ones else. `rows` data rows "i<delimiter>short i", row `long_row`'s
-// cell `long_bytes` long; blank lines (which are not rows) after row
-// `blank_after` when it is not 0.
+// `rows` rows "i,<cell>" with a `long_bytes` cell at row `long_row` (1-based) and short ones else.
+// `rows` data rows "i<delimiter>short i", row `long_row`'s cell `long_bytes` long; blank lines
+// (which are not rows) after row `blank_after` when it is not 0.
 std::string RowsWithALongCell(int rows, int long_row, size_t long_bytes, char delimiter,
                               int blank_after = 0) {
   std::string body = std::string("id") + delimiter + "text\n";
@@ -469,14 +461,14 @@ TEST(Csv, BlockGrowsForALongRowWherever) {
   ReadOptions options;
   options.csv_block_bytes = 1024;
   options.csv_max_block_bytes = 64 << 10;
-  for (const char *name : {"d.csv", "d.tsv"}) {
+  for (const char* name : {"d.csv", "d.tsv"}) {
     for (int long_row : {1, 150, 300}) {
       for (size_t long_bytes : {size_t{1500}, size_t{40000}}) {
         std::string dir = TempDir("long_row");
         WriteText(dir + "/" + name,
                   RowsWithALongCell(300, long_row, long_bytes, name[2] == 't' ? '\t' : ','));
         std::vector<std::optional<std::string>> ids, texts;
-        for (const Batch &batch : ReadAll(dir + "/" + name, options)) {
+        for (const Batch& batch : ReadAll(dir + "/" + name, options)) {
           EXPECT_EQ(batch.first_row(), static_cast<int64_t>(ids.size()));
           auto batch_ids = *batch.Strings("id");
           auto batch_texts = *batch.Strings("text");
@@ -492,20 +484,20 @@ TEST(Csv, BlockGrowsForALongRowWherever) {
   }
 }
 
-// Reading again from the first row not yet returned, with a larger block,
-// starts at that row's byte: blank lines before it are not rows (reading again
-// by a row count skipped too few rows and returned some twice).
+// Reading again from the first row not yet returned, with a larger block, starts at that row's
+// byte: blank lines before it are not rows (reading again by a row count skipped too few rows and
+// returned some twice).
 TEST(Csv, BlankLinesBeforeALongRowAreNotCountedAsRows) {
   ReadOptions options;
   options.csv_block_bytes = 1024;
   options.csv_max_block_bytes = 64 << 10;
-  for (const char *name : {"d.csv", "d.tsv"}) {
+  for (const char* name : {"d.csv", "d.tsv"}) {
     for (int blank_after : {5, 140}) {
       std::string dir = TempDir("blank_lines");
       WriteText(dir + "/" + name,
                 RowsWithALongCell(300, 150, 40000, name[2] == 't' ? '\t' : ',', blank_after));
       std::vector<std::optional<std::string>> ids;
-      for (const Batch &batch : ReadAll(dir + "/" + name, options)) {
+      for (const Batch& batch : ReadAll(dir + "/" + name, options)) {
         EXPECT_EQ(batch.first_row(), static_cast<int64_t>(ids.size()));
         auto batch_ids = *batch.Strings("id");
         ids.insert(ids.end(), batch_ids.begin(), batch_ids.end());
@@ -525,7 +517,7 @@ TEST(Csv, LongHeaderAndLongRowInALaterShard) {
   WriteText(dir + "/a.csv", "id," + column + "\n1,2\n");
   WriteText(dir + "/b.csv", "id," + column + "\n3," + std::string(5000, 'y') + "\n4,5\n");
   int64_t rows = 0;
-  for (const Batch &batch : ReadAll(dir, options)) rows += batch.num_rows();
+  for (const Batch& batch : ReadAll(dir, options)) rows += batch.num_rows();
   EXPECT_EQ(rows, 3);
 }
 
@@ -543,9 +535,8 @@ TEST(Csv, RowLongerThanTheLimitNamesFileAndLimit) {
 }
 
 TEST(Csv, UnclosedQuoteIsOneLineWithAShortExcerpt) {
-  // The quote runs to the end of the file, so the row has fewer columns than
-  // the header.
-  for (const std::string &tail : {std::string("\"never closed\n3,4,5\n"),
+  // The quote runs to the end of the file, so the row has fewer columns than the header.
+  for (const std::string& tail : {std::string("\"never closed\n3,4,5\n"),
                                   "\"never closed\n" + std::string(5000, 'z') + "\n3,4,5\n"}) {
     std::string dir = TempDir("unclosed");
     WriteText(dir + "/d.csv", "id,x,y\n1,2,3\n2," + tail);
@@ -555,9 +546,8 @@ TEST(Csv, UnclosedQuoteIsOneLineWithAShortExcerpt) {
   }
 }
 
-// Arrow's parallel parser reports a parse error per block; the row is found by
-// reading the file again serially, in the first block and in later ones, after
-// quoted line breaks and blank lines.
+// Arrow's parallel parser reports a parse error per block; the row is found by reading the file
+// again serially, in the first block and in later ones, after quoted line breaks and blank lines.
 TEST(Csv, ParseErrorNamesTheExactRow) {
   std::string body = "id,note\n";
   for (int row = 1; row <= 40; ++row) {
@@ -593,7 +583,7 @@ TEST(ArrowMessage, FoldsLinesQuotesRowsAndCuts) {
 }
 
 // A small valid Parquet file's bytes.
-std::string ParquetBytes(const std::string &dir) {
+std::string ParquetBytes(const std::string& dir) {
   const std::string path = WriteLabelKinds(dir);
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -602,23 +592,21 @@ std::string ParquetBytes(const std::string &dir) {
 TEST(Parquet, CorruptOrFooterOnlyFilesAreOneLineErrors) {
   std::string dir = TempDir("corrupt_parquet");
   const std::string good = ParquetBytes(dir);
-  uint32_t footer = 0;  // the footer length, little-endian and unaligned before
-                        // the final "PAR1"
+  uint32_t footer = 0;  // the footer length, little-endian and unaligned before the final "PAR1"
   std::memcpy(&footer, good.data() + good.size() - 8, sizeof footer);
   std::string corrupt = good;
   for (size_t i = 4; i < good.size() / 2; i += 3) corrupt[i] = static_cast<char>(0xA5);
   std::string truncated = good.substr(0, good.size() / 2) + good.substr(good.size() - 8);
   const std::string footer_only = "PAR1" + good.substr(good.size() - 8 - footer);
-  for (const std::string &body : {corrupt, truncated, footer_only, std::string("PAR1"),
+  for (const std::string& body : {corrupt, truncated, footer_only, std::string("PAR1"),
                                   std::string("PAR1\nnot\nparquet\nPAR1")}) {
     WriteText(dir + "/bad.parquet", body);
     ExpectOneLineNaming(FirstError(dir + "/bad.parquet"), {dir + "/bad.parquet"});
   }
 }
 
-// Every batch of `source` as text ("first_row: cells|cells;..." per batch), or
-// the first error.
-std::string ReadAsText(const DataSource &source, const ReadOptions &options) {
+// Every batch of `source` as text ("first_row: cells|cells;..." per batch), or the first error.
+std::string ReadAsText(const DataSource& source, const ReadOptions& options) {
   auto reader = Reader::Open(source, options);
   if (!reader.ok()) return "error: " + reader.status().message();
   std::string text;
@@ -627,18 +615,18 @@ std::string ReadAsText(const DataSource &source, const ReadOptions &options) {
     if (!next.ok()) return text + "error: " + next.status().message();
     if (!*next) return text;
     text += std::to_string((*next)->first_row()) + ":";
-    for (const std::string &column : reader->column_names()) {
+    for (const std::string& column : reader->column_names()) {
       auto cells = (*next)->Strings(column);
       if (!cells.ok()) return text + "error: " + cells.status().message();
-      for (const auto &cell : *cells) text += (cell ? *cell : "<NA>") + "|";
+      for (const auto& cell : *cells) text += (cell ? *cell : "<NA>") + "|";
     }
     text += ";";
   }
 }
 
-// The same bytes in memory and in a file read the same, errors included: long
-// rows that grow the block after earlier rows, blank lines, a parse error's
-// exact row, Parquet; with and without threads.
+// The same bytes in memory and in a file read the same, errors included: long rows that grow the
+// block after earlier rows, blank lines, a parse error's exact row, Parquet; with and without
+// threads.
 TEST(InMemorySource, ReadsAsTheSameBytesOnDisk) {
   std::string dir = TempDir("in_memory");
   ReadOptions options;
@@ -650,7 +638,7 @@ TEST(InMemorySource, ReadsAsTheSameBytesOnDisk) {
       {"bad.csv", "id,x\n1,2\n\n2,\"a\nb\"\n3,4,5\n"},
       {"empty.csv", ""},
       {"labels.parquet", ParquetBytes(dir)}};
-  for (const auto &[name, bytes] : files) {
+  for (const auto& [name, bytes] : files) {
     const std::string path = dir + "/" + name;
     WriteText(path, bytes);
     const std::string on_disk = ReadAsText(*ResolveDataSource(path), options);
@@ -667,16 +655,14 @@ TEST(InMemorySource, ReadsAsTheSameBytesOnDisk) {
             std::string::npos);
 }
 
-// Writes `bytes` into the FIFO `path` on a thread of its own (opening a FIFO
-// waits for a reader).
-std::thread FeedPipe(const std::string &path, std::string bytes) {
+// Writes `bytes` into the FIFO `path` on a thread of its own (opening a FIFO waits for a reader).
+std::thread FeedPipe(const std::string& path, std::string bytes) {
   return std::thread(
       [path, bytes = std::move(bytes)] { std::ofstream(path, std::ios::binary) << bytes; });
 }
 
-// A pipe is read once, into a copy that names the pipe in errors and is
-// resolved again without reading the pipe twice; its format comes from its
-// name, else from its first bytes.
+// A pipe is read once, into a copy that names the pipe in errors and is resolved again without
+// reading the pipe twice; its format comes from its name, else from its first bytes.
 TEST(Pipe, ReadOnceByNameOrFirstBytes) {
   std::string dir = TempDir("pipe");
   const std::string csv = "id,text\n1,a\n2,\"b\nc\"\n3,x\n";
@@ -686,7 +672,7 @@ TEST(Pipe, ReadOnceByNameOrFirstBytes) {
       {"63", csv, Format::kCsv},
       {"62", tsv, Format::kTsv},
       {"61", ParquetBytes(dir), Format::kParquet}};
-  for (const auto &[name, bytes, format] : pipes) {
+  for (const auto& [name, bytes, format] : pipes) {
     const std::string path = dir + "/" + name;
     ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
     std::thread writer = FeedPipe(path, bytes);
@@ -699,8 +685,7 @@ TEST(Pipe, ReadOnceByNameOrFirstBytes) {
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(ReadAsText(*again, {}), ReadAsText(InMemorySource(path, format, bytes), {})) << name;
   }
-  // Another pipe under the same name (a FIFO made again, as a new process
-  // substitution) is read.
+  // Another pipe under the same name (a FIFO made again, as a new process substitution) is read.
   const std::string again = dir + "/63";
   ASSERT_EQ(unlink(again.c_str()), 0);
   ASSERT_EQ(mkfifo(again.c_str(), 0600), 0);
@@ -730,7 +715,7 @@ TEST(Shards, APipeInAFolderIsAnErrorNamingIt) {
 
 TEST(Writer, ParquetShardsOfOtherTypesNameTheColumn) {
   std::string dir = TempDir("writer_types");
-  auto write = [&](const std::string &name, std::shared_ptr<arrow::Array> array) {
+  auto write = [&](const std::string& name, std::shared_ptr<arrow::Array> array) {
     auto table = arrow::Table::Make(arrow::schema({arrow::field("id", array->type())}), {array});
     auto sink = *arrow::io::FileOutputStream::Open(dir + "/in/" + name);
     ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 4).ok());
