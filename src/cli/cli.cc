@@ -144,10 +144,12 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
                                  .env = "ACCELERATOR",
                                  .help = "auto, cpu (forces the CPU; conflicts with a CUDA "
                                          "DEVICE) or gpu (requires CUDA)"}),
-      IntOption(c.batch_size, 0,
-                {.flags = {"--batch-size"},
-                 .env = "BATCH_SIZE",
-                 .help = "rows per model call; 0: the bundle's batch_size"}),
+      IntOption(
+          c.batch_size, 0,
+          {.flags = {"--batch-size"},
+           .env = "BATCH_SIZE",
+           .help = "rows per model call; 0: the bundle's batch_size, 8192 at least for a model "
+                   "without text inputs"}),
       IntOption(c.threads, 0,
                 {.flags = {"--threads"},
                  .env = "VERDICT_THREADS",

@@ -156,7 +156,7 @@ Result<Plan> MakePlan(const EvalConfig& config, const features::Encoder& encoder
                             std::string(table::FormatName(plan.output_format))))
                               .string();
   VERDICT_ASSIGN_OR_RETURN(plan.device, ChooseDevice(config));
-  plan.batch_size = config.batch_size > 0 ? config.batch_size : plan.manifest.batch_size;
+  plan.batch_size = ModelBatchRows(config, plan.manifest);
   return plan;
 }
 
@@ -663,6 +663,12 @@ double AsWritten(float probability) {
   const auto parsed = std::from_chars(text, written.ptr, value);
   VERDICT_CHECK(parsed.ec == std::errc());
   return value;
+}
+
+int ModelBatchRows(const EvalConfig& config, const bundle::Manifest& manifest) {
+  if (config.batch_size > 0) return config.batch_size;
+  return manifest.text_fields.empty() ? std::max(manifest.batch_size, kTabularBatchRows)
+                                      : manifest.batch_size;
 }
 
 Result<PredictedRows> Predict(const EvalConfig& config) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/bundle.h"
 #include "core/core.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/scored_rows.h"
@@ -39,6 +40,16 @@ struct PredictedRows {
 // Reads the data, runs the model and writes the predictions (uncommitted). Probabilities in the
 // returned rows are exactly the numbers the file holds (docs/outputs.md: "Probabilities").
 Result<PredictedRows> Predict(const EvalConfig& config);
+
+// Rows per model call of a model without text inputs unless BATCH_SIZE says otherwise, at least:
+// such a model scores each row from its own values (no padding, no neighbours), and a call of a
+// few hundred rows is mostly the call's overhead (docs/performance.md, "Tabular throughput").
+constexpr int kTabularBatchRows = 8192;
+
+// Rows per model call: BATCH_SIZE when given; otherwise the bundle's batch size, raised to
+// kTabularBatchRows for a model without text inputs. Ranks align their shares to windows of these
+// batches.
+int ModelBatchRows(const EvalConfig& config, const bundle::Manifest& manifest);
 
 // The double that the predictions file holds for a float32 model output: its shortest
 // round-trip text read back as a double (so "0.1", not 0.100000001490116...).

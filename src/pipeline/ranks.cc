@@ -71,10 +71,10 @@ Result<Part> PredictShare(const EvalConfig& config, const distributed::Launch& l
                            bundle::LoadManifest(config.model_dir, /*require_model_file=*/false));
   // Shares start at window boundaries (whole model batches too): every window, so every model
   // call, is one that a single process makes, under served and seed batching alike.
-  const int batch_size = config.batch_size > 0 ? config.batch_size : manifest.batch_size;
-  table::SetProcessShard({.index = launch.rank,
-                          .count = launch.world_size,
-                          .align_rows = int64_t{infer::kWindowBatches} * batch_size});
+  table::SetProcessShard(
+      {.index = launch.rank,
+       .count = launch.world_size,
+       .align_rows = int64_t{infer::kWindowBatches} * ModelBatchRows(config, manifest)});
   VERDICT_ASSIGN_OR_RETURN(table::DataSource share, table::ResolveDataSource(config.data));
   if (share.files.empty() && launch.rank != 0)
     return Part{.host = RankName(launch), .order = launch.rank};
