@@ -673,3 +673,22 @@ def test_a_pipe_is_read_like_the_file(tmp_path, engine, name, file_name, body):
         results[kind] = json.loads((run.markers / "metrics.json").read_text())
     assert results["pipe"] == results["file"]
     assert list(scratch.iterdir()) == []
+
+
+def test_eval_reads_a_pipe_like_the_file(tmp_path, engine):
+    """`verdict eval --data <(cat d.csv)`: the data path resolved twice by a job (the output check,
+    then the plan) reads the pipe once; the predictions are the file's, byte for byte."""
+    predictions = {}
+    for kind in ["file", "pipe"]:
+        data = tmp_path / kind / "d"
+        data.parent.mkdir()
+        end = fed_pipe(data, GOOD_CSV) if kind == "pipe" else None
+        if end is None:
+            data = write(data.with_suffix(".csv"), GOOD_CSV)
+        run = evaluate(tmp_path / kind, fixture_bundle(tmp_path), data)
+        done = execute(run)
+        if end is not None:
+            end()
+        assert done.returncode == 0, done.stderr
+        predictions[kind] = (run.out / "eval_predictions.csv").read_bytes()
+    assert predictions["pipe"] == predictions["file"]
