@@ -940,6 +940,7 @@ struct Writer::State {
   // CSV/TSV
   std::ofstream text;
   bool header_written = false;
+  std::string buffer;  // a batch's text; kept, so its pages are not faulted in for every batch
   // Parquet
   std::shared_ptr<arrow::io::FileOutputStream> sink;
   std::unique_ptr<parquet::arrow::FileWriter> parquet;
@@ -983,7 +984,8 @@ namespace {
 
 Status WriteText(Writer::State& s, const Batch& input, const std::vector<OutputColumn>& columns) {
   const char delimiter = s.format == Format::kTsv ? '\t' : ',';
-  std::string text;  // the whole batch, written at once
+  std::string& text = s.buffer;  // the whole batch, written at once
+  text.clear();
   if (!s.header_written) {
     for (size_t c = 0; c < columns.size(); ++c) {
       if (c) text += delimiter;
