@@ -139,11 +139,18 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
                             .help = "auto (CUDA when available, else CPU), cpu, cuda or gpu (one "
                                     "GPU), cuda:N, a GPU count (0 = CPU, 1 = one GPU) or a JSON "
                                     "list of GPU ids ([0]). CUDA where the build or machine has "
-                                    "none is an error; more than one GPU is not supported yet"}),
+                                    "none is an error (--fallback-cpu: the CPU instead); more "
+                                    "than one GPU is not supported yet"}),
       TextOption(c.accelerator, {.flags = {"--accelerator"},
                                  .env = "ACCELERATOR",
                                  .help = "auto, cpu (forces the CPU; conflicts with a CUDA "
                                          "DEVICE) or gpu (requires CUDA)"}),
+      FlagOption(c.fallback_cpu,
+                 {.flags = {"--fallback-cpu"},
+                  .env = "FALLBACK_CPU",
+                  .help = "when the GPU cannot be used (CUDA unavailable, the model does not load "
+                          "on it, a CUDA error, out of memory on one row), run on the CPU instead, "
+                          "with one warning recorded in the log and report.html"}),
       IntOption(
           c.batch_size, 0,
           {.flags = {"--batch-size"},

@@ -113,6 +113,20 @@ Option SwitchOption(bool& target, bool value_when_given, OptionSpec spec) {
   return option;
 }
 
+Option FlagOption(bool& target, OptionSpec spec) {
+  Option option =
+      Row(std::move(spec), "switch", target ? "true" : "false", [&target](std::string_view value) {
+        if (value.empty()) {  // the flag itself
+          target = true;
+          return Status::Ok();
+        }
+        VERDICT_ASSIGN_OR_RETURN(target, ParseBoolValue(value));
+        return Status::Ok();
+      });
+  option.is_switch = true;
+  return option;
+}
+
 Option NumberOption(double& target, double min, double max, OptionSpec spec) {
   return Row(std::move(spec), "number", FormatShortest(target),
              [&target, min, max](std::string_view value) {

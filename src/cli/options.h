@@ -72,6 +72,9 @@ Option ThresholdsOption(std::vector<double>& target, OptionSpec spec);
 Option BoolOption(bool& target, OptionSpec spec);
 // A flag without a value that stores `value_when_given` (e.g. --no-plots stores false).
 Option SwitchOption(bool& target, bool value_when_given, OptionSpec spec);
+// A flag without a value that stores true, whose environment variable takes a boolean
+// (--fallback-cpu, FALLBACK_CPU=1).
+Option FlagOption(bool& target, OptionSpec spec);
 // A finite number in [min, max].
 Option NumberOption(double& target, double min, double max, OptionSpec spec);
 // A base-10 integer in [min, the field type's maximum], stored into any integer field.

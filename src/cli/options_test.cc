@@ -130,6 +130,30 @@ TEST(ParseArgs, ErrorsNameTheFlagOrVariable) {
   EXPECT_EQ(Parse(toy, {"stray"}).status.message(), "unexpected argument 'stray'");
 }
 
+// A flag without a value whose environment variable takes a boolean (--fallback-cpu).
+TEST(ParseArgs, FlagOptionIsAFlagOrABooleanVariable) {
+  bool on = false;
+  auto parse = [&on](const std::vector<std::string>& args, const Env& env) {
+    on = false;
+    OptionTable table{
+        .command = "toy",
+        .summary = "A toy",
+        .options = {FlagOption(on, {.flags = {"--on"}, .env = "TOY_ON", .help = "on"})}};
+    return ParseArgs(table, args, FakeEnv(env)).status;
+  };
+  EXPECT_TRUE(parse({"--on"}, {}).ok());
+  EXPECT_TRUE(on);
+  EXPECT_TRUE(parse({}, {{"TOY_ON", "1"}}).ok());
+  EXPECT_TRUE(on);
+  EXPECT_TRUE(parse({}, {{"TOY_ON", "false"}}).ok());
+  EXPECT_FALSE(on);
+  EXPECT_TRUE(parse({}, {}).ok());
+  EXPECT_FALSE(on);
+  EXPECT_EQ(parse({"--on=1"}, {}).message(), "--on: takes no value");
+  EXPECT_EQ(parse({}, {{"TOY_ON", "maybe"}}).message(),
+            "TOY_ON: 'maybe' is not a boolean (true/false, 1/0, yes/no, on/off)");
+}
+
 TEST(ParseArgs, OtherValuesAreAppliedDespiteAnError) {
   Toy toy;
   ParsedArgs parsed = Parse(toy, {"--bogus", "--batch", "x", "--dir", "/mine"});

@@ -115,15 +115,19 @@ Result<std::vector<float>> ChunkedModel::EncodeChunks(const features::FeatureCol
     std::vector<int64_t> call;
     call.reserve(end - start);
     for (size_t i = start; i < end; ++i) call.push_back(chunks[order[i]]);
-    auto [ids, mask] = CollateChunks(column, call, tokens(lengths[end - 1]));
-    VERDICT_ASSIGN_OR_RETURN(bundle::HostTensor out, programs_.Encode(field, ids, mask));
-    if (*width == 0) {
+    const int64_t padded = tokens(lengths[end - 1]);
+    auto encode = [&](int64_t begin, int64_t stop) -> Result<std::vector<float>> {
+      auto [ids, mask] =
+          CollateChunks(column, std::span(call).subspan(begin, stop - begin), padded);
+      VERDICT_ASSIGN_OR_RETURN(bundle::HostTensor out, programs_.Encode(field, ids, mask));
       *width = out.shape[1];
-      pooled.assign(chunks.size() * *width, 0.0f);
-    }
+      return std::move(out.f32);
+    };
+    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out,
+                             encoder_backoff_->Run(static_cast<int64_t>(call.size()), encode));
+    if (pooled.empty()) pooled.assign(chunks.size() * *width, 0.0f);
     for (size_t i = start; i < end; ++i) {
-      std::copy_n(out.f32.begin() + (i - start) * *width, *width,
-                  pooled.begin() + order[i] * *width);
+      std::copy_n(out.begin() + (i - start) * *width, *width, pooled.begin() + order[i] * *width);
     }
     start = end;
   }

@@ -30,6 +30,7 @@
 #include "bundle/bundle.h"
 #include "core/core.h"
 #include "features/features.h"
+#include "infer/backoff.h"
 #include "infer/infer.h"
 
 namespace verdict::infer {
@@ -53,6 +54,10 @@ class ChunkedModel {
                                                      std::span<const std::vector<int64_t>> batches,
                                                      Batching batching) const;
 
+  // The backoff of the encoder calls (in chunks): a call that runs out of memory is run again in
+  // halves, each padded to the call's token count, so no pooled vector changes.
+  Backoff& encoder_backoff() const { return *encoder_backoff_; }
+
  private:
   struct PadCache {  // P_pad(T) by (text field, T); Run may be called from several threads
     std::mutex mutex;
@@ -62,7 +67,8 @@ class ChunkedModel {
   ChunkedModel(bundle::Manifest manifest, bundle::ChunkPrograms programs)
       : manifest_(std::move(manifest)),
         programs_(std::move(programs)),
-        pads_(std::make_unique<PadCache>()) {}
+        pads_(std::make_unique<PadCache>()),
+        encoder_backoff_(std::make_unique<Backoff>("chunks")) {}
 
   // The head input of text field `field` for each of `batches`: float32 [rows, H], the rows'
   // pooled means.
@@ -89,6 +95,7 @@ class ChunkedModel {
   bundle::Manifest manifest_;
   bundle::ChunkPrograms programs_;
   std::unique_ptr<PadCache> pads_;
+  std::unique_ptr<Backoff> encoder_backoff_;
 };
 
 }  // namespace verdict::infer

@@ -1,12 +1,23 @@
 #include "infer/infer.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
 #include <torch/cuda.h>
+#include <torch/version.h>
 
 #include <algorithm>
+#include <future>
 #include <numeric>
 #include <span>
 
+#ifdef VERDICT_CUDA  // a build against the CUDA LibTorch (CMakeLists.txt)
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime_api.h>
+#endif
+
+#include "infer/backoff.h"
 #include "infer/chunked.h"
 
 namespace verdict::infer {
@@ -17,14 +28,14 @@ namespace {
 
 Result<bundle::Device> CudaDevice(int index, std::string_view spec) {
   if (!CudaAvailable()) {
-    return InvalidArgument("DEVICE " + Quote(spec) +
-                           " asks for a GPU, but CUDA is not available (this LibTorch build or "
-                           "machine has none); use DEVICE=cpu or auto");
+    return DeviceError("DEVICE " + Quote(spec) +
+                       " asks for a GPU, but CUDA is not available (this LibTorch build or "
+                       "machine has none); use DEVICE=cpu or auto");
   }
   int count = static_cast<int>(torch::cuda::device_count());
   if (index < 0 || index >= count) {
-    return InvalidArgument("DEVICE " + Quote(spec) + " names GPU " + std::to_string(index) +
-                           ", but only " + std::to_string(count) + " are visible");
+    return DeviceError("DEVICE " + Quote(spec) + " names GPU " + std::to_string(index) +
+                       ", but only " + std::to_string(count) + " are visible");
   }
   return bundle::Device{true, index};
 }
@@ -48,7 +59,74 @@ Result<std::vector<int>> ParseIdList(std::string_view spec) {
   return ids;
 }
 
+#ifdef VERDICT_CUDA
+std::string GiB(size_t bytes) {
+  return FormatFixed(static_cast<double>(bytes) / (1 << 30), 1) + " GiB";
+}
+
+// "13.0" of CUDA's 13000.
+std::string CudaVersion(int version) {
+  return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+}
+
+// "9.20.0" of cuDNN's 92000 (major * 10000 + minor * 100 + patch, cuDNN 9).
+std::string CudnnVersion(long version) {
+  return std::to_string(version / 10000) + "." + std::to_string(version % 10000 / 100) + "." +
+         std::to_string(version % 100);
+}
+
+std::string GpuFacts(int index) {
+  cudaDeviceProp properties{};
+  size_t free = 0, total = 0;
+  {
+    c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(index));
+    if (cudaGetDeviceProperties(&properties, index) != cudaSuccess ||
+        cudaMemGetInfo(&free, &total) != cudaSuccess) {
+      (void)cudaGetLastError();  // the facts are for the log: report what was read
+    }
+  }
+  int runtime = 0, driver = 0;
+  (void)cudaRuntimeGetVersion(&runtime);
+  (void)cudaDriverGetVersion(&driver);
+  const at::CUDAHooksInterface& hooks = at::detail::getCUDAHooks();
+  return "GPU " + std::to_string(index) + ": " + properties.name + ", " +
+         GiB(properties.totalGlobalMem) + " memory, " + GiB(free) + " free, compute capability " +
+         std::to_string(properties.major) + "." + std::to_string(properties.minor) +
+         ", CUDA runtime " + CudaVersion(runtime) + ", driver " + CudaVersion(driver) +
+         (hooks.hasCuDNN() ? ", cuDNN " + CudnnVersion(hooks.versionCuDNN()) : ", no cuDNN");
+}
+
+// A window's model calls on a CUDA stream of their own, from LibTorch's pool, rather than the
+// legacy default stream, which synchronizes with every other stream.
+class WindowStream {
+ public:
+  explicit WindowStream(const bundle::Device& device) {
+    if (device.cuda) guard_.emplace(c10::cuda::getStreamFromPool(false, device.index));
+  }
+
+ private:
+  std::optional<c10::cuda::CUDAStreamGuard> guard_;
+};
+#else
+struct WindowStream {  // a CPU build runs on the CPU only
+  explicit WindowStream(const bundle::Device&) {}
+};
+#endif
+
 }  // namespace
+
+std::string DeviceFacts([[maybe_unused]] const bundle::Device& device) {
+  std::string facts = "LibTorch " TORCH_VERSION ", CPU capability " + at::get_cpu_capability();
+#ifdef VERDICT_CUDA
+  if (device.cuda) facts += "; " + GpuFacts(device.index);
+#endif
+  return facts;
+}
+
+std::string FallbackWarning(const Status& why) {
+  return "the GPU cannot be used (" + why.message() +
+         "); running on the CPU instead (--fallback-cpu)";
+}
 
 Result<bundle::Device> ResolveDevice(std::string_view spec) {
   std::string value = AsciiLower(TrimAscii(spec));
@@ -79,13 +157,14 @@ Result<bundle::Device> ResolveDevice(std::string_view spec) {
 
 namespace {
 
-// The int64 [B, C, T] ids or mask of one text input for `rows`, in that order.
+// The int64 [B, C, T] ids or mask of one text input for `rows`, in that order, with the C and T
+// of `padded_like`.
 bundle::HostTensor CollateText(const features::FeatureColumn& ids, bool mask,
-                               std::span<const int64_t> rows, int64_t max_sen_len,
-                               bool pad_to_longest) {
+                               std::span<const int64_t> rows, std::span<const int64_t> padded_like,
+                               int64_t max_sen_len, bool pad_to_longest) {
   int64_t chunks = 0;
   int64_t longest = 0;
-  for (const int64_t r : rows) {
+  for (const int64_t r : padded_like) {
     chunks = std::max(chunks, ids.ChunkCount(r));
     longest = std::max(longest, ids.LongestChunk(r));
   }
@@ -132,6 +211,13 @@ const bundle::TextField& TextFieldOf(const bundle::Manifest& manifest, const std
 std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
                                               const features::FeatureBatch& batch,
                                               std::span<const int64_t> rows) {
+  return CollateInputs(manifest, batch, rows, rows);
+}
+
+std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
+                                              const features::FeatureBatch& batch,
+                                              std::span<const int64_t> rows,
+                                              std::span<const int64_t> padded_like) {
   VERDICT_CHECK(batch.columns.size() == manifest.inputs.size());
   std::vector<bundle::HostTensor> inputs;
   inputs.reserve(manifest.inputs.size());
@@ -148,7 +234,7 @@ std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
     const int ids = InputIndex(manifest, input.field, bundle::InputKind::kTextIds);
     const bundle::TextField& field = TextFieldOf(manifest, input.field);
     inputs.push_back(CollateText(batch.columns[ids],
-                                 input.kind == bundle::InputKind::kAttentionMask, rows,
+                                 input.kind == bundle::InputKind::kAttentionMask, rows, padded_like,
                                  field.max_sen_len, manifest.padding_invariant));
   }
   return inputs;
@@ -245,36 +331,98 @@ Result<Execution> ChooseExecution(std::string_view requested, const bundle::Mani
   return Execution::kChunks;
 }
 
+Runner::Runner(bundle::Manifest manifest, Options options)
+    : manifest_(std::move(manifest)),
+      options_(options),
+      backoff_(std::make_unique<Backoff>("rows")) {}
+Runner::Runner(Runner&&) noexcept = default;
+Runner& Runner::operator=(Runner&&) noexcept = default;
+Runner::~Runner() = default;
+
 Result<Runner> Runner::Create(const bundle::Manifest& manifest, const bundle::Device& device,
                               const Options& options) {
   if (options.batch_size < 1) return InvalidArgument("batch size must be at least 1");
   if (options.threads < 0) return InvalidArgument("thread count must be 0 (default) or more");
   if (options.threads > 0) at::set_num_threads(options.threads);
   Runner runner(manifest, options);
-  if (options.execution == Execution::kChunks) {
-    VERDICT_ASSIGN_OR_RETURN(ChunkedModel chunked,
-                             ChunkedModel::Load(manifest, device, options.precision));
-    runner.chunked_ = std::make_shared<const ChunkedModel>(std::move(chunked));
+  const Status loaded = runner.Load(device);
+  if (!loaded.ok() && device.cuda && options.fallback_cpu) {
+    VERDICT_RETURN_IF_ERROR(runner.FallBack(DeviceError(loaded.message())));
   } else {
-    VERDICT_ASSIGN_OR_RETURN(bundle::Model model,
-                             bundle::Model::Load(manifest, device, options.precision));
-    runner.model_.emplace(std::move(model));
+    VERDICT_RETURN_IF_ERROR(loaded);
   }
   return runner;
 }
 
-Result<std::vector<float>> Runner::Run(const features::FeatureBatch& batch,
-                                       std::span<const int64_t> rows) const {
-  if (chunked_) return chunked_->Run(batch, rows, options_.batching);
-  return model_->Run(CollateInputs(manifest_, batch, rows));
+Status Runner::Load(const bundle::Device& device) {
+  model_.reset();
+  chunked_.reset();
+  if (options_.execution == Execution::kChunks) {
+    VERDICT_ASSIGN_OR_RETURN(ChunkedModel chunked,
+                             ChunkedModel::Load(manifest_, device, options_.precision));
+    chunked_ = std::make_shared<const ChunkedModel>(std::move(chunked));
+  } else {
+    VERDICT_ASSIGN_OR_RETURN(bundle::Model model,
+                             bundle::Model::Load(manifest_, device, options_.precision));
+    model_.emplace(std::move(model));
+  }
+  device_ = device;
+  return Status::Ok();
 }
 
-Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch) const {
+Status Runner::FallBack(const Status& why) {
+  fallback_ = FallbackWarning(why);
+  LogWarning(fallback_);
+  backoff_ = std::make_unique<Backoff>("rows");  // what fitted the GPU says nothing of the CPU
+  return Load(bundle::Device{});
+}
+
+template <typename Call>
+auto Runner::WithFallback(const Call& call) {
+  auto result = call();
+  const bool gpu_failed = !result.ok() && (result.status().code() == StatusCode::kDeviceError ||
+                                           result.status().code() == StatusCode::kOutOfMemory);
+  if (!gpu_failed || !device_.cuda || !options_.fallback_cpu) return result;
+  if (Status moved = FallBack(result.status()); !moved.ok()) return decltype(result)(moved);
+  return call();
+}
+
+void Runner::FailAbove(int64_t rows) {
+  backoff_->FailAbove(rows);
+  if (chunked_) chunked_->encoder_backoff().FailAbove(rows);
+}
+
+Result<std::vector<float>> Runner::Run(const features::FeatureBatch& batch,
+                                       std::span<const int64_t> rows) {
+  return WithFallback([&]() -> Result<std::vector<float>> {
+    if (chunked_) return chunked_->Run(batch, rows, options_.batching);
+    WindowStream stream(device_);
+    return RunHere(batch, rows, CollateInputs(manifest_, batch, rows));
+  });
+}
+
+Result<std::vector<float>> Runner::RunHere(const features::FeatureBatch& batch,
+                                           std::span<const int64_t> rows,
+                                           std::vector<bundle::HostTensor> inputs) const {
+  const auto n = static_cast<int64_t>(rows.size());
+  return backoff_->Run(n, [&](int64_t begin, int64_t end) {
+    if (end - begin == n) return model_->Run(inputs);
+    // A piece of a batch that ran out of memory keeps the whole batch's padding.
+    return model_->Run(CollateInputs(manifest_, batch, rows.subspan(begin, end - begin), rows));
+  });
+}
+
+Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch) {
   return Predict(batch, PlanBatches(batch, options_.batch_size, options_.batching));
 }
 
 Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch,
-                                           const std::vector<std::vector<int64_t>>& plan) const {
+                                           const std::vector<std::vector<int64_t>>& plan) {
+  return WithFallback([&] { return PredictHere(batch, plan); });
+}
+
+Result<std::vector<float>> Runner::PredictHere(
+    const features::FeatureBatch& batch, const std::vector<std::vector<int64_t>>& plan) const {
   const auto k = static_cast<size_t>(manifest_.num_classes);
   std::vector<float> probabilities(static_cast<size_t>(batch.rows) * k);
   auto place = [&](const std::vector<int64_t>& rows, const std::vector<float>& out) {
@@ -283,6 +431,7 @@ Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch,
                   probabilities.begin() + static_cast<std::ptrdiff_t>(rows[i] * k));
     }
   };
+  WindowStream stream(device_);
   if (chunked_) {
     // One encoder pass over the window's chunks, sorted across its batches (ChunkedModel).
     VERDICT_ASSIGN_OR_RETURN(std::vector<std::vector<float>> outs,
@@ -290,9 +439,18 @@ Result<std::vector<float>> Runner::Predict(const features::FeatureBatch& batch,
     for (size_t b = 0; b < plan.size(); ++b) place(plan[b], outs[b]);
     return probabilities;
   }
-  for (const std::vector<int64_t>& rows : plan) {
-    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, Run(batch, rows));
-    place(rows, out);
+  // The next batch's inputs are collated while this one runs: on a GPU on a helper thread (the
+  // CPU would only wait for the GPU), on the CPU in turn (a helper would take a core from the
+  // intra-op threads).
+  const std::launch policy = device_.cuda ? std::launch::async : std::launch::deferred;
+  auto collate = [&](size_t b) { return CollateInputs(manifest_, batch, plan[b]); };
+  std::future<std::vector<bundle::HostTensor>> next;
+  if (!plan.empty()) next = std::async(policy, collate, 0);
+  for (size_t b = 0; b < plan.size(); ++b) {
+    std::vector<bundle::HostTensor> inputs = next.get();
+    if (b + 1 < plan.size()) next = std::async(policy, collate, b + 1);
+    VERDICT_ASSIGN_OR_RETURN(std::vector<float> out, RunHere(batch, plan[b], std::move(inputs)));
+    place(plan[b], out);
   }
   return probabilities;
 }

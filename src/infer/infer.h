@@ -45,11 +45,24 @@ namespace verdict::infer {
 
 // The seed's DEVICE values: "auto" (CUDA when available, else CPU), "cpu", "cuda" or "gpu" (one
 // GPU), an integer (that many GPUs; 0 means CPU) or a JSON list of GPU ids ("[0]"). CUDA asked for
-// on a build or machine without it is an error; more than one GPU is not supported yet.
+// on a build or machine without it, or a GPU id not visible, is a DeviceError (--fallback-cpu
+// runs on the CPU instead); more than one GPU is not supported yet.
 Result<bundle::Device> ResolveDevice(std::string_view spec);
+
+// --fallback-cpu: the warning logged, once, when the GPU cannot be used (`why`: a DeviceError, or
+// out of memory on one row) and the job runs on the CPU instead; run info records it.
+std::string FallbackWarning(const Status& why);
 
 // True when this build of LibTorch can use a CUDA device here.
 bool CudaAvailable();
+
+// What the log and run info say about where the model runs: the LibTorch version and the CPU
+// capability its kernels use (ATEN_CPU_CAPABILITY lowers it), and on a GPU its name, total and
+// free memory, compute capability and the CUDA runtime, driver and cuDNN versions, e.g.
+// "LibTorch 2.13.0, CPU capability AVX512; GPU 0: NVIDIA H200, 139.8 GiB memory, 139.2 GiB free,
+// compute capability 9.0, CUDA runtime 13.0, driver 13.0, cuDNN 9.20.0". The GPU's facts need a
+// CUDA build (VERDICT_CUDA); a CPU build never runs on a GPU.
+std::string DeviceFacts(const bundle::Device& device);
 
 enum class Batching { kServed, kSeed };
 
@@ -79,11 +92,15 @@ struct Options {
   int threads = 0;      // intra-op CPU threads; 0 keeps LibTorch's default (one per core)
   Batching batching = Batching::kSeed;
   Execution execution = Execution::kModel;
+  // When the GPU fails (the model does not load on it, a CUDA error, out of memory on one row),
+  // load the model on the CPU and run the failed window again there, with one warning.
+  bool fallback_cpu = false;
   // The programs' precision (bundle::ChoosePrecision); chunk-level: the encoders, the head in fp32.
   bundle::Precision precision = bundle::Precision::kFp32;
 };
 
 class ChunkedModel;  // chunk-level execution (chunked.h, internal)
+class Backoff;       // out-of-memory backoff (backoff.h, internal)
 
 // Model batches per window: the rows grouped under served batching and held at once. A window is
 // a multiple of the batch size, so seed batches never straddle two windows.
@@ -101,11 +118,23 @@ std::vector<std::vector<int64_t>> PlanBatches(const features::FeatureBatch& batc
 std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
                                               const features::FeatureBatch& batch,
                                               std::span<const int64_t> rows);
+// The same, padded like the model batch `padded_like` (rows a subset of it): its chunk count C
+// and token count T, so that a batch run in pieces (out of memory) scores as the whole batch.
+std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
+                                              const features::FeatureBatch& batch,
+                                              std::span<const int64_t> rows,
+                                              std::span<const int64_t> padded_like);
 // The same for rows [begin, end).
 std::vector<bundle::HostTensor> CollateInputs(const bundle::Manifest& manifest,
                                               const features::FeatureBatch& batch, int64_t begin,
                                               int64_t end);
 
+// Runs the model batches of windows. A model call that runs out of memory is retried in halves
+// (Backoff; the later calls keep the smaller size, logged once), each half padded like the whole
+// model batch, so the probabilities do not change. With options.fallback_cpu, a model that does
+// not load on the GPU, or a window that fails there (DeviceError, or out of memory on one row),
+// moves the runner to the CPU, with one warning (fallback()), and the window runs again there.
+// Not thread-safe: one thread runs the windows.
 class Runner {
  public:
   // Loads the model file, or the chunk-level programs (Execution::kChunks), on `device`, and sets
@@ -113,18 +142,28 @@ class Runner {
   // sets them.
   static Result<Runner> Create(const bundle::Manifest& manifest, const bundle::Device& device,
                                const Options& options);
+  Runner(Runner&&) noexcept;
+  Runner& operator=(Runner&&) noexcept;
+  ~Runner();
 
   // Probabilities [rows, K] row-major for every row of `batch` (a window), in row order, in the
   // model batches PlanBatches gives.
-  Result<std::vector<float>> Predict(const features::FeatureBatch& batch) const;
+  Result<std::vector<float>> Predict(const features::FeatureBatch& batch);
 
   // The same, running the model batches `plan` (PlanBatches of `batch`).
   Result<std::vector<float>> Predict(const features::FeatureBatch& batch,
-                                     const std::vector<std::vector<int64_t>>& plan) const;
+                                     const std::vector<std::vector<int64_t>>& plan);
 
   // Probabilities [rows.size(), K] of `rows` (indices into `batch`), run as one model batch.
   Result<std::vector<float>> Run(const features::FeatureBatch& batch,
-                                 std::span<const int64_t> rows) const;
+                                 std::span<const int64_t> rows);
+
+  // Where the model runs now: the device asked for, or the CPU after a fallback.
+  const bundle::Device& device() const { return device_; }
+  // The warning of the fallback to the CPU (FallbackWarning); empty while on the device asked for.
+  const std::string& fallback() const { return fallback_; }
+  // For tests (the injected failure): a model call of more than `rows` rows fails as out of memory.
+  void FailAbove(int64_t rows);
 
   int num_classes() const { return manifest_.num_classes; }
   int batch_size() const { return options_.batch_size; }
@@ -134,12 +173,29 @@ class Runner {
   Execution execution() const { return options_.execution; }
 
  private:
-  Runner(bundle::Manifest manifest, Options options)
-      : manifest_(std::move(manifest)), options_(options) {}
+  Runner(bundle::Manifest manifest, Options options);
+  // Loads the programs on `device`, replacing those held.
+  Status Load(const bundle::Device& device);
+  // Moves to the CPU after `why` (the GPU failed): logs the warning and loads the programs there.
+  Status FallBack(const Status& why);
+  // `call()` (a Result), and after a GPU failure that allows a fallback, `call()` again on the CPU.
+  template <typename Call>
+  auto WithFallback(const Call& call);
+  // Predict and Run on the device held now.
+  Result<std::vector<float>> PredictHere(const features::FeatureBatch& batch,
+                                         const std::vector<std::vector<int64_t>>& plan) const;
+  // One model batch, `inputs` its collated inputs, through the out-of-memory backoff.
+  Result<std::vector<float>> RunHere(const features::FeatureBatch& batch,
+                                     std::span<const int64_t> rows,
+                                     std::vector<bundle::HostTensor> inputs) const;
+
   bundle::Manifest manifest_;
   Options options_;
+  bundle::Device device_;
+  std::string fallback_;
   std::optional<bundle::Model> model_;           // Execution::kModel
   std::shared_ptr<const ChunkedModel> chunked_;  // Execution::kChunks
+  std::unique_ptr<Backoff> backoff_;             // of model calls (the encoders have their own)
 };
 
 // Cuts rows that arrive in pieces (table batches) into windows of `window_rows` consecutive

@@ -254,6 +254,119 @@ TEST(ChooseExecution, ChunksOnlyWhereTheBundleHasThem) {
   EXPECT_FALSE(ChooseExecution("fast", manifest).ok());
 }
 
+// Out of memory under seed batching (the injected failure: a call of more than 3 rows fails): each
+// model batch of 8 rows runs in pieces of 4, then 2, padded like the whole batch (its C and T), so
+// every probability is exactly the unhalved run's (same CPU, same kernels), padding-invariant
+// bundle or not. Under model execution the pieces go through Runner::Run's backoff.
+TEST(Runner, HalvedSeedBatchesKeepTheirPaddingAndScores) {
+  features::FeatureBatch batch = TextRows(40);
+  for (bool padding_invariant : {true, false}) {
+    const bundle::Manifest manifest = TextFixture(padding_invariant);
+    auto whole = Runner::Create(manifest, bundle::Device{}, {8, 1, Batching::kSeed});
+    auto halved = Runner::Create(manifest, bundle::Device{}, {8, 1, Batching::kSeed});
+    ASSERT_TRUE(whole.ok() && halved.ok()) << whole.status().ToString();
+    halved->FailAbove(3);
+    auto want = whole->Predict(batch);
+    testing::internal::CaptureStderr();
+    auto got = halved->Predict(batch);
+    const std::string log = testing::internal::GetCapturedStderr();
+    ASSERT_TRUE(want.ok() && got.ok()) << got.status().ToString();
+    EXPECT_EQ(*got, *want) << "padding invariant " << padding_invariant;  // exact
+    EXPECT_NE(log.find("out of memory on a batch of 8 rows; retrying in halves; continuing with 4"),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("continuing with 2"), std::string::npos) << log;
+    // A piece is padded like the whole batch: its C and T.
+    const std::vector<int64_t> rows = {0, 1, 2, 3, 4, 5, 6, 7};
+    const std::vector<int64_t> shape = CollateInputs(manifest, batch, rows)[0].shape;
+    EXPECT_EQ(CollateInputs(manifest, batch, std::span(rows).first(2), rows)[0].shape,
+              (std::vector<int64_t>{2, shape[1], shape[2]}));
+  }
+}
+
+// The chunk-level fixture with encoder calls of more than 2 chunks failing: the encoder runs in
+// smaller calls, each padded to its call's token count, so no chunk's input changes and the
+// probabilities are the unhalved runner's under both batchings. Tolerance 1e-6: an encoder call
+// of fewer chunks runs the fixture's matrix products in other blocks (float32 summation order);
+// the model batches above are exact (they were on every ATen CPU capability tried: AVX512, AVX2
+// and default).
+TEST(Runner, HalvedChunkEncoderCallsKeepTheScores) {
+  auto manifest = bundle::LoadManifest("src/bundle/testdata/chunked");
+  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+  nlohmann::json expected =
+      nlohmann::json::parse(std::ifstream("src/bundle/testdata/chunked_expected.json"));
+  features::FeatureBatch batch{0, {features::FeatureColumn::Text(), {}, {}}};
+  for (const nlohmann::json& row : expected["rows"]) {
+    batch.columns[0].AddRow(row["chunks"].get<features::ChunkIds>());
+    batch.columns[2].values.push_back(row["x"].get<float>());
+    ++batch.rows;
+  }
+  for (Batching batching : {Batching::kServed, Batching::kSeed}) {
+    const Options options{4, 1, batching, Execution::kChunks};
+    auto whole = Runner::Create(*manifest, bundle::Device{}, options);
+    auto halved = Runner::Create(*manifest, bundle::Device{}, options);
+    ASSERT_TRUE(whole.ok() && halved.ok()) << whole.status().ToString();
+    halved->FailAbove(2);
+    auto want = whole->Predict(batch);
+    testing::internal::CaptureStderr();
+    auto got = halved->Predict(batch);
+    const std::string log = testing::internal::GetCapturedStderr();
+    ASSERT_TRUE(want.ok() && got.ok()) << got.status().ToString();
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t i = 0; i < want->size(); ++i) {
+      EXPECT_NEAR((*got)[i], (*want)[i], 1e-6) << BatchingName(batching) << " " << i;
+    }
+    EXPECT_NE(log.find("chunks; retrying in halves; continuing with 2"), std::string::npos) << log;
+  }
+}
+
+// Out of memory on one row: a one-line OutOfMemory error (on the CPU there is nothing to fall
+// back to, --fallback-cpu or not).
+TEST(Runner, OneRowOutOfMemoryIsAnError) {
+  auto manifest = bundle::LoadManifest("tests/golden/bundle/tiny");
+  ASSERT_TRUE(manifest.ok());
+  Options options{4, 1};
+  options.fallback_cpu = true;
+  auto runner = Runner::Create(*manifest, bundle::Device{}, options);
+  ASSERT_TRUE(runner.ok());
+  runner->FailAbove(0);
+  features::FeatureBatch batch{2, {{{0.5f, 1.5f}}, {{1.0f, 2.0f}}}};
+  testing::internal::CaptureStderr();
+  auto probs = runner->Predict(batch);
+  testing::internal::GetCapturedStderr();
+  ASSERT_FALSE(probs.ok());
+  EXPECT_EQ(probs.status().code(), StatusCode::kOutOfMemory);
+  EXPECT_NE(probs.status().message().find("out of memory on a batch of one of the rows"),
+            std::string::npos);
+  EXPECT_TRUE(runner->fallback().empty());
+}
+
+// --fallback-cpu where CUDA is not available (this CPU build): the model cannot load on the GPU,
+// so the runner loads it on the CPU, with one warning, and scores as a CPU runner does. Without
+// the option the load fails.
+TEST(Runner, FallsBackToTheCpuWhenTheGpuCannotBeUsed) {
+  if (CudaAvailable()) GTEST_SKIP() << "needs a machine without CUDA";
+  auto manifest = bundle::LoadManifest("tests/golden/bundle/tiny");
+  ASSERT_TRUE(manifest.ok());
+  const bundle::Device gpu{true, 0};
+  EXPECT_FALSE(Runner::Create(*manifest, gpu, {4, 1}).ok());
+  EXPECT_EQ(ResolveDevice("cuda").status().code(), StatusCode::kDeviceError);
+  Options options{4, 1};
+  options.fallback_cpu = true;
+  testing::internal::CaptureStderr();
+  auto runner = Runner::Create(*manifest, gpu, options);
+  const std::string log = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(runner.ok()) << runner.status().ToString();
+  EXPECT_FALSE(runner->device().cuda);
+  EXPECT_NE(runner->fallback().find("the GPU cannot be used ("), std::string::npos);
+  EXPECT_NE(runner->fallback().find("); running on the CPU instead (--fallback-cpu)"),
+            std::string::npos);
+  EXPECT_NE(log.find(runner->fallback()), std::string::npos) << log;
+  auto cpu = Runner::Create(*manifest, bundle::Device{}, {4, 1});
+  features::FeatureBatch batch{2, {{{0.5f, 1.5f}}, {{1.0f, 2.0f}}}};
+  EXPECT_EQ(*runner->Predict(batch), *cpu->Predict(batch));
+}
+
 TEST(Runner, RejectsBadOptions) {
   auto manifest = bundle::LoadManifest("tests/golden/bundle/tiny");
   EXPECT_FALSE(Runner::Create(*manifest, bundle::Device{}, {0, 1}).ok());

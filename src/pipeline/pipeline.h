@@ -66,6 +66,7 @@ struct EvalConfig {
   std::string label_field;  // empty: the bundle's
   std::string device = "auto";
   std::string accelerator = "auto";  // auto | cpu | gpu
+  bool fallback_cpu = false;         // run on the CPU when the GPU cannot be used (a warning)
   int batch_size = 0;                // 0: the bundle's
   int threads = 0;                   // 0: LibTorch's default
   int num_workers = 0;               // text preprocessing threads; 0: one per core

@@ -53,6 +53,7 @@ struct Plan {
   // class). Empty: standard mode.
   std::vector<std::string> previous_columns;
   bundle::Device device;
+  std::string fallback;  // --fallback-cpu's warning when the GPU asked for cannot be used
   int batch_size = 64;
 
   bool binary() const { return manifest.task == bundle::Task::kBinary; }
@@ -155,7 +156,13 @@ Result<Plan> MakePlan(const EvalConfig& config, const features::Encoder& encoder
                                                            : "eval_predictions_with_comparison.") +
                             std::string(table::FormatName(plan.output_format))))
                               .string();
-  VERDICT_ASSIGN_OR_RETURN(plan.device, ChooseDevice(config));
+  Result<bundle::Device> device = ChooseDevice(config);
+  if (!device.ok() && device.status().code() == StatusCode::kDeviceError && config.fallback_cpu) {
+    plan.fallback = infer::FallbackWarning(device.status());
+    LogWarning(plan.fallback);
+    device = bundle::Device{};
+  }
+  VERDICT_ASSIGN_OR_RETURN(plan.device, std::move(device));
   plan.batch_size = ModelBatchRows(config, plan.manifest);
   return plan;
 }
@@ -476,7 +483,7 @@ struct Stages {
 };
 
 // Starts the read, preprocess, batch and model stages; their results arrive in stages.scored.
-void StartStages(const Plan& plan, const features::Encoder& encoder, const infer::Runner& runner,
+void StartStages(const Plan& plan, const features::Encoder& encoder, infer::Runner& runner,
                  table::Reader& reader, std::atomic<double>& fraction, ScoredRows& facts,
                  Stages& stages) {
   stages.threads.emplace_back(
@@ -550,7 +557,7 @@ std::string BusyText(const std::array<double, kStages>& busy) {
 // infer::PlanBatches) -> model -> write (this thread: window results are in row order, and table
 // batches are written once all their rows are scored). Returns the stages' busy seconds.
 Result<std::array<double, kStages>> PredictAll(const Plan& plan, const features::Encoder& encoder,
-                                               const infer::Runner& runner, table::Writer& writer,
+                                               infer::Runner& runner, table::Writer& writer,
                                                ScoredRows& rows) {
   table::ReadOptions read_options;
   read_options.columns = plan.columns;
@@ -684,18 +691,21 @@ Result<PredictedRows> Predict(const EvalConfig& config) {
   VERDICT_ASSIGN_OR_RETURN(infer::Execution execution,
                            infer::ChooseExecution(config.execution, plan.manifest));
   infer::Options infer_options{plan.batch_size, threads.intra_op, batching, execution};
+  infer_options.fallback_cpu = config.fallback_cpu;
   VERDICT_ASSIGN_OR_RETURN(std::optional<features::FeatureBatch> first, FirstRows(plan, encoder));
   VERDICT_ASSIGN_OR_RETURN(
       PrecisionRunner precision,
       CreateRunnerInPrecision(plan.manifest, plan.device, infer_options, config.precision, first));
   infer::Runner& runner = precision.runner;
   LogInfo("precision " + precision.precision_text + "; CPU: " + precision.cpu_text);
-  LogInfo("model " + plan.manifest.model_file + " on " + plan.device.ToString() + ", batch size " +
-          std::to_string(plan.batch_size) + ", batching " +
+  LogInfo("model " + plan.manifest.model_file + " on " + runner.device().ToString() +
+          ", batch size " + std::to_string(plan.batch_size) + ", batching " +
           std::string(infer::BatchingName(batching)) + ", execution " +
           std::string(infer::ExecutionName(execution)) + ", threads: " + threads.Text() +
           "; data: " + std::to_string(plan.source.files.size()) + " " +
           std::string(table::FormatName(plan.source.format)) + " file(s) at " + config.data);
+  const std::string device_facts = infer::DeviceFacts(runner.device());
+  LogInfo("device: " + device_facts);
   VERDICT_ASSIGN_OR_RETURN(table::Writer writer,
                            table::Writer::Open(plan.predictions_path, plan.output_format));
   ScoredRows rows;
@@ -707,13 +717,19 @@ Result<PredictedRows> Predict(const EvalConfig& config) {
   LogInfo("predicted " + std::to_string(rows.rows) + " rows in " + FormatFixed(seconds, 2) +
           " s; busy per stage (they overlap): " + BusyText(busy));
   report::RunInfo run = MakeRunInfo(config, plan, started_at);
+  run.device = runner.device().ToString();  // the CPU after a fallback
   run.stage_seconds = {{"read, preprocess, predict", seconds}};
   run.facts = {{"batching", std::string(infer::BatchingName(batching))},
                {"execution", std::string(infer::ExecutionName(execution))},
                {"precision", precision.precision_text},
                {"cpu", precision.cpu_text},
+               {"device facts", device_facts},
                {"threads", threads.Text()},
                {"busy seconds per predict stage (they overlap)", BusyText(busy)}};
+  if (const std::string& fallback = plan.fallback.empty() ? runner.fallback() : plan.fallback;
+      !fallback.empty()) {
+    run.facts.emplace_back("fallback", fallback);
+  }
   return PredictedRows{.rows = std::move(rows),
                        .previous_columns = plan.previous_columns,
                        .predictions_path = plan.predictions_path,
