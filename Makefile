@@ -87,6 +87,26 @@ test-asan-e2e: build
 test-aoti: build
 	VERDICT_TEST_AOTI=1 .venv/bin/python -m pytest -q tests/e2e/test_aoti.py
 
+# The CUDA build in build-cuda/ (VERDICT_CUDA ON), which compiles on a machine without a GPU or
+# CUDA toolkit: the CUDA torch wheel and the CUDA compiler wheels go into a virtual environment
+# outside the clone (CUDA_ENV; GBs), which CMake takes torch and the CUDA toolkit from
+# (tools/setup.sh cuda-env). The CUDA libraries LibTorch loads (cuBLAS, cuDNN, NCCL, ...) are not
+# installed there, so the binaries link with --allow-shlib-undefined and run only where they are
+# (a GPU machine; bench/gpu/check.sh builds there). CUDA_ARCH names the GPU architectures, which
+# Torch's CMake would otherwise detect by running a CUDA program (9.0: Hopper).
+CUDA_ENV ?= /tmp/verdict-cuda
+CUDA_ARCH ?= 9.0
+.PHONY: build-cuda
+build-cuda: setup
+	@toolkit=$$(tools/setup.sh cuda-env $(CUDA_ENV) | tail -1) && \
+	  cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DVERDICT_CUDA=ON \
+	    -DVERDICT_BUILD_TESTS=OFF -DVERDICT_PYTHON_MODULE=OFF \
+	    -DVERDICT_PYTHON=$(CUDA_ENV)/venv/bin/python -DCUDAToolkit_ROOT=$$toolkit \
+	    -DCUDA_TOOLKIT_ROOT_DIR=$$toolkit -DCMAKE_CUDA_COMPILER=$$toolkit/bin/nvcc \
+	    -DTORCH_CUDA_ARCH_LIST=$(CUDA_ARCH) -DCMAKE_EXE_LINKER_FLAGS=-Wl,--allow-shlib-undefined \
+	    $(WHEEL_CMAKE_ARGS)
+	cmake --build build-cuda -j $(JOBS) --target verdict verdict-model
+
 demo: build
 	.venv/bin/python -m verdict.examples.demo --out demo-out
 
