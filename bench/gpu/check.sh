@@ -110,9 +110,12 @@ if [[ -z $BIN_DIR ]]; then
     export CMAKE_PREFIX_PATH=$prefix/usr${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}
     export PKG_CONFIG_PATH=$multiarch/pkgconfig:$prefix/usr/share/pkgconfig
     export LD_LIBRARY_PATH=$multiarch${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LIBRARY_PATH=$multiarch CPATH=$prefix/usr/include:$prefix/usr/include/cairo
-    # cairo.pc names its private requirements' .pc files, which the runtime-only packages lack.
-    [[ ! -f $multiarch/pkgconfig/cairo.pc ]] || sed -i '/^Requires.private/d' "$multiarch/pkgconfig/cairo.pc"
+    export LIBRARY_PATH=$multiarch
+    export CPATH=$prefix/usr/include:$prefix/usr/include/x86_64-linux-gnu:$prefix/usr/include/cairo
+    # The .pc files say prefix=/usr; cairo.pc also names its private requirements' .pc files,
+    # which the runtime-only packages lack.
+    sed -i "s|^prefix=.*|prefix=$prefix/usr|" "$multiarch"/pkgconfig/*.pc
+    sed -i '/^Requires.private/d' "$multiarch/pkgconfig/cairo.pc"
   fi
   BIN_DIR=$ROOT/build-gpu-check
   # TORCH_CUDA_ARCH_LIST: the GPU architecture, which Torch's CMake would otherwise detect by
