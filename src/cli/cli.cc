@@ -190,7 +190,7 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
                           "(chunk-level: the encoders; the head stays fp32). A lower one is "
                           "checked against fp32 on the first model batch (at most 64 rows): a "
                           "max |dp| over the bundle's tolerance (verdict.json precision, default "
-                          "0.02) is an error, or under auto fp32. auto: bf16 on a CUDA GPU of "
+                          "0.05) is an error, or under auto fp32. auto: bf16 on a CUDA GPU of "
                           "compute capability 8.0+ and on a CPU with AMX-BF16, else fp32 "
                           "(AOTInductor bundles: fp32). fp16 needs a GPU; bf16 on a CPU without "
                           "AVX512-BF16/AMX runs slowly, with a warning"}),

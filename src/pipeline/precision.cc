@@ -24,9 +24,10 @@ double MaxAbsDifference(const std::vector<float>& a, const std::vector<float>& b
 
 }  // namespace
 
-Result<PrecisionRunner> CreateRunnerInPrecision(
-    const bundle::Manifest& manifest, const bundle::Device& device, infer::Options options,
-    std::string_view requested, const std::optional<features::FeatureBatch>& first) {
+Result<PrecisionRunner> CreateRunnerInPrecision(const bundle::Manifest& manifest,
+                                                const bundle::Device& device,
+                                                infer::Options options, std::string_view requested,
+                                                const FirstRows& first_rows) {
   VERDICT_ASSIGN_OR_RETURN(bundle::PrecisionChoice choice,
                            bundle::ChoosePrecision(requested, manifest, device));
   const std::string name = bundle::PrecisionName(choice.precision);
@@ -34,11 +35,13 @@ Result<PrecisionRunner> CreateRunnerInPrecision(
   const std::string how = choice.automatic ? " (auto)" : " (asked for)";
   options.precision = choice.precision;
   VERDICT_ASSIGN_OR_RETURN(infer::Runner runner, infer::Runner::Create(manifest, device, options));
-  const int64_t rows =
-      first ? std::min({first->rows, int64_t{options.batch_size}, kCheckRows}) : int64_t{0};
-  if (choice.precision == bundle::Precision::kFp32 || rows == 0) {
+  if (choice.precision == bundle::Precision::kFp32) {
     return PrecisionRunner{std::move(runner), name + how, cpu};
   }
+  VERDICT_ASSIGN_OR_RETURN(std::optional<features::FeatureBatch> first, first_rows());
+  const int64_t rows =
+      first ? std::min({first->rows, int64_t{options.batch_size}, kCheckRows}) : int64_t{0};
+  if (rows == 0) return PrecisionRunner{std::move(runner), name + how + "; no rows to check", cpu};
   std::vector<int64_t> slice(static_cast<size_t>(rows));
   std::iota(slice.begin(), slice.end(), int64_t{0});
   VERDICT_ASSIGN_OR_RETURN(std::vector<float> lower, runner.Run(*first, slice));

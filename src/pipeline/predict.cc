@@ -607,11 +607,14 @@ Result<std::array<double, kStages>> PredictAll(const Plan& plan, const features:
 }
 
 // The rows of the data's first table batch, for the precision check (precision.h); none when the
-// data has no rows.
-Result<std::optional<features::FeatureBatch>> FirstRows(const Plan& plan,
-                                                        const features::Encoder& encoder) {
+// data has no rows. The batch is kept small (a 1 MiB CSV block, 64 Parquet rows): the check runs
+// at most 64 rows.
+Result<std::optional<features::FeatureBatch>> ReadFirstRows(const Plan& plan,
+                                                            const features::Encoder& encoder) {
   table::ReadOptions read_options;
   read_options.columns = plan.columns;
+  read_options.csv_block_bytes = 1 << 20;
+  read_options.parquet_batch_rows = 64;
   VERDICT_ASSIGN_OR_RETURN(table::Reader reader, table::Reader::Open(plan.source, read_options));
   VERDICT_ASSIGN_OR_RETURN(std::optional<table::Batch> batch, reader.Next());
   if (!batch) return std::optional<features::FeatureBatch>();
@@ -692,10 +695,10 @@ Result<PredictedRows> Predict(const EvalConfig& config) {
                            infer::ChooseExecution(config.execution, plan.manifest));
   infer::Options infer_options{plan.batch_size, threads.intra_op, batching, execution};
   infer_options.fallback_cpu = config.fallback_cpu;
-  VERDICT_ASSIGN_OR_RETURN(std::optional<features::FeatureBatch> first, FirstRows(plan, encoder));
   VERDICT_ASSIGN_OR_RETURN(
       PrecisionRunner precision,
-      CreateRunnerInPrecision(plan.manifest, plan.device, infer_options, config.precision, first));
+      CreateRunnerInPrecision(plan.manifest, plan.device, infer_options, config.precision,
+                              [&] { return ReadFirstRows(plan, encoder); }));
   infer::Runner& runner = precision.runner;
   LogInfo("precision " + precision.precision_text + "; CPU: " + precision.cpu_text);
   LogInfo("model " + plan.manifest.model_file + " on " + runner.device().ToString() +

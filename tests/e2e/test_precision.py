@@ -40,7 +40,7 @@ def probabilities(out: pathlib.Path) -> np.ndarray:
 
 def test_export_records_bf16(trained):
     entry = json.loads((trained.bundle / "verdict.json").read_text())["precision"]["bf16"]
-    assert entry["tolerance"] == 0.02
+    assert entry["tolerance"] == 0.05
     assert 0 <= entry["max_abs_dp"] <= entry["tolerance"]
 
 
