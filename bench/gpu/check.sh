@@ -27,7 +27,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CARRY=$ROOT/bench/gpu/carry
 OUT=${OUT:-$ROOT/bench/gpu/out}
-CPU_ONLY=0 PREPARE=0 BIN_DIR="" JOBS=16 ROWS=2000
+CPU_ONLY=0 PREPARE=0 BIN_DIR="" JOBS=16 ROWS=2000 DEPS_LIB=""
 while (($#)); do
   case $1 in
     --cpu-only) CPU_ONLY=1 ;;
@@ -104,12 +104,17 @@ say "pieces present; $( ((CPU_ONLY)) && echo "CPU-only dry run" || nvidia-smi -L
 # ---- 1. build ------------------------------------------------------------------------------------
 if [[ -z $BIN_DIR ]]; then
   prefix=/tmp/verdict-gpu-deps
-  if compgen -G "$CARRY/debs/*.deb" >/dev/null; then
+  # The carried packages only where the machine lacks one of them: their older libraries would
+  # otherwise shadow its own. Their libraries are on LD_LIBRARY_PATH for the build and the
+  # engine's runs alone (DEPS_LIB), not for python3.
+  if compgen -G "$CARRY/debs/*.deb" >/dev/null &&
+    { ! pkg-config --exists cairo 2>/dev/null || [[ ! -f /usr/include/jpeglib.h ]] ||
+      [[ ! -f /usr/include/nlohmann/json.hpp ]]; }; then
     for deb in "$CARRY"/debs/*.deb; do dpkg -x "$deb" "$prefix"; done
     multiarch=$prefix/usr/lib/x86_64-linux-gnu
     export CMAKE_PREFIX_PATH=$prefix/usr${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}
     export PKG_CONFIG_PATH=$multiarch/pkgconfig:$prefix/usr/share/pkgconfig
-    export LD_LIBRARY_PATH=$multiarch${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    DEPS_LIB=$multiarch
     export LIBRARY_PATH=$multiarch
     export CPATH=$prefix/usr/include:$prefix/usr/include/x86_64-linux-gnu:$prefix/usr/include/cairo
     # The .pc files say prefix=/usr; cairo.pc also names its private requirements' .pc files,
@@ -125,7 +130,8 @@ if [[ -z $BIN_DIR ]]; then
     -DVERDICT_BUILD_TESTS=OFF -DVERDICT_PYTHON_MODULE=OFF -DVERDICT_CUDA=$cuda_flag \
     -DTORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}" \
     >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; fail "configure (build.log)"; }
-  cmake --build "$BIN_DIR" -j "$JOBS" --target verdict verdict-model >>"$OUT/build.log" 2>&1 ||
+  LD_LIBRARY_PATH=$DEPS_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+    cmake --build "$BIN_DIR" -j "$JOBS" --target verdict verdict-model >>"$OUT/build.log" 2>&1 ||
     { grep -m5 -B2 -A5 'error' "$OUT/build.log" || tail -20 "$OUT/build.log"; fail "build (build.log)"; }
   say "built $BIN_DIR/verdict (VERDICT_CUDA $cuda_flag)"
 fi
@@ -141,7 +147,7 @@ eval_run() {
   local dir=$WORK/$name
   mkdir -p "$dir"
   local status=0
-  "$ENGINE" eval --model-dir "$CARRY/$task/bundle" --data "$data" --output-dir "$dir" \
+  LD_LIBRARY_PATH=$DEPS_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$ENGINE" eval --model-dir "$CARRY/$task/bundle" --data "$data" --output-dir "$dir" \
     --metrics-dir "$dir/metrics" --device "$device" --no-plots "$@" 2>"$WORK/$name.log" || status=$?
   { echo "=== $name"; cat "$WORK/$name.log"; } >>"$OUT/runs.log"
   ((status == 0)) || fail "$name: $(tail -1 "$WORK/$name.log")"
