@@ -81,8 +81,8 @@ test-asan-e2e: build
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 .venv/bin/python -m pytest -q tests/e2e
 
 # AOTInductor bundles end to end (tests/e2e/test_aoti.py; docs/bundle-format.md, backend aoti):
-# each package is a C++ compile (about 4 minutes for the two example bundles on a busy 2-core
-# machine), so not part of `make test`.
+# each package is a C++ compile. `make test` runs the tabular bundle (one program); this also runs
+# the bimodal text bundle (three programs, about 3 minutes on a busy 2-core machine).
 .PHONY: test-aoti
 test-aoti: build
 	VERDICT_TEST_AOTI=1 .venv/bin/python -m pytest -q tests/e2e/test_aoti.py
