@@ -139,7 +139,18 @@ Status ParseModel(const json& model, WordPiece::Impl* impl) {
   const std::string type = model.value("type", "WordPiece");
   if (type != "WordPiece") return Unsupported("model type " + Quote(type) + " (WordPiece only)");
   impl->continuing_prefix = model.value("continuing_subword_prefix", "##");
-  impl->max_input_chars_per_word = model.value("max_input_chars_per_word", size_t{100});
+  // A non-negative integer, as in tokenizers (a float such as 2e70 would not fit a size_t).
+  impl->max_input_chars_per_word = 100;
+  if (model.contains("max_input_chars_per_word") &&
+      !model.at("max_input_chars_per_word").is_null()) {
+    const json& max_chars = model.at("max_input_chars_per_word");
+    if (!max_chars.is_number_unsigned()) {
+      return InvalidData(
+          "key 'model.max_input_chars_per_word' must be a non-negative integer, not " +
+          Quote(max_chars.dump()));
+    }
+    impl->max_input_chars_per_word = max_chars.get<uint64_t>();
+  }
   const json& vocab = model.at("vocab");
   if (!vocab.is_object()) return InvalidData("key 'model.vocab' must be an object of token -> id");
   // Ids below the entry count, each of one token: every id then names a token (two tokens of one

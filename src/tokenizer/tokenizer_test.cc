@@ -276,6 +276,18 @@ TEST_F(WordPieceLoadErrors, VocabularyIdSharedByTwoTokens) {
       "vocab_shared_id_named", [](json& t) { t["model"]["vocab"]["hello"] = 0; }, "both have id 0");
 }
 
+// max_input_chars_per_word is a non-negative integer: a float beyond size_t's range was converted
+// to it (undefined behaviour; found by fuzz/fuzz_tokenizer_load under UBSan).
+TEST_F(WordPieceLoadErrors, MaxInputCharsPerWordIsANonNegativeInteger) {
+  const std::vector<json> bad = {json(2.2e70), json(100.0), json(-1), json("100"), json::array()};
+  for (size_t i = 0; i < bad.size(); ++i) {
+    ExpectIdError(
+        "max_chars_" + std::to_string(i),
+        [&](json& t) { t["model"]["max_input_chars_per_word"] = bad[i]; },
+        "model.max_input_chars_per_word");
+  }
+}
+
 TEST_F(WordPieceLoadErrors, AddedTokenDecoderIdBeyondTheEntryCount) {
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "vocab_bad_ids";
   std::filesystem::create_directories(dir);
