@@ -213,14 +213,9 @@ TEST(ChooseBatching, ByNameOrFromTheBundle) {
   EXPECT_EQ(bad.status().message(), "BATCHING 'dynamic' is not one of served, seed, auto");
 }
 
-// The chunk-level fixture bundle (src/bundle/testdata/chunked, CHUNK's): the runner gives the same
-// probabilities through its chunk-level programs as through its model file, under both batchings
-// (tolerance 1e-5, the exporter's bound).
-TEST(Runner, ChunksAndModelAgree) {
-  auto manifest = bundle::LoadManifest("src/bundle/testdata/chunked");
-  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
-  EXPECT_EQ(*ChooseExecution("", *manifest), Execution::kChunks);
-  EXPECT_EQ(*ChooseExecution("model", *manifest), Execution::kModel);
+// The rows of the chunk-level fixture bundle (src/bundle/testdata/chunked_expected.json), one
+// column per model input: the text ids, the attention mask (collated from the ids) and x.
+features::FeatureBatch ChunkedFixtureRows() {
   nlohmann::json expected =
       nlohmann::json::parse(std::ifstream("src/bundle/testdata/chunked_expected.json"));
   features::FeatureBatch batch{0, {features::FeatureColumn::Text(), {}, {}}};
@@ -229,6 +224,18 @@ TEST(Runner, ChunksAndModelAgree) {
     batch.columns[2].values.push_back(row["x"].get<float>());
     ++batch.rows;
   }
+  return batch;
+}
+
+// The chunk-level fixture bundle (src/bundle/testdata/chunked, CHUNK's): the runner gives the same
+// probabilities through its chunk-level programs as through its model file, under both batchings
+// (tolerance 1e-5, the exporter's bound).
+TEST(Runner, ChunksAndModelAgree) {
+  auto manifest = bundle::LoadManifest("src/bundle/testdata/chunked");
+  ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+  EXPECT_EQ(*ChooseExecution("", *manifest), Execution::kChunks);
+  EXPECT_EQ(*ChooseExecution("model", *manifest), Execution::kModel);
+  const features::FeatureBatch batch = ChunkedFixtureRows();
   for (Batching batching : {Batching::kServed, Batching::kSeed}) {
     auto chunks = Runner::Create(*manifest, bundle::Device{}, {3, 1, batching, Execution::kChunks});
     auto model = Runner::Create(*manifest, bundle::Device{}, {3, 1, batching, Execution::kModel});
@@ -293,14 +300,7 @@ TEST(Runner, HalvedSeedBatchesKeepTheirPaddingAndScores) {
 TEST(Runner, HalvedChunkEncoderCallsKeepTheScores) {
   auto manifest = bundle::LoadManifest("src/bundle/testdata/chunked");
   ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
-  nlohmann::json expected =
-      nlohmann::json::parse(std::ifstream("src/bundle/testdata/chunked_expected.json"));
-  features::FeatureBatch batch{0, {features::FeatureColumn::Text(), {}, {}}};
-  for (const nlohmann::json& row : expected["rows"]) {
-    batch.columns[0].AddRow(row["chunks"].get<features::ChunkIds>());
-    batch.columns[2].values.push_back(row["x"].get<float>());
-    ++batch.rows;
-  }
+  const features::FeatureBatch batch = ChunkedFixtureRows();
   for (Batching batching : {Batching::kServed, Batching::kSeed}) {
     const Options options{4, 1, batching, Execution::kChunks};
     auto whole = Runner::Create(*manifest, bundle::Device{}, options);
