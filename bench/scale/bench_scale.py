@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "python"))
 
 from verdict.examples.tabular_data import make_customers  # noqa: E402
 from verdict.examples.train_tabular import train  # noqa: E402
-from verdict.export import _read_json_beside, build_model, export_bundle  # noqa: E402
+from verdict.examples.demo import export_trained  # noqa: E402
 
 TORCHRUN = pathlib.Path(sys.executable).parent / "torchrun"
 RANK_ROWS = re.compile(r"rank (\d+) of (\d+): (\d+) rows predicted")
@@ -37,17 +37,8 @@ RANK_ROWS = re.compile(r"rank (\d+) of (\d+): (\d+) rows predicted")
 def make_bundle(root: pathlib.Path, verdict: str) -> pathlib.Path:
     make_customers(2000, "multiclass", seed=1).to_csv(root / "train.csv", index=False)
     out = pathlib.Path(train(str(root / "train.csv"), str(root / "train_output"), "multiclass", epochs=1))
-    hp_path = out / "hyperparameters.json"
-    import json
-
-    hp = json.loads(hp_path.read_text())
-    model = build_model("verdict.examples.tabular_model:build_model", hp, str(out / "model.pth"))
     make_customers(200, "multiclass", seed=2).to_csv(root / "sample.csv", index=False)
-    report = export_bundle(model, hp, str(root / "sample.csv"), str(root / "bundle"),
-                           impute_dict=_read_json_beside(str(hp_path), "impute_dict.json"),
-                           risk_table_map=_read_json_beside(str(hp_path), "risk_table_map.json"),
-                           engine=verdict)
-    return pathlib.Path(report.bundle_dir)
+    return pathlib.Path(export_trained(out, root / "sample.csv", root / "bundle", verdict).bundle_dir)
 
 
 def run(command: list[str], rows: int) -> tuple[float, dict[int, int]]:

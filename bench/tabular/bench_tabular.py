@@ -12,12 +12,9 @@ CSV and one Parquet file, then runs, R times each, wall clock of the whole job:
     softmax, scikit-learn metrics (ROC AUC, average precision, F1 at 0.3/0.5/0.7), a matplotlib
     ROC curve and to_csv/to_parquet of the predictions;
 verdict with its default threads, Python with torch.set_num_threads(T) (default: the cores; run it
-on a 2-core machine for the issue's goal). Prints rows/s
-of the best run of each and their ratio, and the largest |difference| between the two sides'
-probabilities. --work keeps the bundle and data (made once) in DIR. The Python way needs matplotlib, which the
-project's venv does not hold: `pip install --target DIR matplotlib` (then drop DIR/numpy*) and
-PYTHONPATH=DIR. Figures of one session:
-docs/performance.md ("Tabular throughput").
+on a 2-core machine for the issue's goal). Prints rows/s of the best run of each and their
+ratio, and the largest |difference| between the two sides' probabilities. --work keeps the bundle
+and data (made once) in DIR. Figures of one session: docs/performance.md ("Tabular throughput").
 """
 
 import argparse
@@ -36,21 +33,14 @@ BATCH_ROWS = 65536
 
 
 def make_bundle(root: pathlib.Path, verdict: str) -> pathlib.Path:
+    from verdict.examples.demo import export_trained
     from verdict.examples.tabular_data import make_customers
     from verdict.examples.train_tabular import train
-    from verdict.export import _read_json_beside, build_model, export_bundle
 
     make_customers(2000, "binary", seed=1).to_csv(root / "train.csv", index=False)
     out = pathlib.Path(train(str(root / "train.csv"), str(root / "train_output"), "binary", epochs=1))
-    hp_path = out / "hyperparameters.json"
-    hp = json.loads(hp_path.read_text())
-    model = build_model("verdict.examples.tabular_model:build_model", hp, str(out / "model.pth"))
     make_customers(200, "binary", seed=2).to_csv(root / "sample.csv", index=False)
-    report = export_bundle(model, hp, str(root / "sample.csv"), str(root / "bundle"),
-                           impute_dict=_read_json_beside(str(hp_path), "impute_dict.json"),
-                           risk_table_map=_read_json_beside(str(hp_path), "risk_table_map.json"),
-                           engine=verdict)
-    return pathlib.Path(report.bundle_dir)
+    return pathlib.Path(export_trained(out, root / "sample.csv", root / "bundle", verdict).bundle_dir)
 
 
 def prepare(root: pathlib.Path, rows: int, verdict: str) -> tuple[pathlib.Path, dict[str, pathlib.Path]]:

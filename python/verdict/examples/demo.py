@@ -40,6 +40,20 @@ def _write(df, path: pathlib.Path) -> None:
         df.to_csv(path, index=False, sep="\t" if path.suffix == ".tsv" else ",")
 
 
+def export_trained(train_output: pathlib.Path, sample: pathlib.Path, bundle_dir: pathlib.Path, engine: str,
+                   text: bool = False):
+    """Exports a model the example trainers wrote to `train_output` (model.pth and the seed's
+    artifacts beside it) into a bundle checked on `sample`; returns the exporter's report."""
+    hp_path = train_output / "hyperparameters.json"
+    hp = json.loads(hp_path.read_text())
+    factory = "verdict.examples.text_model:build_model" if text else "verdict.examples.tabular_model:build_model"
+    model = build_model(factory, hp, str(train_output / "model.pth"))
+    return export_bundle(model, hp, str(sample), str(bundle_dir),
+                         impute_dict=_read_json_beside(str(hp_path), "impute_dict.json"),
+                         risk_table_map=_read_json_beside(str(hp_path), "risk_table_map.json"),
+                         engine=engine, tokenizer=train_output / "tokenizer")
+
+
 def run_task(task: str, out: pathlib.Path, engine: str) -> dict:
     train_rows, eval_rows, eval_name = TASKS[task]
     text = task == "bimodal"
@@ -56,14 +70,7 @@ def run_task(task: str, out: pathlib.Path, engine: str) -> dict:
                                                engine=engine))
     else:
         train_output = pathlib.Path(train(str(data / "train.csv"), str(out / task / "train_output"), task))
-    hp_path = train_output / "hyperparameters.json"
-    hp = json.loads(hp_path.read_text())
-    factory = "verdict.examples.text_model:build_model" if text else "verdict.examples.tabular_model:build_model"
-    model = build_model(factory, hp, str(train_output / "model.pth"))
-    report = export_bundle(model, hp, str(eval_path), str(out / task / "bundle"),
-                           impute_dict=_read_json_beside(str(hp_path), "impute_dict.json"),
-                           risk_table_map=_read_json_beside(str(hp_path), "risk_table_map.json"),
-                           engine=engine, tokenizer=train_output / "tokenizer")
+    report = export_trained(train_output, eval_path, out / task / "bundle", engine, text=text)
     print(f"[demo] {task}: trained and exported in {time.time() - started:.1f} s "
           f"({report.method}, max |eager - exported| = {report.max_abs_difference:.2g})")
 
