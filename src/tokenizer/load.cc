@@ -350,6 +350,13 @@ Status ParseVocabTxt(const std::string& vocab_text, const json& config, WordPiec
     AddAddedToken(impl, added);
     return added.id;
   };
+  // An empty special token would get an id without a token (added tokens need content).
+  for (const char* key : {"unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
+    if (TokenField(config, key) == std::optional<std::string>("")) {
+      return InvalidData("tokenizer_config.json key '" + std::string(key) +
+                         "' is empty; a special token needs content");
+    }
+  }
   const std::string unk = TokenField(config, "unk_token").value_or("[UNK]");
   impl->unk = VocabId(*impl, unk);
   if (impl->unk < 0) return InvalidData("unk_token " + Quote(unk) + " is not in the vocabulary");

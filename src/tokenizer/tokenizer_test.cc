@@ -301,6 +301,23 @@ TEST_F(WordPieceLoadErrors, AddedTokenDecoderIdBeyondTheEntryCount) {
   EXPECT_NE(r.status().message().find("vocab.txt"), std::string::npos);
 }
 
+// An empty special token in tokenizer_config.json left its id without a token, which encoding
+// emitted (found by fuzz/fuzz_tokenizer_load).
+TEST_F(WordPieceLoadErrors, EmptySpecialTokenInTheConfig) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "empty_special";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "vocab.txt") << "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n";
+  for (const char* config : {R"({"sep_token": ""})", R"({"cls_token": {"content": ""}})"}) {
+    std::ofstream(dir / "tokenizer_config.json") << config;
+    Result<WordPiece> r = WordPiece::Load(dir.string());
+    ASSERT_FALSE(r.ok()) << config;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidData);
+    EXPECT_NE(r.status().message().find("is empty; a special token needs content"),
+              std::string::npos)
+        << r.status().message();
+  }
+}
+
 // A path component over 255 bytes (ENAMETOOLONG) is an error naming the path, not an exception.
 TEST_F(WordPieceLoadErrors, OverlongPathComponent) {
   const std::string long_name(300, 'a');
