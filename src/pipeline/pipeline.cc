@@ -47,7 +47,7 @@ Result<internal::ScoredFileColumns> ChooseColumns(const MetricsConfig& config,
   named.insert(named.end(), columns.previous.begin(), columns.previous.end());
   for (const std::string& column : named) {
     if (!column.empty() && !probe.HasColumn(column)) {
-      return NotFound("predictions '" + config.predictions + "' have no column '" + column + "'");
+      return NotFound("predictions '" + config.predictions + "' have no column " + Quote(column));
     }
   }
   return columns;

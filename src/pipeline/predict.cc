@@ -83,13 +83,13 @@ Result<std::string> ChooseColumn(const table::Reader& probe, const std::string& 
                                  const std::string& from_bundle, const char* what) {
   if (!requested.empty()) {
     if (!probe.HasColumn(requested)) {
-      return NotFound("the data has no " + std::string(what) + " column '" + requested + "'");
+      return NotFound("the data has no " + std::string(what) + " column " + Quote(requested));
     }
     return requested;
   }
   if (!from_bundle.empty() && probe.HasColumn(from_bundle)) return from_bundle;
   if (!from_bundle.empty()) {
-    LogWarning("the data has no " + std::string(what) + " column '" + from_bundle + "'");
+    LogWarning("the data has no " + std::string(what) + " column " + Quote(from_bundle));
   }
   return std::string();
 }
@@ -108,7 +108,7 @@ Result<std::vector<std::string>> ChoosePreviousColumns(const EvalConfig& config,
   }
   for (const std::string& column : columns) {
     if (!probe.HasColumn(column)) {
-      LogWarning("the data has no previous score column '" + column + "': standard mode");
+      LogWarning("the data has no previous score column " + Quote(column) + ": standard mode");
       return standard_mode;
     }
   }
@@ -129,8 +129,8 @@ Result<Plan> MakePlan(const EvalConfig& config, const features::Encoder& encoder
   VERDICT_ASSIGN_OR_RETURN(table::Reader probe, table::Reader::Open(plan.source));
   for (const std::string& column : encoder.RequiredColumns()) {
     if (!probe.HasColumn(column)) {
-      return NotFound("file '" + plan.source.files.front() + "' has no column '" + column +
-                      "', which the model needs");
+      return NotFound("file '" + plan.source.files.front() + "' has no column " + Quote(column) +
+                      ", which the model needs");
     }
   }
   VERDICT_ASSIGN_OR_RETURN(plan.id_column,

@@ -297,7 +297,7 @@ bool Batch::HasColumn(const std::string& column) const {
 }
 
 std::string Batch::Where(const std::string& column, int64_t row) const {
-  return "file '" + impl_->file + "' column '" + column + "' row " +
+  return "file '" + impl_->file + "' column " + Quote(column) + " row " +
          std::to_string(impl_->first_row + row + 1);
 }
 
@@ -306,7 +306,7 @@ namespace {
 Result<std::shared_ptr<arrow::Array>> ColumnArray(const Batch& batch, const std::string& column) {
   std::shared_ptr<arrow::Array> array = batch.impl().batch->GetColumnByName(column);
   if (array == nullptr) {
-    return NotFound("file '" + batch.file() + "' has no column '" + column + "'");
+    return NotFound("file '" + batch.file() + "' has no column " + Quote(column));
   }
   return array;
 }
@@ -647,7 +647,7 @@ Status OpenCsv(Reader::State& state, const std::string& file) {
   }
   for (const std::string& wanted : state.options.columns) {
     if (convert.column_types.count(wanted) == 0) {
-      return NotFound("file '" + file + "' has no column '" + wanted + "'");
+      return NotFound("file '" + file + "' has no column " + Quote(wanted));
     }
   }
   convert.include_columns = state.options.columns;
@@ -734,7 +734,7 @@ Status OpenParquet(Reader::State& state, const std::string& file) {
   } else {
     for (const std::string& name : state.options.columns) {
       int index = schema->GetFieldIndex(name);
-      if (index < 0) return NotFound("file '" + file + "' has no column '" + name + "'");
+      if (index < 0) return NotFound("file '" + file + "' has no column " + Quote(name));
       columns.push_back(index);
     }
   }
@@ -781,7 +781,7 @@ Status OpenFile(Reader::State& state, const std::string& file) {
     state.column_names = names;
     for (const std::string& wanted : state.options.columns) {
       if (std::find(names.begin(), names.end(), wanted) == names.end()) {
-        return NotFound("file '" + file + "' has no column '" + wanted + "'");
+        return NotFound("file '" + file + "' has no column " + Quote(wanted));
       }
     }
   } else if (names != state.column_names) {

@@ -508,6 +508,13 @@ for _option, _value, _says in [("--thresholds", "-0.1", "thresholds"), ("--thres
 case("metrics-label-column-absent", 12, "p.csv", "no column 'lbl'")(
     lambda tmp: Run(["metrics", "--predictions", str(write(tmp / "p.csv", GOOD)), "--label-col", "lbl",
                      "--output-dir", str(tmp / "m")], markers=tmp / "m", kept=[tmp / "p.csv"]))
+# A huge or control-laden column name asked for is quoted (cut to 60 bytes, escaped) in the error.
+for _name, _label, _says in [("100kb", "L" * 100_000, "no column '" + "L" * 60 + "...'"),
+                             ("escape", "lbl\x1b[31m\nx", "no column 'lbl\\x1b[31m\\nx'")]:
+    case(f"metrics-label-column-absent-{_name}", 10, "p.csv", _says)(
+        lambda tmp, _label=_label: Run(["metrics", "--predictions", str(write(tmp / "p.csv", GOOD)),
+                                        "--label-col", _label, "--output-dir", str(tmp / "m")],
+                                       markers=tmp / "m", kept=[tmp / "p.csv"]))
 case("metrics-unknown-label", 12, "column 'label' row 2")(metrics_on(predictions([ROWS[0], "2,7,0.3,0.7"])))
 case("metrics-missing-label", 12, "column 'label' row 2")(metrics_on(predictions([ROWS[0], "2,,0.3,0.7"])))
 case("metrics-no-score-columns", 12, "p.csv")(metrics_on("id,label,score\n1,0,0.3\n"))
