@@ -469,8 +469,14 @@ DirectoryLock::~DirectoryLock() {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return NotFound("file '" + path + "' does not exist");
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) return NotFound("file '" + path + "' does not exist");
+  if (std::filesystem::is_directory(status)) {
+    return InvalidArgument("'" + path + "' is a directory, not a file");
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return InvalidArgument("'" + path + "' is not a regular file (a device, pipe or socket)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("cannot read '" + path + "': " + std::strerror(errno));
   std::ostringstream body;

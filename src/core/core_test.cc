@@ -113,6 +113,15 @@ TEST(Files, AtomicWriteAndRead) {
   EXPECT_EQ(ReadFile(dir + "/missing").status().code(), StatusCode::kNotFound);
 }
 
+// A path that exists but is no regular file is named as what it is, not as missing.
+TEST(Files, ReadFileNamesWhatIsNotAFile) {
+  const Status directory = ReadFile(::testing::TempDir()).status();
+  EXPECT_NE(directory.message().find("is a directory"), std::string::npos) << directory.message();
+  const Status device = ReadFile("/dev/null").status();
+  EXPECT_NE(device.message().find("'/dev/null' is not a regular file"), std::string::npos)
+      << device.message();
+}
+
 TEST(Format, OneLineFoldsLineBreaks) {
   EXPECT_EQ(OneLine("plain"), "plain");
   EXPECT_EQ(OneLine("first\nsecond"), "first; second");
