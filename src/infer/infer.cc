@@ -372,6 +372,12 @@ Status Runner::Load(const bundle::Device& device) {
 
 Status Runner::FallBack(const Status& why) {
   fallback_ = FallbackWarning(why);
+  // A precision chosen for (and checked on) the GPU says nothing of the CPU, where fp16 cannot
+  // run at all: the CPU runs the reference precision.
+  if (options_.precision != bundle::Precision::kFp32) {
+    fallback_ += std::string(", in fp32 (not ") + bundle::PrecisionName(options_.precision) + ")";
+    options_.precision = bundle::Precision::kFp32;
+  }
   LogWarning(fallback_);
   backoff_ = std::make_unique<Backoff>("rows");  // what fitted the GPU says nothing of the CPU
   return Load(bundle::Device{});

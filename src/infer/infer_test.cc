@@ -367,6 +367,25 @@ TEST(Runner, FallsBackToTheCpuWhenTheGpuCannotBeUsed) {
   EXPECT_EQ(*runner->Predict(batch), *cpu->Predict(batch));
 }
 
+// A precision chosen for the GPU is not carried to the CPU: the fallback runs fp32 and says so.
+TEST(Runner, FallsBackToTheCpuInFp32) {
+  if (CudaAvailable()) GTEST_SKIP() << "needs a machine without CUDA";
+  auto manifest = bundle::LoadManifest("tests/golden/bundle/tiny");
+  ASSERT_TRUE(manifest.ok());
+  Options options{4, 1};
+  options.fallback_cpu = true;
+  options.precision = bundle::Precision::kFp16;
+  testing::internal::CaptureStderr();
+  auto runner = Runner::Create(*manifest, bundle::Device{true, 0}, options);
+  testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(runner.ok()) << runner.status().ToString();
+  EXPECT_NE(runner->fallback().find(", in fp32 (not fp16)"), std::string::npos)
+      << runner->fallback();
+  auto cpu = Runner::Create(*manifest, bundle::Device{}, {4, 1});
+  features::FeatureBatch batch{2, {{{0.5f, 1.5f}}, {{1.0f, 2.0f}}}};
+  EXPECT_EQ(*runner->Predict(batch), *cpu->Predict(batch));
+}
+
 TEST(Runner, RejectsBadOptions) {
   auto manifest = bundle::LoadManifest("tests/golden/bundle/tiny");
   EXPECT_FALSE(Runner::Create(*manifest, bundle::Device{}, {0, 1}).ok());
