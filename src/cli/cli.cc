@@ -145,12 +145,14 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
                                  .env = "ACCELERATOR",
                                  .help = "auto, cpu (forces the CPU; conflicts with a CUDA "
                                          "DEVICE) or gpu (requires CUDA)"}),
-      FlagOption(c.fallback_cpu,
-                 {.flags = {"--fallback-cpu"},
-                  .env = "FALLBACK_CPU",
-                  .help = "when the GPU cannot be used (CUDA unavailable, the model does not load "
-                          "on it, a CUDA error, out of memory on one row), run on the CPU instead, "
-                          "with one warning recorded in the log and report.html"}),
+      FlagOption(
+          c.fallback_cpu,
+          {.flags = {"--fallback-cpu"},
+           .env = "FALLBACK_CPU",
+           .help =
+               "when the GPU cannot be used (CUDA unavailable, the model does not load "
+               "on it, a CUDA error, out of memory on one row), run on the CPU instead (in fp32), "
+               "with one warning recorded in the log and report.html"}),
       IntOption(
           c.batch_size, 0,
           {.flags = {"--batch-size"},
