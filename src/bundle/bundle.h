@@ -107,6 +107,8 @@ enum class Precision { kFp32, kBf16, kFp16 };
 
 // "fp32", "bf16" or "fp16".
 const char* PrecisionName(Precision precision);
+// The precision named "fp32", "bf16" or "fp16" (PrecisionName's inverse); nullopt for any other.
+std::optional<Precision> PrecisionFromName(std::string_view name);
 
 // The largest max |dp| against fp32 that eval accepts from a lower precision when the bundle
 // states none (verdict.json "precision", docs/bundle-format.md).

@@ -366,12 +366,8 @@ Status ParsePrecision(const Keys& top, Manifest& m) {
   if (!raw.is_object()) return top.Error("precision", "must be an object");
   Keys entries(raw, top.where() + " precision");
   for (const auto& [name, value] : raw.items()) {
-    Precision precision;
-    if (name == "bf16") {
-      precision = Precision::kBf16;
-    } else if (name == "fp16") {
-      precision = Precision::kFp16;
-    } else {
+    const std::optional<Precision> precision = PrecisionFromName(name);
+    if (!precision || *precision == Precision::kFp32) {
       return entries.Error(name, "is not a lower precision (bf16 or fp16)");
     }
     if (!value.is_object()) return entries.Error(name, "must be an object");
@@ -382,7 +378,7 @@ Status ParsePrecision(const Keys& top, Manifest& m) {
     if (keys.Has("max_abs_dp")) {
       VERDICT_ASSIGN_OR_RETURN(entry.measured, keys.Get<double>("max_abs_dp"));
     }
-    m.precision[precision] = entry;
+    m.precision[*precision] = entry;
   }
   return Status::Ok();
 }
@@ -477,6 +473,13 @@ const char* PrecisionName(Precision precision) {
       break;
   }
   return "fp32";
+}
+
+std::optional<Precision> PrecisionFromName(std::string_view name) {
+  for (Precision precision : {Precision::kFp32, Precision::kBf16, Precision::kFp16}) {
+    if (name == PrecisionName(precision)) return precision;
+  }
+  return std::nullopt;
 }
 
 double PrecisionToleranceOf(const Manifest& manifest, Precision precision) {

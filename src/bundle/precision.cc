@@ -51,12 +51,13 @@ Result<PrecisionChoice> ChoosePrecision(std::string_view requested, const Manife
                                         const Device& device) {
   const std::string name = AsciiLower(TrimAscii(requested));
   if (name.empty() || name == "auto") return Automatic(manifest, device);
-  if (name == "fp32") return PrecisionChoice{Precision::kFp32, false};
-  if (name != "bf16" && name != "fp16") {
+  const std::optional<Precision> named = PrecisionFromName(name);
+  if (!named) {
     return InvalidArgument("PRECISION " + Quote(requested) +
                            " is not one of auto, fp32, bf16, fp16");
   }
-  const Precision precision = name == "bf16" ? Precision::kBf16 : Precision::kFp16;
+  const Precision precision = *named;
+  if (precision == Precision::kFp32) return PrecisionChoice{Precision::kFp32, false};
   if (manifest.backend == "aoti") {
     return InvalidArgument("PRECISION " + name + ": bundle '" + manifest.dir +
                            "' is AOTInductor, which runs in the precision it was compiled in "
