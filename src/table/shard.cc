@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 
+#include "table/csv_scan.h"
 #include "table/internal.h"
 #include "table/shard_internal.h"
 #include "table/table.h"
@@ -20,15 +21,10 @@ namespace verdict::table {
 
 namespace {
 
-// One file's rows, as far as sharding needs them.
-struct FileRows {
-  int64_t rows = 0;
-  std::vector<int64_t> group_rows;  // Parquet: rows per row group
-  // CSV/TSV: the byte where data row r starts, for every r whose global row number is a
-  // multiple of the alignment; the first data row's start; the file size.
-  std::map<int64_t, int64_t> row_starts;
-  int64_t data_begin = 0;
-  int64_t size = 0;
+// One file's rows, as far as sharding needs them: for CSV/TSV where they start (csv_scan.h),
+// for Parquet how many each row group holds.
+struct FileRows : internal::CsvRecords {
+  std::vector<int64_t> group_rows;
 };
 
 Result<FileRows> ParquetRows(const DataSource& source, const std::string& file) {
@@ -49,143 +45,16 @@ Result<FileRows> ParquetRows(const DataSource& source, const std::string& file) 
   return rows;
 }
 
-// Finds the rows of a CSV/TSV file as Arrow's reader does (quoting and doubled quotes on,
-// newlines allowed in quoted values, \n, \r\n and \r end a row, empty lines skipped, a UTF-8
-// BOM ignored). Scanning from the file's start (`begin` 0), the first row is the header; from a
-// row boundary inside it, there is none.
-class CsvRowScanner {
- public:
-  CsvRowScanner(char delimiter, int64_t global_first_row, int64_t align, int64_t begin)
-      : delimiter_(delimiter),
-        global_first_row_(global_first_row),
-        align_(align),
-        header_rows_(begin == 0 ? 1 : 0),
-        record_start_(begin) {
-    result_.data_begin = begin;
-  }
-
-  void Feed(const char* data, size_t n, int64_t offset) {
-    for (size_t i = 0; i < n; ++i) Step(data[i], offset + static_cast<int64_t>(i));
-  }
-
-  FileRows Finish(int64_t size) {
-    result_.size = size;
-    if (records_ == 0) result_.data_begin = size;
-    if (header_rows_ == 1 && records_ == 1 && state_ != State::kRecordStart &&
-        state_ != State::kAfterCr) {
-      result_.data_begin = size;  // the header alone, without a line end
-    }
-    result_.rows = std::max<int64_t>(0, records_ - header_rows_);
-    return std::move(result_);
-  }
-
- private:
-  enum class State { kRecordStart, kAfterCr, kFieldStart, kUnquoted, kQuoted, kQuotedQuote };
-
-  void EndRecord(char c, int64_t at) {
-    record_start_ = at + 1;
-    if (records_ == header_rows_) result_.data_begin = record_start_;
-    state_ = c == '\r' ? State::kAfterCr : State::kRecordStart;
-  }
-
-  void BeginRecord() {
-    const int64_t data_row = records_ - header_rows_;  // -1: the header
-    if (data_row >= 0 && (global_first_row_ + data_row) % align_ == 0) {
-      result_.row_starts[data_row] = record_start_;
-    }
-    ++records_;
-  }
-
-  // A byte outside quotes, inside a field.
-  void Unquoted(char c, int64_t at) {
-    if (c == delimiter_) {
-      state_ = State::kFieldStart;
-    } else if (c == '\n' || c == '\r') {
-      EndRecord(c, at);
-    } else {
-      state_ = State::kUnquoted;
-    }
-  }
-
-  void Step(char c, int64_t at) {
-    switch (state_) {
-      case State::kAfterCr:
-        state_ = State::kRecordStart;
-        if (c == '\n') {
-          record_start_ = at + 1;
-          if (records_ == header_rows_) result_.data_begin = record_start_;
-          return;
-        }
-        [[fallthrough]];
-      case State::kRecordStart:
-        if (at < 3 && bom_.size() == static_cast<size_t>(at) && kBom[at] == c) {
-          bom_ += c;
-          record_start_ = at + 1;
-          return;
-        }
-        if (c == '\n' || c == '\r') {  // an empty line: no row
-          EndRecord(c, at);
-          return;
-        }
-        BeginRecord();
-        [[fallthrough]];
-      case State::kFieldStart:
-        if (c == '"') {
-          state_ = State::kQuoted;
-          return;
-        }
-        Unquoted(c, at);
-        return;
-      case State::kUnquoted:
-        Unquoted(c, at);
-        return;
-      case State::kQuoted:
-        if (c == '"') state_ = State::kQuotedQuote;
-        return;
-      case State::kQuotedQuote:
-        if (c == '"') {
-          state_ = State::kQuoted;  // a doubled quote
-          return;
-        }
-        Unquoted(c, at);
-        return;
-    }
-  }
-
-  static constexpr char kBom[] = "\xEF\xBB\xBF";
-  const char delimiter_;
-  const int64_t global_first_row_;
-  const int64_t align_;
-  const int64_t header_rows_;
-  State state_ = State::kRecordStart;
-  int64_t record_start_;
-  int64_t records_ = 0;
-  std::string bom_;
-  FileRows result_;
-};
-
-// The rows of a CSV/TSV file of `source`, or of its bytes [begin, end) (end -1: to the end of
-// the file).
+// The rows of a CSV/TSV file of `source`, or of its bytes [begin, end) (end -1: to the end).
 Result<FileRows> CsvRows(const DataSource& source, const std::string& file,
                          int64_t global_first_row, int64_t align, int64_t begin = 0,
                          int64_t end = -1) {
-  VERDICT_ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::RandomAccessFile> input,
-                           internal::OpenData(source, file));
-  CsvRowScanner scanner(source.format == Format::kTsv ? '\t' : ',', global_first_row, align, begin);
-  std::vector<char> buffer(1 << 20);
-  int64_t offset = begin;
-  while (end < 0 || offset < end) {
-    const int64_t want = end < 0
-                             ? static_cast<int64_t>(buffer.size())
-                             : std::min<int64_t>(static_cast<int64_t>(buffer.size()), end - offset);
-    arrow::Result<int64_t> n = input->ReadAt(offset, want, buffer.data());
-    if (!n.ok())
-      return IoError("cannot read '" + file + "': " + internal::ArrowMessage(n.status().message()));
-    if (*n == 0) break;
-    scanner.Feed(buffer.data(), static_cast<size_t>(*n), offset);
-    offset += *n;
-  }
-  return scanner.Finish(offset);
+  VERDICT_ASSIGN_OR_RETURN(
+      internal::CsvRecords records,
+      internal::ScanCsvRecords(source, file, global_first_row, align, begin, end));
+  FileRows rows;
+  static_cast<internal::CsvRecords&>(rows) = std::move(records);
+  return rows;
 }
 
 // The slice of one file holding global rows [begin, end) (they overlap the file).

@@ -24,6 +24,7 @@
 #include <system_error>
 
 #include "table/class_index.h"
+#include "table/csv_scan.h"
 #include "table/internal.h"
 #include "table/shard_internal.h"
 #include "table/text_format.h"
@@ -631,36 +632,58 @@ Result<std::shared_ptr<arrow::csv::StreamingReader>> MakeCsvReader(
   }
 }
 
-// Column names from the header, then a reader that keeps every cell as exact text.
-Status OpenCsv(Reader::State& state, const std::string& file) {
+// The header's column names read by Arrow itself: for a file whose header the byte scan did not
+// find complete (ScanCsvHeader), so that Arrow's reader says what is wrong with it. The probe's
+// block (grown for a long header) becomes the file's first block size.
+Result<std::vector<std::string>> ProbeCsvHeader(Reader::State& state, const std::string& file) {
   int64_t probe_block = std::min<int64_t>(1 << 20, state.options.csv_block_bytes);
   VERDICT_ASSIGN_OR_RETURN(auto header_reader,
                            MakeCsvReader(state.source, file, state.options, probe_block, 0,
                                          arrow::csv::ConvertOptions::Defaults()));
+  state.csv_block_bytes = std::max(state.csv_block_bytes, probe_block);
+  return header_reader->schema()->field_names();
+}
+
+// The header scan and Arrow's reader must agree: a column the scan named otherwise would be typed
+// by Arrow's inference instead of kept as exact text.
+Status CheckHeaderAgrees(const Reader::State& state, const std::string& file) {
+  const arrow::Schema& schema = *state.csv->schema();
+  bool agree = state.csv_convert.include_columns.empty()
+                   ? schema.field_names() == state.csv_header
+                   : schema.field_names() == state.csv_convert.include_columns;
+  for (const auto& field : schema.fields()) agree = agree && field->type()->Equals(arrow::utf8());
+  if (agree) return Status::Ok();
+  return Internal("file '" + file + "': the header scan disagrees with Arrow's CSV reader");
+}
+
+// Column names from the header, then a reader that keeps every cell as exact text.
+Status OpenCsv(Reader::State& state, const std::string& file) {
+  state.csv_block_bytes = state.options.csv_block_bytes;
+  VERDICT_ASSIGN_OR_RETURN(
+      std::optional<std::vector<std::string>> header,
+      internal::ScanCsvHeader(state.source, file, state.options.csv_max_block_bytes));
+  if (!header) {
+    VERDICT_ASSIGN_OR_RETURN(header, ProbeCsvHeader(state, file));
+  }
+  state.csv_header = std::move(*header);
   arrow::csv::ConvertOptions& convert = state.csv_convert;
   convert = arrow::csv::ConvertOptions::Defaults();
   convert.check_utf8 = false;  // validated per column in Batch::Strings, with row numbers
   convert.strings_can_be_null = false;
   convert.quoted_strings_can_be_null = false;
-  for (const auto& field : header_reader->schema()->fields()) {
-    convert.column_types[field->name()] = arrow::utf8();
-  }
+  for (const std::string& name : state.csv_header) convert.column_types[name] = arrow::utf8();
   for (const std::string& wanted : state.options.columns) {
     if (convert.column_types.count(wanted) == 0) {
       return NotFound("file '" + file + "' has no column " + Quote(wanted));
     }
   }
   convert.include_columns = state.options.columns;
-  state.csv_block_bytes = std::max(state.options.csv_block_bytes, probe_block);
   const FileSlice* slice = internal::SliceOf(state.source, file);
-  state.csv_header.clear();
-  for (const auto& field : header_reader->schema()->fields()) {
-    state.csv_header.push_back(field->name());
-  }
   VERDICT_ASSIGN_OR_RETURN(
       state.csv,
       MakeCsvReader(state.source, file, state.options, state.csv_block_bytes,
                     slice != nullptr ? slice->first_row : 0, convert, slice, state.csv_header));
+  VERDICT_RETURN_IF_ERROR(CheckHeaderAgrees(state, file));
   if (slice != nullptr) {
     state.rows_in_file = slice->first_row;
     state.slice_cursor = {.skip = 0, .left = slice->rows};

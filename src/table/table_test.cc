@@ -110,6 +110,43 @@ TEST(Csv, EmptyFileIsAClearError) {
   EXPECT_NE(reader.status().message().find("is empty"), std::string::npos);
 }
 
+// Column names come from a byte scan of the header (csv_scan.h), not from an Arrow reader of
+// their own; they must be Arrow's. The expected names are what pyarrow.csv.read_csv gives for
+// these files (ParseOptions newlines_in_values and ignore_empty_lines on).
+TEST(Csv, HeaderNamesAreArrowsForQuotesBomAndLineEnds) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"\"a\"b,c\n1,2\n", {"ab", "c"}},
+      {"a\"b,c\n1,2\n", {"a\"b", "c"}},
+      {"\"a\"\"b\",c\n1,2\n", {"a\"b", "c"}},
+      {"\"a\nb\",c\r\n1,2\n", {"a\nb", "c"}},
+      {"\n\n a ,c\n1,2\n", {" a ", "c"}},
+      {"\xEF\xBB\xBF"
+       "a,c\n1,2\n",
+       {"a", "c"}},
+      {"a,,c\n1,2,3\n", {"a", "", "c"}},
+      {"\"a\" ,c\n1,2\n", {"a ", "c"}},
+      {"\r\ra,c\r1,2\r", {"a", "c"}},
+      {"\xEF\xBB\xBF\n\xEF\xBB\xBF"
+       "a,b\n1,2\n",
+       {"\xEF\xBB\xBF"
+        "a",
+        "b"}},
+      {"x\n", {"x"}},
+      {"\xEF\xBB,c\n1,2\n", {"\xEF\xBB", "c"}},  // the start of a BOM is data
+      {"\xEF\xBB\xBF\"a\n\",b\n1,2\n", {"a\n", "b"}},
+  };
+  for (const auto& [bytes, names] : cases) {
+    auto reader = Reader::Open(InMemorySource("h.csv", Format::kCsv, bytes));
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_EQ(reader->column_names(), names) << Quote(bytes);
+  }
+  // A header without its line end, or in an unclosed quote, is Arrow's to judge: an error.
+  // "\xEF\n" is a header of one column, not a blank line: the next row has one too many.
+  for (const std::string bytes : {"a,c", "\"a,c\n1,2\n", "\xEF\n\"a\",b\n1,2\n"}) {
+    EXPECT_FALSE(Reader::Open(InMemorySource("h.csv", Format::kCsv, bytes)).ok()) << bytes;
+  }
+}
+
 TEST(Csv, MissingRequestedColumn) {
   std::string dir = TempDir("missingcol");
   WriteText(dir + "/d.csv", "id,x\n1,2\n");
