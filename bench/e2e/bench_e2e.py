@@ -158,6 +158,48 @@ def ideal(model: torch.nn.Module, df: pd.DataFrame, hp: dict, risk: dict, hf: se
     return seconds, probs[:, 1].numpy()
 
 
+def served_plan(rows: list[list[list[int]]], batch_size: int) -> list[list[int]]:
+    """The model batches of served batching (infer::PlanBatches): windows of 16 batches of rows, each
+    grouped by chunk count and sorted by its longest chunk (then row order), cut into batch_size rows."""
+    window = 16 * batch_size
+    plan = []
+    for first in range(0, len(rows), window):
+        members = range(first, min(first + window, len(rows)))
+        order = sorted(members, key=lambda r: (len(rows[r]), max(map(len, rows[r]), default=0), r))
+        for count in sorted({len(rows[r]) for r in members}):
+            group = [r for r in order if len(rows[r]) == count]
+            plan += [group[b:b + batch_size] for b in range(0, len(group), batch_size)]
+    return plan
+
+
+def black_box_ideal(model: torch.nn.Module, df: pd.DataFrame, hp: dict, risk: dict, hf: seed_text.Hf,
+                    batch_size: int) -> tuple[float, np.ndarray, int]:
+    """The whole model (no chunk encoder: a black box) on the served plan's batches, each padded to
+    its longest chunk: (seconds, probabilities of class 1, token slots computed)."""
+    texts = seed_chunk_ids(df, hp, hf)
+    tabular = seed.tabular_tensors(df, hp, risk)
+    probs = torch.empty(len(df))
+    slots = 0
+    with torch.inference_mode():
+        start = time.perf_counter()
+        for rows in served_plan(texts, batch_size):
+            longest = max(len(chunk) for r in rows for chunk in texts[r])
+            batch = {name: values[rows] for name, values in tabular.items()}
+            ids, mask = collate([texts[r] for r in rows], longest)
+            batch[f"{FIELD}_input_ids"], batch[f"{FIELD}_attention_mask"] = ids, mask
+            slots += ids.numel()
+            probs[rows] = torch.softmax(model(batch), dim=1)[:, 1]
+        seconds = time.perf_counter() - start
+    return seconds, probs.numpy(), slots
+
+
+def chunk_slots(rows: list[list[list[int]]], per_call: int) -> int:
+    """Token slots the chunk-level ideal computes: real chunks sorted by length, per_call at a time."""
+    lengths = sorted(len(chunk) for row in rows for chunk in row)
+    return sum(len(lengths[b:b + per_call]) * lengths[min(b + per_call, len(lengths)) - 1]
+               for b in range(0, len(lengths), per_call))
+
+
 def verdict_eval(verdict: str, bundle: pathlib.Path, data: pathlib.Path, out: pathlib.Path, batching: str,
                  threads: int, batch_size: int, *extra: str) -> tuple[float, np.ndarray]:
     """A whole `verdict eval` process: (seconds, probabilities of class 1 in row order)."""
@@ -185,6 +227,9 @@ def main() -> int:
     parser.add_argument("--precision", action="append", choices=["bf16", "fp16"], default=[],
                         help="also run verdict --batching served in this precision (repeatable; its max |dp| is "
                              "against the fp32 ideal)")
+    parser.add_argument("--black-box", action="store_true",
+                        help="also run verdict --batching served --execution model (the whole model, as for a bundle "
+                             "without chunk_execution) against the same model run eagerly on the same padded batches")
     parser.add_argument("--aoti", action="store_true",
                         help="also export an AOTInductor bundle (--format aoti) and run it with --batching served")
     args = parser.parse_args()
@@ -215,6 +260,10 @@ def main() -> int:
     for precision in args.precision:
         runs[precision] = verdict_eval(args.verdict, bundle, data, work / f"out-{precision}", "served", args.threads,
                                        args.batch_size, "--precision", precision)
+    if args.black_box:
+        black_box = black_box_ideal(model, df, hp, risk, hf, args.batch_size)
+        runs["black-box"] = verdict_eval(args.verdict, bundle, data, work / "out-black-box", "served",
+                                         args.threads, args.batch_size, "--execution", "model")
     if args.aoti:
         start = time.perf_counter()
         export_bundle(model, hp, str(data), str(work / "bundle-aoti"), risk_table_map=risk,
@@ -223,7 +272,8 @@ def main() -> int:
         runs["aoti"] = verdict_eval(args.verdict, work / "bundle-aoti", data, work / "out-aoti", "served",
                                     args.threads, args.batch_size)
     labels = seed.label_indices(df, hp).numpy()
-    chunks = sum(len(r) for r in seed_chunk_ids(df, hp, hf))
+    texts = seed_chunk_ids(df, hp, hf)
+    chunks = sum(len(r) for r in texts)
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch "
           f"{torch.__version__}, {args.threads} threads; batch size {args.batch_size}; max_sen_len {args.max_sen_len}")
@@ -247,6 +297,17 @@ def main() -> int:
     if args.aoti:
         line("  served, aoti bundle", runs["aoti"][0], runs["aoti"][1], ideal_probs)
     line("ideal (model only)", ideal_seconds, ideal_probs, None)
+    if args.black_box:
+        line("black box, served", runs["black-box"][0], runs["black-box"][1], black_box[1])
+        line("  its ideal (eager)", black_box[0], black_box[1], None)
+        print(f"  black box of its ideal: {black_box[0] / runs['black-box'][0]:.0%}")
+    real = sum(len(chunk) for row in texts for chunk in row)
+    seed_slots = sum(len(texts[b:b + args.batch_size]) * max(map(len, texts[b:b + args.batch_size])) * args.max_sen_len
+                     for b in range(0, len(texts), args.batch_size))
+    served_slots = sum(len(rows) * len(texts[rows[0]]) * max(len(c) for r in rows for c in texts[r])
+                       for rows in served_plan(texts, args.batch_size))
+    print(f"token slots computed: real tokens {real}; chunk-level {chunk_slots(texts, args.batch_size)}; "
+          f"black box served {served_slots}; the seed's padding {seed_slots}")
     print(f"seed vs served on the same rows: max |dp| {np.abs(python_probs - ideal_probs).max():.3g}, AUC "
           f"{auc:.4f} vs {roc_auc_score(labels, ideal_probs):.4f}")
     return 0
