@@ -46,3 +46,56 @@ def test_a_measurement_over_the_tolerance_is_kept_with_a_note(tmp_path, monkeypa
                                           lambda raw: torch.softmax(raw, dim=1), notes, tolerance=1e-9)
     assert entries["bf16"]["max_abs_dp"] > 1e-9
     assert notes and "verdict eval --precision bf16 will refuse this bundle" in notes[0]
+
+
+class TwoInputs(torch.nn.Module):
+    """A linear layer over two input tensors: runs with its weights in bf16."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.layer = torch.nn.Linear(2, 2)
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return self.layer(torch.stack([a, b], dim=1))
+
+
+class CastsToFloat32(TwoInputs):
+    """A graph that refuses bf16 weights: its explicit float32 cast meets a bf16 layer."""
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return self.layer(torch.stack([a, b], dim=1).to(torch.float32))
+
+
+class NanInBf16(torch.nn.Module):
+    """Finite in fp32; in bf16 1000 + 1 - 1000 is 0, and 0 / 0 is NaN."""
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        big = torch.full_like(a, 1000.0)
+        one = (big + 1) - big
+        return torch.stack([a, b], dim=1) * (one / one).unsqueeze(1)
+
+
+def measured(tmp_path, module: torch.nn.Module, notes: list[str]) -> dict:
+    """precision_entries of `module` scripted, against its own fp32 probabilities."""
+    path = tmp_path / "model.pt"
+    torch.jit.script(module).save(str(path))
+    inputs = [torch.tensor([0.5, 2.0]), torch.tensor([1.0, -3.0])]
+    with torch.inference_mode():
+        reference = torch.softmax(module(*inputs), dim=1)
+    return precision.precision_entries(path, inputs, reference, lambda raw: torch.softmax(raw, dim=1), notes)
+
+
+def test_bf16_measured_as_eval_runs_it(tmp_path):
+    """bf16 with converted weights where the graph takes them, else autocast (src/bundle/program.cc)."""
+    notes: list[str] = []
+    for module in (TwoInputs(), CastsToFloat32()):
+        entry = measured(tmp_path, module, notes)["bf16"]
+        assert 0 <= entry["max_abs_dp"] <= entry["tolerance"], type(module).__name__
+    assert notes == []
+
+
+def test_nan_in_bf16_is_recorded_as_the_largest_move_with_a_note(tmp_path):
+    notes: list[str] = []
+    assert measured(tmp_path, NanInBf16(), notes)["bf16"]["max_abs_dp"] == 1.0
+    assert len(notes) == 1 and notes[0].startswith("bf16 gives NaN probabilities on the sample")

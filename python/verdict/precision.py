@@ -3,13 +3,16 @@ model's probabilities from fp32 on the sample rows, recorded in verdict.json "pr
 (docs/bundle-format.md) with the tolerance `verdict eval --precision` checks a slice of the data
 against.
 
-The lower precision runs as in the engine (src/bundle/program.cc): the TorchScript program under
-autocast to that dtype (matmuls, linear layers and convolutions in it, weights kept float32,
-everything else as traced), the output converted back to float32 before softmax or sigmoid.
+The lower precision runs as in the engine (src/bundle/program.cc): bf16 with the program's
+floating-point weights converted (and its floating-point inputs cast), or, when the traced graph
+refuses them, under autocast to bf16; fp16 always under autocast (matmuls, linear layers and
+convolutions in it, weights kept float32, everything else as traced). The output is converted back
+to float32 before softmax or sigmoid.
 """
 
 from __future__ import annotations
 
+import math
 import pathlib
 import warnings
 from typing import Callable
@@ -21,19 +24,35 @@ DEFAULT_TOLERANCE = 0.05
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
+def _load(path: pathlib.Path, device: str) -> torch.jit.ScriptModule:
+    with warnings.catch_warnings():  # TorchScript is deprecated upstream; LibTorch still loads it
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit")
+        return torch.jit.load(str(path), map_location=device).eval()
+
+
 def max_difference(path: pathlib.Path, inputs: list[torch.Tensor], reference: torch.Tensor,
                    to_probabilities: Callable[[torch.Tensor], torch.Tensor], dtype: torch.dtype,
                    device: str = "cpu") -> float:
     """max |dp| between the program at `path` run in `dtype` on `inputs` and `reference` (its fp32
-    probabilities of the same rows)."""
-    with warnings.catch_warnings():  # TorchScript is deprecated upstream; LibTorch still loads it
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.jit")
-        program = torch.jit.load(str(path), map_location=device).eval()
-    with torch.inference_mode(), torch.autocast(device, dtype=dtype):
-        out = program(*[t.to(device) for t in inputs])
+    probabilities of the same rows); infinite when the lower precision gives NaN."""
+    program = _load(path, device)
+    inputs = [t.to(device) for t in inputs]
+    out = None
+    if dtype == torch.bfloat16:
+        try:
+            with torch.inference_mode():
+                out = program.to(dtype)(*[t.to(dtype) if t.is_floating_point() else t for t in inputs])
+        except RuntimeError:  # the graph refuses converted weights: autocast, as the engine does
+            program = _load(path, device)
+    if out is None:
+        with torch.inference_mode(), torch.autocast(device, dtype=dtype):
+            out = program(*inputs)
     out = out[0] if isinstance(out, (tuple, list)) else out
     probs = to_probabilities(out.float().cpu())
-    return float((probs - reference).abs().max()) if probs.numel() else 0.0
+    if not probs.numel():
+        return 0.0
+    difference = (probs - reference).abs()
+    return float("inf") if difference.isnan().any() else float(difference.max())
 
 
 def precision_entries(path: pathlib.Path, inputs: list[torch.Tensor], reference: torch.Tensor,
@@ -49,8 +68,11 @@ def precision_entries(path: pathlib.Path, inputs: list[torch.Tensor], reference:
         if device == "cuda" and not torch.cuda.is_available():
             continue
         measured = max_difference(path, inputs, reference, to_probabilities, dtype, device)
-        entries[name] = {"max_abs_dp": measured, "tolerance": tolerance}
+        # NaN (an overflow in the lower precision) is recorded as 1.0, the most a probability moves.
+        entries[name] = {"max_abs_dp": min(measured, 1.0), "tolerance": tolerance}
         if measured > tolerance:
-            notes.append(f"{name} moves the probabilities by {measured:.3g} from fp32 on the sample, over "
-                         f"the tolerance {tolerance}: verdict eval --precision {name} will refuse this bundle")
+            what = "gives NaN probabilities" if math.isinf(measured) else \
+                f"moves the probabilities by {measured:.3g} from fp32"
+            notes.append(f"{name} {what} on the sample, over the tolerance {tolerance}: verdict eval "
+                         f"--precision {name} will refuse this bundle")
     return entries

@@ -9,18 +9,9 @@ namespace verdict::bundle {
 
 using internal::FirstLine;
 using internal::Program;
+using internal::RaisedLine;
 
 namespace {
-
-// An exception raised inside the model's forward (a TorchScript `raise`) arrives as a TorchScript
-// traceback whose last line is the Python exception ("builtins.ValueError: ..."): keep that line.
-std::string RaisedLine(const char* what) {
-  std::string text(what);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (text.find("Traceback") == std::string::npos) return FirstLine(text.c_str());
-  const size_t start = text.rfind('\n');
-  return start == std::string::npos ? text : text.substr(start + 1);
-}
 
 torch::Device ToTorch(const Device& device) {
   return device.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device.index))

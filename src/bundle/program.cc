@@ -4,6 +4,10 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/inductor/aoti_package/model_package_loader.h>
 
+#include <mutex>
+#include <string_view>
+#include <utility>
+
 namespace verdict::bundle::internal {
 
 namespace {
@@ -22,10 +26,7 @@ at::ScalarType DtypeOf(Precision precision) {
 
 // Autocast to `dtype` on `device` while alive (this thread), the previous state restored after:
 // LibTorch runs matmuls, linear layers, convolutions and the other ops of its autocast lists in
-// `dtype` (casting their inputs and weights per call) and keeps the rest in float32. Weights are
-// not converted once at load instead: a traced graph keeps the float32 dtypes it saw at trace
-// time (a `.to(torch.float32)` of an input, an attention bias made with mask.to(x.dtype)), which
-// then meet bf16 weights in ops that refuse mixed dtypes (BatchNorm of the tabular example).
+// `dtype` (casting their inputs and weights per call) and keeps the rest in float32.
 class AutocastGuard {
  public:
   AutocastGuard(at::DeviceType device, at::ScalarType dtype)
@@ -48,29 +49,107 @@ class AutocastGuard {
   at::ScalarType dtype_;
 };
 
+bool IsOutOfMemory(const std::exception& e) {
+  return std::string_view(e.what()).find("out of memory") != std::string_view::npos;
+}
+
+// The module's floating-point parameters and buffers in `dtype`. (Module::to would convert its
+// integer buffers too, such as BERT's position ids, which then fail as indices.)
+void ConvertFloating(torch::jit::Module& module, at::ScalarType dtype) {
+  for (at::Tensor tensor : module.parameters()) {
+    if (tensor.is_floating_point()) tensor.set_data(tensor.to(dtype));
+  }
+  for (at::Tensor tensor : module.buffers()) {
+    if (tensor.is_floating_point()) tensor.set_data(tensor.to(dtype));
+  }
+}
+
+torch::jit::Module LoadModule(const std::string& path, const torch::Device& device) {
+  torch::jit::Module module = torch::jit::load(path, device);
+  module.eval();
+  return module;
+}
+
+// A TorchScript module in fp32, bf16 or fp16.
+//
+// bf16 runs with the weights converted once, at load: every op then runs in bf16 with no casts
+// between ops (under autocast, each linear layer's input and output were cast, which took as
+// long as the bf16 matmuls saved: 150 casts per MiniLM call). bf16 has float32's exponent range,
+// so float32 constants a traced graph holds (an attention mask's finfo.min) keep their meaning.
+// A graph that refuses the converted weights throws on its call (a traced `.to(torch.float32)`
+// meeting a bf16 BatchNorm, as in the tabular example); the program then reloads the fp32
+// weights and runs under autocast from then on, with a warning. fp16, whose range is narrower,
+// always runs under autocast. The precision check (pipeline/precision.h) compares either with
+// fp32 before the run trusts it.
 class TorchScriptProgram final : public Program {
  public:
-  TorchScriptProgram(torch::jit::Module module, at::DeviceType device, at::ScalarType dtype)
-      : module_(std::move(module)), device_(device), dtype_(dtype) {}
+  TorchScriptProgram(std::string path, torch::Device device, at::ScalarType dtype)
+      : path_(std::move(path)), device_(device), dtype_(dtype), converted_(dtype == at::kBFloat16) {
+    module_ = std::make_shared<torch::jit::Module>(LoadModule(path_, device_));
+    if (converted_) ConvertFloating(*module_, dtype_);
+  }
 
   std::optional<size_t> arity() const override {
-    const c10::FunctionSchema& schema = module_.get_method("forward").function().getSchema();
+    const c10::FunctionSchema& schema =
+        Current().first->get_method("forward").function().getSchema();
     return schema.arguments().size() - 1;  // minus self
   }
 
   c10::IValue Run(std::vector<at::Tensor> inputs) const override {
-    std::vector<c10::IValue> args(std::make_move_iterator(inputs.begin()),
-                                  std::make_move_iterator(inputs.end()));
-    torch::jit::Module& module = const_cast<torch::jit::Module&>(module_);
-    if (dtype_ == at::kFloat) return module.forward(std::move(args));
-    AutocastGuard autocast(device_, dtype_);
-    return module.forward(std::move(args));
+    auto [module, converted] = Current();
+    if (dtype_ == at::kFloat) return Forward(*module, std::move(inputs));
+    if (converted) {
+      try {
+        return Forward(*module, CastFloating(inputs));
+      } catch (const std::exception& e) {
+        if (IsOutOfMemory(e)) throw;
+        module = UseAutocast(e);
+      }
+    }
+    AutocastGuard autocast(device_.type(), dtype_);
+    return Forward(*module, std::move(inputs));
   }
 
  private:
-  torch::jit::Module module_;
-  at::DeviceType device_;
-  at::ScalarType dtype_;
+  static c10::IValue Forward(torch::jit::Module& module, std::vector<at::Tensor> inputs) {
+    return module.forward(std::vector<c10::IValue>(std::make_move_iterator(inputs.begin()),
+                                                   std::make_move_iterator(inputs.end())));
+  }
+
+  // The floating-point inputs (tabular features) in the converted weights' dtype.
+  std::vector<at::Tensor> CastFloating(const std::vector<at::Tensor>& inputs) const {
+    std::vector<at::Tensor> cast;
+    cast.reserve(inputs.size());
+    for (const at::Tensor& input : inputs) {
+      cast.push_back(input.is_floating_point() ? input.to(dtype_) : input);
+    }
+    return cast;
+  }
+
+  // The module to run now, and whether its weights are converted.
+  std::pair<std::shared_ptr<torch::jit::Module>, bool> Current() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {module_, converted_};
+  }
+
+  // After the converted graph failed with `why`: the fp32 weights, run under autocast from now on.
+  std::shared_ptr<torch::jit::Module> UseAutocast(const std::exception& why) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (converted_) {
+      LogWarning("model '" + path_ + "' does not run with its weights in bf16 (" +
+                 RaisedLine(why.what()) + "); it runs under autocast instead, slower");
+      module_ = std::make_shared<torch::jit::Module>(LoadModule(path_, device_));
+      converted_ = false;
+    }
+    return module_;
+  }
+
+  const std::string path_;
+  const torch::Device device_;
+  const at::ScalarType dtype_;
+  mutable std::mutex mutex_;  // guards the switch to autocast
+  mutable std::shared_ptr<torch::jit::Module> module_;
+  mutable bool converted_;
 };
 
 Result<std::unique_ptr<const Program>> LoadTorchScript(const std::string& path,
@@ -78,10 +157,7 @@ Result<std::unique_ptr<const Program>> LoadTorchScript(const std::string& path,
   const torch::Device target =
       device.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device.index))
                   : torch::Device(torch::kCPU);
-  torch::jit::Module module = torch::jit::load(path, target);
-  module.eval();
-  return std::unique_ptr<const Program>(
-      new TorchScriptProgram(std::move(module), target.type(), DtypeOf(precision)));
+  return std::unique_ptr<const Program>(new TorchScriptProgram(path, target, DtypeOf(precision)));
 }
 
 // The AOTInductor package's metadata key naming the device it was compiled for, and the key the
@@ -137,6 +213,14 @@ Result<std::unique_ptr<const Program>> LoadAoti(const std::string& path, const D
 }
 
 }  // namespace
+
+std::string RaisedLine(const char* what) {
+  std::string text(what);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  if (text.find("Traceback") == std::string::npos) return FirstLine(text.c_str());
+  const size_t start = text.rfind('\n');
+  return start == std::string::npos ? text : text.substr(start + 1);
+}
 
 std::string FirstLine(const char* what) {
   std::string text(what);

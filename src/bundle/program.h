@@ -1,7 +1,8 @@
 // bundle (internal to model.cc): one loaded program, the model file or a chunk encoder or head,
 // behind one interface whatever the bundle's backend:
-//   torchscript  a TorchScript module (torch::jit::load); in a lower precision it runs under
-//                LibTorch's autocast to that dtype (program.cc says why not converted weights);
+//   torchscript  a TorchScript module (torch::jit::load); in bf16 with its weights converted at
+//                load (LibTorch's autocast when the graph refuses them), in fp16 under autocast
+//                (program.cc says why);
 //   aoti         an AOTInductor package (.pt2, torch._inductor.aoti_compile_and_package) run by
 //                torch::inductor::AOTIModelPackageLoader; it runs in the precision it was
 //                compiled in (fp32), for the device it was compiled for.
@@ -20,6 +21,11 @@ namespace verdict::bundle::internal {
 
 // The first line of a LibTorch message (they carry a C++ backtrace after it).
 std::string FirstLine(const char* what);
+
+// The line that says why a model call failed: an exception raised inside forward (a TorchScript
+// `raise`, or an op's error) arrives as a TorchScript traceback whose last line is the exception
+// ("builtins.ValueError: ...", "RuntimeError: ..."); otherwise the first line.
+std::string RaisedLine(const char* what);
 
 class Program {
  public:

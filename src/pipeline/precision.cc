@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <limits>
 #include <numeric>
 #include <sstream>
 #include <vector>
@@ -14,10 +15,13 @@ namespace {
 // The rows the check runs: the first model batch of the data, at most 64 rows.
 constexpr int64_t kCheckRows = 64;
 
+// The largest |a - b|; infinite where either is NaN (a lower precision that overflowed).
 double MaxAbsDifference(const std::vector<float>& a, const std::vector<float>& b) {
   double worst = 0;
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    worst = std::max(worst, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
+    const double difference = std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
+    if (std::isnan(difference)) return std::numeric_limits<double>::infinity();
+    worst = std::max(worst, difference);
   }
   return worst;
 }
