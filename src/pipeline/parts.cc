@@ -73,7 +73,8 @@ class Decoder {
     const uint64_t n = Value<uint64_t>();
     if (n > in_.size() || !Take(n * sizeof(T))) return {};
     std::vector<T> values(n);
-    std::memcpy(values.data(), in_.data() + at_ - n * sizeof(T), n * sizeof(T));
+    // An empty vector's data() may be null, which memcpy must not get even for 0 bytes.
+    if (n != 0) std::memcpy(values.data(), in_.data() + at_ - n * sizeof(T), n * sizeof(T));
     return values;
   }
   std::vector<std::string> Texts() {

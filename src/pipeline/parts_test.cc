@@ -55,6 +55,19 @@ TEST(PartTest, EncodeDecodeRoundTrips) {
   EXPECT_EQ(back->rows.text_lengths, part.rows.text_lengths);
 }
 
+TEST(PartTest, EmptyColumnsRoundTrip) {
+  // A part without previous scores or rows (a rank whose share is empty) holds empty sequences.
+  Part part = MakePart("algo-1", 0, {}, {}, "");
+  part.rows.previous.clear();
+  Result<Part> back = DecodePart(EncodePart(part), "part");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->rows.rows, 0);
+  EXPECT_TRUE(back->rows.labels.empty());
+  EXPECT_TRUE(back->rows.scores.empty());
+  EXPECT_TRUE(back->rows.previous.empty());
+  EXPECT_EQ(back->rows.text_lengths, part.rows.text_lengths);
+}
+
 TEST(PartTest, DamagedOrForeignBytesAreErrorsNamingThePart) {
   std::string bytes = EncodePart(MakePart("a", 0, {1}, {0.5}, ""));
   Result<Part> cut = DecodePart(std::string_view(bytes).substr(0, bytes.size() - 3), "'p.verdict'");
