@@ -70,15 +70,21 @@ test: fuzz-smoke
 
 # The e2e suite against the ASan+UBSan binaries build-asan/verdict and verdict-model (the asan
 # preset); the Python side and its engine module stay those of build/. Any sanitizer report
-# fails its test: it exits 86 and adds stderr lines. Slow, so not part of `make test`
-# (docs/testing.md, Sanitizers).
+# fails its test: it exits 86 and adds stderr lines. tools/sanitizers/tee-stderr.sh copies every
+# run's stderr into SANITIZER_LOG, searched afterwards for reports in runs whose failure a test
+# expects. Slow, so not part of `make test` (docs/testing.md, Sanitizers).
+SANITIZER_LOG = build-asan/e2e-stderr.log
 .PHONY: test-asan-e2e
 test-asan-e2e: build
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS) --target verdict verdict-model
-	VERDICT_BIN=build-asan/verdict ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=86 \
+	rm -f $(SANITIZER_LOG)
+	VERDICT_BIN=$(CURDIR)/tools/sanitizers/tee-stderr.sh VERDICT_SANITIZED_BIN=$(CURDIR)/build-asan/verdict \
+	  VERDICT_SANITIZER_LOG=$(CURDIR)/$(SANITIZER_LOG) \
+	  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=86 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tools/sanitizers/lsan.supp:print_suppressions=0:exitcode=86 \
-	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 .venv/bin/python -m pytest -q tests/e2e
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86 .venv/bin/python -m pytest -q tests/e2e
+	! grep -n -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' $(SANITIZER_LOG)
 
 # AOTInductor bundles end to end (tests/e2e/test_aoti.py; docs/bundle-format.md, backend aoti):
 # each package is a C++ compile. `make test` runs the tabular bundle (one program); this also runs
