@@ -152,7 +152,7 @@ def test_non_numeric_previous_score_fails_naming_the_row(binary_run, tmp_path):
     path = write_table(data, tmp_path / "bad.csv")
     done = evaluate(binary_run.bundle, path, tmp_path, "--comparison-mode", "true", "--previous-score-field",
                     "prev_score")
-    assert done.returncode != 0
+    assert done.returncode == 1, done.stderr
     assert "prev_score" in done.stderr and "bad.csv" in done.stderr
     assert (tmp_path / "metrics" / "_FAILURE").exists() and not (tmp_path / "metrics" / "_SUCCESS").exists()
     assert not list((tmp_path / "eval").glob("eval_predictions*"))
