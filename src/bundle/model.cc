@@ -10,13 +10,10 @@ namespace verdict::bundle {
 using internal::FirstLine;
 using internal::Program;
 using internal::RaisedLine;
+using internal::SaysOutOfMemory;
+using internal::ToTorch;
 
 namespace {
-
-torch::Device ToTorch(const Device& device) {
-  return device.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device.index))
-                     : torch::Device(torch::kCPU);
-}
 
 at::Tensor ToTensor(const HostTensor& host, const torch::Device& device) {
   at::Tensor tensor;
@@ -118,7 +115,7 @@ Result<std::unique_ptr<const Program>> LoadProgram(const Manifest& manifest,
 // other failure on a GPU (a CUDA, cuBLAS or cuDNN error; --fallback-cpu reruns the window on the
 // CPU, where a model's own error shows again), or the model's own error.
 Status FailedOnBatch(bool cuda, std::string message) {
-  if (message.find("out of memory") != std::string::npos) return OutOfMemory(std::move(message));
+  if (SaysOutOfMemory(message)) return OutOfMemory(std::move(message));
   return cuda ? DeviceError(std::move(message)) : InvalidBundle(std::move(message));
 }
 

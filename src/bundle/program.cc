@@ -49,10 +49,6 @@ class AutocastGuard {
   at::ScalarType dtype_;
 };
 
-bool IsOutOfMemory(const std::exception& e) {
-  return std::string_view(e.what()).find("out of memory") != std::string_view::npos;
-}
-
 // The module's floating-point parameters and buffers in `dtype`. (Module::to would convert its
 // integer buffers too, such as BERT's position ids, which then fail as indices.)
 void ConvertFloating(torch::jit::Module& module, at::ScalarType dtype) {
@@ -102,7 +98,7 @@ class TorchScriptProgram final : public Program {
       try {
         return Forward(*module, CastFloating(inputs));
       } catch (const std::exception& e) {
-        if (IsOutOfMemory(e)) throw;
+        if (SaysOutOfMemory(e.what())) throw;
         module = UseAutocast(e);
       }
     }
@@ -154,10 +150,8 @@ class TorchScriptProgram final : public Program {
 
 Result<std::unique_ptr<const Program>> LoadTorchScript(const std::string& path,
                                                        const Device& device, Precision precision) {
-  const torch::Device target =
-      device.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device.index))
-                  : torch::Device(torch::kCPU);
-  return std::unique_ptr<const Program>(new TorchScriptProgram(path, target, DtypeOf(precision)));
+  return std::unique_ptr<const Program>(
+      new TorchScriptProgram(path, ToTorch(device), DtypeOf(precision)));
 }
 
 // The AOTInductor package's metadata key naming the device it was compiled for, and the key the
@@ -213,6 +207,15 @@ Result<std::unique_ptr<const Program>> LoadAoti(const std::string& path, const D
 }
 
 }  // namespace
+
+bool SaysOutOfMemory(std::string_view message) {
+  return message.find("out of memory") != std::string_view::npos;
+}
+
+torch::Device ToTorch(const Device& device) {
+  return device.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device.index))
+                     : torch::Device(torch::kCPU);
+}
 
 std::string RaisedLine(const char* what) {
   std::string text(what);

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bundle/bundle.h"
@@ -26,6 +27,13 @@ std::string FirstLine(const char* what);
 // `raise`, or an op's error) arrives as a TorchScript traceback whose last line is the exception
 // ("builtins.ValueError: ...", "RuntimeError: ..."); otherwise the first line.
 std::string RaisedLine(const char* what);
+
+// True when a LibTorch message says a device ran out of memory (CUDA's OutOfMemoryError, also
+// when the TorchScript interpreter rethrows it as a runtime_error).
+bool SaysOutOfMemory(std::string_view message);
+
+// The LibTorch device of `device`.
+torch::Device ToTorch(const Device& device);
 
 class Program {
  public:

@@ -52,9 +52,7 @@ Result<FileRows> CsvRows(const DataSource& source, const std::string& file,
   VERDICT_ASSIGN_OR_RETURN(
       internal::CsvRecords records,
       internal::ScanCsvRecords(source, file, global_first_row, align, begin, end));
-  FileRows rows;
-  static_cast<internal::CsvRecords&>(rows) = std::move(records);
-  return rows;
+  return FileRows{std::move(records)};
 }
 
 // The slice of one file holding global rows [begin, end) (they overlap the file).
