@@ -152,10 +152,12 @@ std::string FormatShortest(double value) {
 namespace {
 
 // Shortest round-trip decimal digits of a finite |value| > 0 and the decimal exponent of the
-// first digit (0.00015 -> "15", -4).
+// first digit (0.00015 -> "15", -4), in a fixed buffer: the predictions writer formats two or
+// more of these per row, so nothing here allocates.
 struct DecimalDigits {
-  std::string digits;
-  int exponent;
+  char digits[24];
+  int count = 0;
+  int exponent = 0;
 };
 
 DecimalDigits ShortestDigits(double value) {
@@ -163,46 +165,66 @@ DecimalDigits ShortestDigits(double value) {
   const auto [end, ec] =
       std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
   VERDICT_CHECK(ec == std::errc());
-  const std::string_view text(buffer, end);
-  const size_t e = text.find('e');
-  DecimalDigits decimal{"", 0};
-  const char* exponent = text.data() + e + 1;
+  DecimalDigits decimal;
+  const char* c = buffer;
+  for (; *c != 'e'; ++c) {
+    if (*c != '.') decimal.digits[decimal.count++] = *c;
+  }
+  const char* exponent = c + 1;
   if (*exponent == '+') ++exponent;
   std::from_chars(exponent, end, decimal.exponent);
-  for (char c : text.substr(0, e)) {
-    if (c != '.') decimal.digits += c;
-  }
   return decimal;
 }
 
-std::string PythonFixed(const DecimalDigits& decimal) {
+void AppendPythonFixed(std::string& out, const DecimalDigits& decimal) {
+  const std::string_view digits(decimal.digits, decimal.count);
   const int integer_digits = decimal.exponent + 1;
-  if (integer_digits <= 0) return "0." + std::string(-integer_digits, '0') + decimal.digits;
-  std::string digits = decimal.digits;
-  if (static_cast<int>(digits.size()) < integer_digits) digits.resize(integer_digits, '0');
-  const std::string fraction = digits.substr(integer_digits);
-  return digits.substr(0, integer_digits) + "." + (fraction.empty() ? "0" : fraction);
+  if (integer_digits <= 0) {
+    out.append("0.").append(-integer_digits, '0').append(digits);
+    return;
+  }
+  if (decimal.count <= integer_digits) {
+    out.append(digits).append(integer_digits - decimal.count, '0').append(".0");
+    return;
+  }
+  out.append(digits.substr(0, integer_digits)).append(".").append(digits.substr(integer_digits));
 }
 
-std::string PythonScientific(const DecimalDigits& decimal) {
-  std::string text = decimal.digits.substr(0, 1);
-  if (decimal.digits.size() > 1) text.append(".").append(decimal.digits, 1);
+void AppendPythonScientific(std::string& out, const DecimalDigits& decimal) {
+  out += decimal.digits[0];
+  if (decimal.count > 1) out.append(".").append(decimal.digits + 1, decimal.count - 1);
   const int magnitude = std::abs(decimal.exponent);
-  text.append(decimal.exponent < 0 ? "e-" : "e+");
-  if (magnitude < 10) text.append("0");
-  return text.append(std::to_string(magnitude));
+  out.append(decimal.exponent < 0 ? "e-" : "e+");
+  if (magnitude < 10) out += '0';
+  char buffer[8];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), magnitude);
+  out.append(buffer, end);
 }
 
 }  // namespace
 
+void AppendPythonFloat(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "nan";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "inf" : "-inf";
+  } else if (value == 0) {
+    out += std::signbit(value) ? "-0.0" : "0.0";
+  } else {
+    if (value < 0) out += '-';
+    const DecimalDigits decimal = ShortestDigits(std::abs(value));
+    if (decimal.exponent >= -4 && decimal.exponent < 16) {
+      AppendPythonFixed(out, decimal);
+    } else {
+      AppendPythonScientific(out, decimal);
+    }
+  }
+}
+
 std::string FormatPythonFloat(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
-  const DecimalDigits decimal = ShortestDigits(std::abs(value));
-  const std::string sign = value < 0 ? "-" : "";
-  if (decimal.exponent >= -4 && decimal.exponent < 16) return sign + PythonFixed(decimal);
-  return sign + PythonScientific(decimal);
+  std::string text;
+  AppendPythonFloat(text, value);
+  return text;
 }
 
 std::string FormatFixed(double value, int digits) {

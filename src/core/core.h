@@ -163,6 +163,8 @@ std::string FormatShortest(double value);
 // [-4, 16), else scientific with a signed two-digit-minimum exponent ("1e-05", "1.5e+16");
 // "nan", "inf", "-inf". Metric keys (f1_score_at_0.3) and seed-compatible text use it.
 std::string FormatPythonFloat(double value);
+// FormatPythonFloat appended to `out`, without allocating beyond out's growth (the writers' form).
+void AppendPythonFloat(std::string& out, double value);
 // printf-style "%.<digits>f".
 std::string FormatFixed(double value, int digits);
 // Parses a whole string as a finite or non-finite double (surrounding ASCII spaces allowed).

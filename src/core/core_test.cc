@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <random>
 
 namespace verdict {
 namespace {
@@ -62,6 +64,41 @@ TEST(Format, PythonFloatSpellsLikePythonRepr) {
   EXPECT_EQ(FormatPythonFloat(std::nan("")), "nan");
   EXPECT_EQ(FormatPythonFloat(HUGE_VAL), "inf");
   EXPECT_EQ(FormatPythonFloat(-HUGE_VAL), "-inf");
+  EXPECT_EQ(FormatPythonFloat(1e15), "1000000000000000.0");
+  EXPECT_EQ(FormatPythonFloat(9.999999999999998e15), "9999999999999998.0");
+  EXPECT_EQ(FormatPythonFloat(123.456), "123.456");
+  EXPECT_EQ(FormatPythonFloat(0.0001234), "0.0001234");
+  EXPECT_EQ(FormatPythonFloat(-1234.5), "-1234.5");
+  EXPECT_EQ(FormatPythonFloat(0.9999999999999999), "0.9999999999999999");
+}
+
+// AppendPythonFloat adds to what the buffer holds, and every finite double's text parses back to
+// the same double: random bit patterns (mostly scientific notation) and random values between
+// 2^-20 and 2^56 (fixed notation, as probabilities are).
+TEST(Format, AppendPythonFloatAppendsAndRoundTrips) {
+  std::string text = "p=";
+  AppendPythonFloat(text, 0.25);
+  text += ',';
+  AppendPythonFloat(text, -1e-05);
+  EXPECT_EQ(text, "p=0.25,-1e-05");
+  std::mt19937_64 random(7);
+  std::uniform_real_distribution<double> unit(0.5, 1.0);
+  for (int i = 0; i < 200000; ++i) {
+    double value;
+    if (i % 2) {
+      const uint64_t bits = random();
+      std::memcpy(&value, &bits, sizeof(value));
+      if (!std::isfinite(value)) continue;
+    } else {
+      value = std::ldexp(unit(random), i % 77 - 20);
+    }
+    std::string spelled;
+    AppendPythonFloat(spelled, value);
+    ASSERT_EQ(spelled, FormatPythonFloat(value));
+    const std::optional<double> parsed = ParseDouble(spelled);
+    ASSERT_TRUE(parsed.has_value()) << spelled;
+    ASSERT_EQ(std::memcmp(&*parsed, &value, sizeof(value)), 0) << spelled;
+  }
 }
 
 TEST(Format, ShortestRoundTrips) {

@@ -1032,7 +1032,7 @@ Status WriteText(Writer::State& s, const Batch& input, const std::vector<OutputC
           AppendField(text, *cell, delimiter);
         }
       } else {
-        text += FormatPythonFloat(column.values[row]);
+        AppendPythonFloat(text, column.values[row]);
       }
     }
     text += '\n';

@@ -1,12 +1,16 @@
 #include "table/text_format.h"
 
+#include <algorithm>
 #include <string>
 
 namespace verdict::table {
 
 void AppendField(std::string& out, std::string_view field, char delimiter) {
-  const char special[] = {delimiter, '"', '\n', '\r'};
-  if (field.find_first_of(std::string_view(special, sizeof(special))) == std::string_view::npos) {
+  // One pass over the bytes; string_view::find_first_of calls memchr once per byte.
+  const auto special = [delimiter](char c) {
+    return c == delimiter || c == '"' || c == '\n' || c == '\r';
+  };
+  if (std::none_of(field.begin(), field.end(), special)) {
     out += field;
     return;
   }
