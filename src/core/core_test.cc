@@ -69,6 +69,7 @@ TEST(Format, PythonFloatSpellsLikePythonRepr) {
   EXPECT_EQ(FormatPythonFloat(123.456), "123.456");
   EXPECT_EQ(FormatPythonFloat(0.0001234), "0.0001234");
   EXPECT_EQ(FormatPythonFloat(-1234.5), "-1234.5");
+  EXPECT_EQ(FormatPythonFloat(123456789012345.0), "123456789012345.0");
   EXPECT_EQ(FormatPythonFloat(0.9999999999999999), "0.9999999999999999");
 }
 

@@ -55,20 +55,6 @@ TEST(Format, FromPathAndName) {
   EXPECT_FALSE(ParseFormat("xlsx").ok());
 }
 
-// Strings() spells Parquet floats with core's FormatPythonFloat (Python's repr).
-TEST(FormatPythonFloat, MatchesPython) {
-  EXPECT_EQ(FormatPythonFloat(5.0), "5.0");
-  EXPECT_EQ(FormatPythonFloat(0.1), "0.1");
-  EXPECT_EQ(FormatPythonFloat(1e-05), "1e-05");
-  EXPECT_EQ(FormatPythonFloat(0.0001), "0.0001");
-  EXPECT_EQ(FormatPythonFloat(1.5e16), "1.5e+16");
-  EXPECT_EQ(FormatPythonFloat(1e16), "1e+16");
-  EXPECT_EQ(FormatPythonFloat(123456789012345.0), "123456789012345.0");
-  EXPECT_EQ(FormatPythonFloat(-2.5), "-2.5");
-  EXPECT_EQ(FormatPythonFloat(0.0), "0.0");
-  EXPECT_EQ(FormatPythonFloat(std::nan("")), "nan");
-}
-
 TEST(Csv, QuotedFieldsNewlinesBomAndMissing) {
   std::string dir = TempDir("csv");
   WriteText(dir + "/d.csv",
