@@ -4,5 +4,5 @@
 
 int main(int argc, char** argv) {
   verdict::HandleTerminationSignals();
-  return verdict::cli::Main(argc, argv, nullptr);
+  verdict::ExitAfterMain(verdict::cli::Main(argc, argv, nullptr));
 }

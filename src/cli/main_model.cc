@@ -18,5 +18,5 @@ const verdict::cli::ModelCommands kModelCommands{
 
 int main(int argc, char** argv) {
   verdict::HandleTerminationSignals();
-  return verdict::cli::Main(argc, argv, &kModelCommands);
+  verdict::ExitAfterMain(verdict::cli::Main(argc, argv, &kModelCommands));
 }

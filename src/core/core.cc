@@ -6,14 +6,19 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -431,6 +436,19 @@ void WatchTerminationSignals(sigset_t signals) {
 std::string TerminationMessage(int signal) {
   return std::string("terminated by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
          "; the run is incomplete";
+}
+
+void ExitAfterMain(int code) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+#if defined(__SANITIZE_ADDRESS__)
+  std::exit(code);
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  std::exit(code);
+#endif
+#endif
+  ::_exit(code);
 }
 
 void HandleTerminationSignals() {
