@@ -165,7 +165,8 @@ struct DecimalDigits {
   int exponent = 0;
 };
 
-DecimalDigits ShortestDigits(double value) {
+template <typename Float>
+DecimalDigits ShortestDigits(Float value) {
   char buffer[64];
   const auto [end, ec] =
       std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
@@ -179,6 +180,51 @@ DecimalDigits ShortestDigits(double value) {
   if (*exponent == '+') ++exponent;
   std::from_chars(exponent, end, decimal.exponent);
   return decimal;
+}
+
+// 10^0 .. 10^22: every one exact in a double.
+constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// The double nearest the decimal, by Clinger's fast path: when the digits make an integer below
+// 2^53 and the power of ten is at most 22 either way, both are exact doubles and one correctly
+// rounded multiplication or division gives the nearest double. Nothing otherwise.
+std::optional<double> ExactDecimal(const DecimalDigits& decimal) {
+  if (decimal.count > 15) return std::nullopt;
+  uint64_t integer = 0;
+  for (int i = 0; i < decimal.count; ++i) integer = integer * 10 + (decimal.digits[i] - '0');
+  const int power = decimal.exponent + 1 - decimal.count;
+  if (power < -22 || power > 22) return std::nullopt;
+  const auto mantissa = static_cast<double>(integer);
+  return power >= 0 ? mantissa * kExactPowersOfTen[power] : mantissa / kExactPowersOfTen[-power];
+}
+
+// The double nearest the decimal: the fast path, else the full parse of its text.
+double DecimalValue(const DecimalDigits& decimal) {
+  if (std::optional<double> exact = ExactDecimal(decimal)) return *exact;
+  char text[48];
+  char* end = std::copy(decimal.digits, decimal.digits + decimal.count, text);
+  *end++ = 'e';
+  end = std::to_chars(end, text + sizeof(text), decimal.exponent + 1 - decimal.count).ptr;
+  double value = 0;
+  VERDICT_CHECK(std::from_chars(text, end, value).ec == std::errc());
+  return value;
+}
+
+// ShortestDigits of a finite double > 0. A double read back from a float32's shortest text (every
+// probability the predictions writer formats) has that text as its own shortest: two decimals of
+// at most 15 digits never round to the same double (DBL_DIG). So the float's digits, at most 9
+// and quicker to find, are taken whenever they read back exactly to `value`.
+DecimalDigits ShortestDoubleDigits(double value) {
+  if (value <= std::numeric_limits<float>::max()) {
+    const auto narrow = static_cast<float>(value);
+    if (narrow > 0) {
+      DecimalDigits decimal = ShortestDigits(narrow);
+      if (ExactDecimal(decimal) == value) return decimal;
+    }
+  }
+  return ShortestDigits(value);
 }
 
 void AppendPythonFixed(std::string& out, const DecimalDigits& decimal) {
@@ -217,13 +263,18 @@ void AppendPythonFloat(std::string& out, double value) {
     out += std::signbit(value) ? "-0.0" : "0.0";
   } else {
     if (value < 0) out += '-';
-    const DecimalDigits decimal = ShortestDigits(std::abs(value));
+    const DecimalDigits decimal = ShortestDoubleDigits(std::abs(value));
     if (decimal.exponent >= -4 && decimal.exponent < 16) {
       AppendPythonFixed(out, decimal);
     } else {
       AppendPythonScientific(out, decimal);
     }
   }
+}
+
+double Float32AsWritten(float value) {
+  if (!std::isfinite(value) || value == 0) return value;
+  return std::copysign(DecimalValue(ShortestDigits(std::abs(value))), static_cast<double>(value));
 }
 
 std::string FormatPythonFloat(double value) {

@@ -165,6 +165,11 @@ std::string FormatShortest(double value);
 std::string FormatPythonFloat(double value);
 // FormatPythonFloat appended to `out`, without allocating beyond out's growth (the writers' form).
 void AppendPythonFloat(std::string& out, double value);
+// The double nearest float32 `value`'s shortest round-trip decimal digits: 0.1 for float32(0.1),
+// not 0.100000001490116. A model's float32 probabilities are written as that text and the seed's
+// metrics read it back, so the predictions file and verdict's metrics hold exactly this double.
+// Non-finite values and zeros come back as they are.
+double Float32AsWritten(float value);
 // printf-style "%.<digits>f".
 std::string FormatFixed(double value, int digits);
 // Parses a whole string as a finite or non-finite double (surrounding ASCII spaces allowed).

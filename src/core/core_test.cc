@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <random>
 
 namespace verdict {
@@ -99,6 +101,81 @@ TEST(Format, AppendPythonFloatAppendsAndRoundTrips) {
     const std::optional<double> parsed = ParseDouble(spelled);
     ASSERT_TRUE(parsed.has_value()) << spelled;
     ASSERT_EQ(std::memcmp(&*parsed, &value, sizeof(value)), 0) << spelled;
+  }
+}
+
+// The significant digits of a number's text: no sign, point, exponent, leading or trailing zeros.
+std::string SignificantDigits(std::string_view text) {
+  std::string digits;
+  for (char c : text.substr(0, text.find('e'))) {
+    if (c >= '0' && c <= '9') digits += c;
+  }
+  digits.erase(0, digits.find_first_not_of('0'));
+  digits.erase(digits.find_last_not_of('0') + 1);
+  return digits;
+}
+
+// AppendPythonFloat takes a float's digits for a double read back from a float32's text (the
+// writer's probabilities): the digits must be the double's own shortest ones, as std::to_chars
+// finds them, for those doubles, for their neighbours a few ulps away (0.1 + 0.2 is one) and for
+// doubles of every other kind.
+TEST(Format, AppendPythonFloatHasTheShortestDigits) {
+  std::mt19937_64 random(11);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  for (int i = 0; i < 400000; ++i) {
+    double value;
+    if (i % 4 == 0) {
+      value = Float32AsWritten(unit(random));
+    } else if (i % 4 == 1) {
+      const auto bits = static_cast<uint32_t>(random());
+      float narrow;
+      std::memcpy(&narrow, &bits, sizeof(narrow));
+      value = Float32AsWritten(narrow);
+    } else if (i % 4 == 2) {
+      value = Float32AsWritten(unit(random));
+      const double direction = random() % 2 ? 2.0 : -1.0;
+      for (uint64_t step = random() % 4; step < 4; ++step) value = std::nextafter(value, direction);
+    } else {
+      const uint64_t bits = random();
+      std::memcpy(&value, &bits, sizeof(value));
+    }
+    if (!std::isfinite(value) || value == 0) continue;
+    char shortest[64];
+    const auto end =
+        std::to_chars(shortest, shortest + sizeof(shortest), value, std::chars_format::scientific);
+    const std::string spelled = FormatPythonFloat(value);
+    ASSERT_EQ(SignificantDigits(spelled), SignificantDigits(std::string_view(shortest, end.ptr)))
+        << spelled;
+  }
+}
+
+// Float32AsWritten is the float's shortest digits parsed as a double, for values in [0, 1) (the
+// fast path), random bit patterns (subnormals and large exponents take the full parse) and the
+// special values.
+TEST(Format, Float32AsWrittenReadsTheShortestTextBack) {
+  EXPECT_EQ(Float32AsWritten(0.1f), 0.1);
+  EXPECT_EQ(Float32AsWritten(-2.5e-7f), -2.5e-7);
+  EXPECT_EQ(Float32AsWritten(1e-45f), 1e-45);
+  EXPECT_TRUE(std::signbit(Float32AsWritten(-0.0f)));
+  EXPECT_TRUE(std::isnan(Float32AsWritten(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_EQ(Float32AsWritten(-std::numeric_limits<float>::infinity()),
+            -std::numeric_limits<double>::infinity());
+  std::mt19937_64 random(13);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  for (int i = 0; i < 300000; ++i) {
+    float value = unit(random);
+    if (i % 2) {
+      const auto bits = static_cast<uint32_t>(random());
+      std::memcpy(&value, &bits, sizeof(value));
+      if (!std::isfinite(value)) continue;
+    }
+    char text[32];
+    const auto written =
+        std::to_chars(text, text + sizeof(text), value, std::chars_format::scientific);
+    double expected = 0;
+    std::from_chars(text, written.ptr, expected);
+    const double got = Float32AsWritten(value);
+    ASSERT_EQ(std::memcmp(&got, &expected, sizeof(got)), 0) << std::string(text, written.ptr);
   }
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -581,7 +580,7 @@ Result<std::array<double, kStages>> PredictAll(const Plan& plan, const features:
       }
       const std::vector<float>& probs = std::get<std::vector<float>>(item);
       written.resize(probs.size());
-      std::transform(probs.begin(), probs.end(), written.begin(), AsWritten);
+      std::transform(probs.begin(), probs.end(), written.begin(), Float32AsWritten);
       KeepScores(written, k, keep_scores, rows);
       progress.Update(rows.rows, fraction.load());
       return pending.Ready(written);
@@ -664,16 +663,6 @@ report::RunInfo MakeRunInfo(const EvalConfig& config, const Plan& plan,
 }
 
 }  // namespace
-
-double AsWritten(float probability) {
-  char text[32];
-  const auto written = std::to_chars(text, text + sizeof(text), probability);
-  VERDICT_CHECK(written.ec == std::errc());
-  double value = 0;
-  const auto parsed = std::from_chars(text, written.ptr, value);
-  VERDICT_CHECK(parsed.ec == std::errc());
-  return value;
-}
 
 int ModelBatchRows(const EvalConfig& config, const bundle::Manifest& manifest) {
   if (config.batch_size > 0) return config.batch_size;

@@ -51,8 +51,4 @@ constexpr int kTabularBatchRows = 8192;
 // batches.
 int ModelBatchRows(const EvalConfig& config, const bundle::Manifest& manifest);
 
-// The double that the predictions file holds for a float32 model output: its shortest
-// round-trip text read back as a double (so "0.1", not 0.100000001490116...).
-double AsWritten(float probability);
-
 }  // namespace verdict::pipeline::internal
