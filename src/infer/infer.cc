@@ -393,6 +393,11 @@ auto Runner::WithFallback(const Call& call) {
   return call();
 }
 
+int64_t Runner::window_rows() const {
+  const int64_t batches = manifest_.text_fields.empty() ? 1 : kWindowBatches;
+  return batches * options_.batch_size;
+}
+
 void Runner::FailAbove(int64_t rows) {
   backoff_->FailAbove(rows);
   if (chunked_) chunked_->encoder_backoff().FailAbove(rows);

@@ -102,8 +102,9 @@ struct Options {
 class ChunkedModel;  // chunk-level execution (chunked.h, internal)
 class Backoff;       // out-of-memory backoff (backoff.h, internal)
 
-// Model batches per window: the rows grouped under served batching and held at once. A window is
-// a multiple of the batch size, so seed batches never straddle two windows.
+// Model batches per window of a model with text inputs: the rows grouped under served batching
+// and held at once. A window is a multiple of the batch size, so seed batches never straddle two
+// windows.
 constexpr int kWindowBatches = 16;
 
 // The model batches that cover every row of `batch` (a window), as lists of row indices: under
@@ -168,8 +169,10 @@ class Runner {
   int num_classes() const { return manifest_.num_classes; }
   int batch_size() const { return options_.batch_size; }
   Batching batching() const { return options_.batching; }
-  // Rows per window: kWindowBatches model batches.
-  int64_t window_rows() const { return int64_t{kWindowBatches} * options_.batch_size; }
+  // Rows per window: kWindowBatches model batches for a model with text inputs; one model batch
+  // for a model without, whose batches are consecutive rows under either batching (there is
+  // nothing to group), so that the job's first rows reach the model and the writer sooner.
+  int64_t window_rows() const;
   Execution execution() const { return options_.execution; }
 
  private:
