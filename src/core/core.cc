@@ -176,9 +176,10 @@ DecimalDigits ShortestDigits(Float value) {
   for (; *c != 'e'; ++c) {
     if (*c != '.') decimal.digits[decimal.count++] = *c;
   }
-  const char* exponent = c + 1;
-  if (*exponent == '+') ++exponent;
-  std::from_chars(exponent, end, decimal.exponent);
+  const bool negative = *++c == '-';
+  int magnitude = 0;
+  for (++c; c != end; ++c) magnitude = magnitude * 10 + (*c - '0');
+  decimal.exponent = negative ? -magnitude : magnitude;
   return decimal;
 }
 
@@ -187,17 +188,26 @@ constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-// The double nearest the decimal, by Clinger's fast path: when the digits make an integer below
-// 2^53 and the power of ten is at most 22 either way, both are exact doubles and one correctly
-// rounded multiplication or division gives the nearest double. Nothing otherwise.
+// x * 10^power for |power| <= 22, in one correctly rounded multiplication or division by an
+// exact power of ten.
+double TimesPowerOfTen(double x, int power) {
+  return power >= 0 ? x * kExactPowersOfTen[power] : x / kExactPowersOfTen[-power];
+}
+
+// integer * 10^power, correctly rounded, by Clinger's fast path: when the integer is below 2^53
+// and the power of ten at most 22 either way, both are exact doubles and TimesPowerOfTen gives the
+// nearest double. Nothing otherwise.
+std::optional<double> ExactScaled(uint64_t integer, int power) {
+  if (integer >= (uint64_t{1} << 53) || power < -22 || power > 22) return std::nullopt;
+  return TimesPowerOfTen(static_cast<double>(integer), power);
+}
+
+// The double nearest the decimal, by ExactScaled; nothing when that does not apply.
 std::optional<double> ExactDecimal(const DecimalDigits& decimal) {
   if (decimal.count > 15) return std::nullopt;
   uint64_t integer = 0;
   for (int i = 0; i < decimal.count; ++i) integer = integer * 10 + (decimal.digits[i] - '0');
-  const int power = decimal.exponent + 1 - decimal.count;
-  if (power < -22 || power > 22) return std::nullopt;
-  const auto mantissa = static_cast<double>(integer);
-  return power >= 0 ? mantissa * kExactPowersOfTen[power] : mantissa / kExactPowersOfTen[-power];
+  return ExactScaled(integer, decimal.exponent + 1 - decimal.count);
 }
 
 // The double nearest the decimal: the fast path, else the full parse of its text.
@@ -212,18 +222,39 @@ double DecimalValue(const DecimalDigits& decimal) {
   return value;
 }
 
-// ShortestDigits of a finite double > 0. A double read back from a float32's shortest text (every
-// probability the predictions writer formats) has that text as its own shortest: two decimals of
-// at most 15 digits never round to the same double (DBL_DIG). So the float's digits, at most 9
-// and quicker to find, are taken whenever they read back exactly to `value`.
+// The decimal of at most 10 significant digits whose nearest double `value` (finite, > 0) is, if
+// there is one; every probability the predictions writer formats is such a double, read back from
+// a float32's shortest text. Scaled by the power of ten that brings its first digit to the 10^8 or
+// 10^9 place, such a double lies within 10^10 * 2^-52 of the integer of the decimal's digits, so
+// rounding finds them. They are kept only when they read back exactly to `value` (ExactScaled),
+// and they are then its shortest digits: two decimals of at most 15 digits never round to the
+// same double (DBL_DIG). This takes a few multiplications where the shortest-digits search of
+// std::to_chars takes a few dozen nanoseconds.
+std::optional<DecimalDigits> ShortDecimalOf(double value) {
+  int binary_exponent = 0;
+  std::frexp(value, &binary_exponent);  // 2^(binary_exponent - 1) <= value < 2^binary_exponent
+  // floor(log10(value)), or one less.
+  const auto exponent = static_cast<int>(std::floor((binary_exponent - 1) * 0.3010299956639812));
+  const int scale = 8 - exponent;
+  if (scale < -22 || scale > 22) return std::nullopt;
+  // Below 2^35, so adding 0.5 is exact.
+  auto integer = static_cast<uint64_t>(TimesPowerOfTen(value, scale) + 0.5);
+  int power = -scale;
+  if (integer == 0) return std::nullopt;
+  for (; integer % 10 == 0; integer /= 10) ++power;
+  if (ExactScaled(integer, power) != value) return std::nullopt;
+  DecimalDigits decimal;
+  char reversed[24];
+  for (; integer > 0; integer /= 10)
+    reversed[decimal.count++] = static_cast<char>('0' + integer % 10);
+  std::reverse_copy(reversed, reversed + decimal.count, decimal.digits);
+  decimal.exponent = power + decimal.count - 1;
+  return decimal;
+}
+
+// ShortestDigits of a finite double > 0: ShortDecimalOf when it finds them.
 DecimalDigits ShortestDoubleDigits(double value) {
-  if (value <= std::numeric_limits<float>::max()) {
-    const auto narrow = static_cast<float>(value);
-    if (narrow > 0) {
-      DecimalDigits decimal = ShortestDigits(narrow);
-      if (ExactDecimal(decimal) == value) return decimal;
-    }
-  }
+  if (std::optional<DecimalDigits> decimal = ShortDecimalOf(value)) return *decimal;
   return ShortestDigits(value);
 }
 
