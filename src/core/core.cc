@@ -202,26 +202,6 @@ std::optional<double> ExactScaled(uint64_t integer, int power) {
   return TimesPowerOfTen(static_cast<double>(integer), power);
 }
 
-// The double nearest the decimal, by ExactScaled; nothing when that does not apply.
-std::optional<double> ExactDecimal(const DecimalDigits& decimal) {
-  if (decimal.count > 15) return std::nullopt;
-  uint64_t integer = 0;
-  for (int i = 0; i < decimal.count; ++i) integer = integer * 10 + (decimal.digits[i] - '0');
-  return ExactScaled(integer, decimal.exponent + 1 - decimal.count);
-}
-
-// The double nearest the decimal: the fast path, else the full parse of its text.
-double DecimalValue(const DecimalDigits& decimal) {
-  if (std::optional<double> exact = ExactDecimal(decimal)) return *exact;
-  char text[48];
-  char* end = std::copy(decimal.digits, decimal.digits + decimal.count, text);
-  *end++ = 'e';
-  end = std::to_chars(end, text + sizeof(text), decimal.exponent + 1 - decimal.count).ptr;
-  double value = 0;
-  VERDICT_CHECK(std::from_chars(text, end, value).ec == std::errc());
-  return value;
-}
-
 // The decimal of at most 10 significant digits whose nearest double `value` (finite, > 0) is, if
 // there is one; every probability the predictions writer formats is such a double, read back from
 // a float32's shortest text. Scaled by the power of ten that brings its first digit to the 10^8 or
@@ -304,8 +284,13 @@ void AppendPythonFloat(std::string& out, double value) {
 }
 
 double Float32AsWritten(float value) {
-  if (!std::isfinite(value) || value == 0) return value;
-  return std::copysign(DecimalValue(ShortestDigits(std::abs(value))), static_cast<double>(value));
+  char text[32];
+  const auto written =
+      std::to_chars(text, text + sizeof(text), value, std::chars_format::scientific);
+  VERDICT_CHECK(written.ec == std::errc());
+  double read_back = 0;
+  VERDICT_CHECK(std::from_chars(text, written.ptr, read_back).ec == std::errc());
+  return read_back;
 }
 
 std::string FormatPythonFloat(double value) {

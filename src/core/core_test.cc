@@ -4,10 +4,13 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <string>
 
 namespace verdict {
 namespace {
@@ -149,33 +152,41 @@ TEST(Format, AppendPythonFloatHasTheShortestDigits) {
   }
 }
 
-// Float32AsWritten is the float's shortest digits parsed as a double, for values in [0, 1) (the
-// fast path), random bit patterns (subnormals and large exponents take the full parse) and the
-// special values.
+// Float32AsWritten is the double of the float's shortest decimal, checked against printf and
+// strtof rather than std::to_chars: the double's text reads back to the float, it is the nearest
+// decimal to the float with that many digits, and no decimal of one digit fewer reads back to the
+// float. Values in [0, 1), random bit patterns (subnormals, large exponents), special values.
 TEST(Format, Float32AsWrittenReadsTheShortestTextBack) {
   EXPECT_EQ(Float32AsWritten(0.1f), 0.1);
   EXPECT_EQ(Float32AsWritten(-2.5e-7f), -2.5e-7);
   EXPECT_EQ(Float32AsWritten(1e-45f), 1e-45);
+  EXPECT_EQ(Float32AsWritten(16777216.0f), 16777216.0);
   EXPECT_TRUE(std::signbit(Float32AsWritten(-0.0f)));
   EXPECT_TRUE(std::isnan(Float32AsWritten(std::numeric_limits<float>::quiet_NaN())));
   EXPECT_EQ(Float32AsWritten(-std::numeric_limits<float>::infinity()),
             -std::numeric_limits<double>::infinity());
   std::mt19937_64 random(13);
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
-  for (int i = 0; i < 300000; ++i) {
+  for (int i = 0; i < 200000; ++i) {
     float value = unit(random);
     if (i % 2) {
       const auto bits = static_cast<uint32_t>(random());
       std::memcpy(&value, &bits, sizeof(value));
       if (!std::isfinite(value)) continue;
     }
-    char text[32];
-    const auto written =
-        std::to_chars(text, text + sizeof(text), value, std::chars_format::scientific);
-    double expected = 0;
-    std::from_chars(text, written.ptr, expected);
+    if (value == 0) continue;
     const double got = Float32AsWritten(value);
-    ASSERT_EQ(std::memcmp(&got, &expected, sizeof(got)), 0) << std::string(text, written.ptr);
+    const std::string text = FormatPythonFloat(got);
+    ASSERT_EQ(std::strtof(text.c_str(), nullptr), value) << text;
+    const int digits = static_cast<int>(SignificantDigits(text).size());
+    char nearest[64];
+    std::snprintf(nearest, sizeof(nearest), "%.*e", digits - 1, static_cast<double>(value));
+    ASSERT_EQ(std::strtod(nearest, nullptr), got) << text << " " << nearest;
+    if (digits > 1) {
+      char shorter[64];
+      std::snprintf(shorter, sizeof(shorter), "%.*e", digits - 2, static_cast<double>(value));
+      ASSERT_NE(std::strtof(shorter, nullptr), value) << text << " " << shorter;
+    }
   }
 }
 
