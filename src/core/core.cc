@@ -483,16 +483,19 @@ TerminationCleanups& Cleanups() {
   return *cleanups;
 }
 
+// Runs every registered cleanup, newest first.
+void RunCleanups(int signal) {
+  TerminationCleanups& registry = Cleanups();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  for (auto it = registry.cleanups.rbegin(); it != registry.cleanups.rend(); ++it) {
+    it->second(signal);
+  }
+}
+
 void WatchTerminationSignals(sigset_t signals) {
   int signal = 0;
   if (::sigwait(&signals, &signal) != 0) return;
-  TerminationCleanups& registry = Cleanups();
-  {
-    std::lock_guard<std::mutex> lock(registry.mutex);
-    for (auto it = registry.cleanups.rbegin(); it != registry.cleanups.rend(); ++it) {
-      it->second(signal);
-    }
-  }
+  RunCleanups(signal);
   std::fprintf(stderr, "verdict: error: %s\n", TerminationMessage(signal).c_str());
   std::fflush(stderr);
   ::_exit(128 + signal);
@@ -506,6 +509,7 @@ std::string TerminationMessage(int signal) {
 }
 
 void ExitAfterMain(int code) {
+  RunCleanups(0);
   std::fflush(stdout);
   std::fflush(stderr);
 #if defined(__SANITIZE_ADDRESS__)

@@ -206,14 +206,17 @@ void HandleTerminationSignals();
 // "terminated by SIGTERM; the run is incomplete" (or SIGINT): the error line and _FAILURE text.
 std::string TerminationMessage(int signal);
 
-// Ends the process with `code` once main's work is done: flushes stdout and stderr, then skips
-// static destructors. In build/verdict-model those are LibTorch's, which deregister thousands of
-// operators one by one: about 70 ms of every run, after every output is closed. Builds with
-// AddressSanitizer exit normally, so that the leak check at exit still runs.
+// Ends the process with `code` once main's work is done: runs the TerminationCleanups still
+// registered (signal 0; those of objects that live until exit, such as the copies of pipes read),
+// flushes stdout and stderr, then skips static destructors. In build/verdict-model those are
+// LibTorch's, which deregister thousands of operators one by one: about 70 ms of every run, after
+// every output is closed. Builds with AddressSanitizer exit normally, so that the leak check at
+// exit still runs.
 [[noreturn]] void ExitAfterMain(int code);
 
 // A cleanup to run if the process is terminated while this object lives (e.g. write _FAILURE,
 // remove a partial file). `cleanup` receives the signal number; it runs on the watcher thread.
+// ExitAfterMain runs the cleanups of objects still alive at exit too, with signal 0.
 class TerminationCleanup {
  public:
   explicit TerminationCleanup(std::function<void(int signal)> cleanup);

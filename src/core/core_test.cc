@@ -269,5 +269,26 @@ TEST(DirectoryLock, SecondHolderFailsUntilTheFirstIsGone) {
   EXPECT_TRUE(DirectoryLock::Acquire(dir).ok());
 }
 
+// ExitAfterMain skips static destructors, so what must happen at exit is a TerminationCleanup
+// still registered: it runs (signal 0) before the process ends with the code; one whose object is
+// gone does not.
+TEST(ExitAfterMain, RunsTheLiveCleanupsAndExitsWithTheCode) {
+  const std::string dir = ::testing::TempDir() + "/verdict_exit_after_main";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  EXPECT_EXIT(
+      {
+        {
+          TerminationCleanup gone([&](int) { (void)WriteFileAtomic(dir + "/gone", "x"); });
+        }
+        static TerminationCleanup live(
+            [&](int signal) { (void)WriteFileAtomic(dir + "/live", std::to_string(signal)); });
+        ExitAfterMain(3);
+      },
+      ::testing::ExitedWithCode(3), "");
+  EXPECT_EQ(*ReadFile(dir + "/live"), "0");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/gone"));
+}
+
 }  // namespace
 }  // namespace verdict
