@@ -500,8 +500,10 @@ int PrintOptions(const std::vector<std::string>& args) {
 std::string OptionsMarkdown() {
   Targets targets;
   std::string text = MarkdownTable(GlobalOptions(targets.global));
-  for (const Command& command : Commands(targets, nullptr))
-    text += "\n" + MarkdownTable(command.table);
+  for (const Command& command : Commands(targets, nullptr)) {
+    text += '\n';
+    text += MarkdownTable(command.table);
+  }
   return text;
 }
 

@@ -35,7 +35,9 @@ std::string CommandName(const OptionTable& table) {
 }
 
 std::string FormatRange(int64_t min, int64_t max) {
-  return "[" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  std::string range = "[";
+  range.append(std::to_string(min)).append(", ").append(std::to_string(max)).append("]");
+  return range;
 }
 
 }  // namespace

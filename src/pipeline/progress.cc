@@ -49,7 +49,8 @@ std::string Progress::Line(int64_t rows, double fraction, double seconds) {
   constexpr int kWidth = 24;
   fraction = std::clamp(fraction, 0.0, 1.0);
   const int filled = static_cast<int>(fraction * kWidth);
-  std::string line = "[" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] ";
+  std::string line = "[";
+  line.append(filled, '#').append(kWidth - filled, '-').append("] ");
   char percent[8];
   std::snprintf(percent, sizeof(percent), "%3d%%", static_cast<int>(fraction * 100));
   line += percent;
