@@ -16,7 +16,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -165,8 +164,7 @@ struct DecimalDigits {
   int exponent = 0;
 };
 
-template <typename Float>
-DecimalDigits ShortestDigits(Float value) {
+DecimalDigits ShortestDigits(double value) {
   char buffer[64];
   const auto [end, ec] =
       std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
@@ -176,10 +174,9 @@ DecimalDigits ShortestDigits(Float value) {
   for (; *c != 'e'; ++c) {
     if (*c != '.') decimal.digits[decimal.count++] = *c;
   }
-  const bool negative = *++c == '-';
-  int magnitude = 0;
-  for (++c; c != end; ++c) magnitude = magnitude * 10 + (*c - '0');
-  decimal.exponent = negative ? -magnitude : magnitude;
+  const char* exponent = c + 1;
+  if (*exponent == '+') ++exponent;
+  std::from_chars(exponent, end, decimal.exponent);
   return decimal;
 }
 

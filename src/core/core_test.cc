@@ -118,10 +118,10 @@ std::string SignificantDigits(std::string_view text) {
   return digits;
 }
 
-// AppendPythonFloat takes a float's digits for a double read back from a float32's text (the
-// writer's probabilities): the digits must be the double's own shortest ones, as std::to_chars
-// finds them, for those doubles, for their neighbours a few ulps away (0.1 + 0.2 is one) and for
-// doubles of every other kind.
+// AppendPythonFloat finds the digits of a double read back from a short decimal (the writer's
+// probabilities) by scaling and rounding: they must be the double's own shortest ones, as
+// std::to_chars finds them, for those doubles, for their neighbours a few ulps away (0.1 + 0.2 is
+// one) and for doubles of every other kind.
 TEST(Format, AppendPythonFloatHasTheShortestDigits) {
   std::mt19937_64 random(11);
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
