@@ -244,3 +244,35 @@ def test_a_declared_split_must_name_every_text_field(tmp_path, monkeypatch):
 def test_encoder_file_names_are_safe():
     assert chunks.encoder_file("dialogue") == "encoder_dialogue.pt"
     assert chunks.encoder_file("a/b c") == "encoder_a_b_c.pt"
+
+
+# ---------------------------------------------------------------------------------------------
+# The seed batch the programs are checked on
+
+
+def seed_reference_of(batch: dict[str, torch.Tensor], kind: str = "trimodal"):
+    """export.seed_reference for the seed model, given the eager probabilities of `batch`."""
+    model, manifest = seed_model(kind), export.build_manifest(hyperparameters(kind))
+    manifest["padding_invariant"] = False
+    names = [i["name"] for i in manifest["inputs"]]
+    given = eager_probabilities(model, batch)
+    found = export.seed_reference(model, batch, names, manifest, chunks.text_inputs(manifest), given)
+    return model, given, found
+
+
+def test_the_checked_batch_is_the_seed_reference_when_every_field_holds_padding_chunks():
+    batch = sample_batch(hyperparameters("trimodal"))  # rows of 1, 2 and 3 chunks in both fields
+    _, given, (seed_batch, seed_eager) = seed_reference_of(batch)
+    assert seed_batch is batch and seed_eager is given
+
+
+def test_a_field_without_padding_chunks_gets_one_more_chunk_per_row():
+    batch = sample_batch(hyperparameters("trimodal"))
+    for name in ("note_input_ids", "note_attention_mask"):  # every row: the 3 chunks of row 2
+        batch[name] = batch[name][2].expand_as(batch[name]).clone()
+    model, _, (seed_batch, seed_eager) = seed_reference_of(batch)
+    assert seed_batch["note_input_ids"].shape == (12, 4, MAX_SEN_LEN)
+    assert seed_batch["dialogue_input_ids"].shape == (12, 4, MAX_SEN_LEN)
+    assert torch.equal(seed_batch["note_input_ids"][:, :3], batch["note_input_ids"])
+    assert not seed_batch["note_attention_mask"][:, 3].any()
+    assert torch.equal(seed_eager, eager_probabilities(model, seed_batch))

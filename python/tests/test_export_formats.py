@@ -42,7 +42,7 @@ def test_a_measurement_over_the_tolerance_is_kept_with_a_note(tmp_path, monkeypa
     bundle = exported(tmp_path, monkeypatch, Linear())
     inputs = [torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])]
     reference = torch.zeros((2, 2))  # far from anything the model returns
-    entries = precision.precision_entries(bundle / "model.pt", inputs, reference,
+    entries = precision.precision_entries(bundle / "model.pt", [(inputs, reference)],
                                           lambda raw: torch.softmax(raw, dim=1), notes, tolerance=1e-9)
     assert entries["bf16"]["max_abs_dp"] > 1e-9
     assert notes and "verdict eval --precision bf16 will refuse this bundle" in notes[0]
@@ -83,7 +83,7 @@ def measured(tmp_path, module: torch.nn.Module, notes: list[str]) -> dict:
     inputs = [torch.tensor([0.5, 2.0]), torch.tensor([1.0, -3.0])]
     with torch.inference_mode():
         reference = torch.softmax(module(*inputs), dim=1)
-    return precision.precision_entries(path, inputs, reference, lambda raw: torch.softmax(raw, dim=1), notes)
+    return precision.precision_entries(path, [(inputs, reference)], lambda raw: torch.softmax(raw, dim=1), notes)
 
 
 def test_bf16_measured_as_eval_runs_it(tmp_path):

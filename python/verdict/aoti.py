@@ -148,7 +148,7 @@ def compile_split(split: chunks.Split, texts: list[chunks.TextInputs], batch: di
                                                folder / encoder_file(text.field))
     tabular = [i["name"] for i in split.head_inputs if i["kind"] == "tabular"]
     eager = chunks.Programs(split.encoders, split.head, tabular)
-    example = model_example({n: t[:8] for n, t in batch.items()}, manifest)
+    example = model_example({n: t[:chunks.TRACE_ROWS] for n, t in batch.items()}, manifest)
     with torch.inference_mode():
         means = [m.clone() for m in chunks.pooled_means(eager, texts, example, None)["served"]]
     head_example = (*means, *[example[n].clone() for n in tabular])

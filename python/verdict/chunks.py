@@ -42,6 +42,9 @@ HEAD_METHOD = "verdict_head"
 HEAD_FILE = "head.pt"
 # Chunks per encoder call in the checks, like the engine's calls (sorted by length).
 CHECK_CHUNKS_PER_CALL = 64
+# Rows of a text model's checked sample its programs are traced on (the whole model too, in
+# export.py): tracing runs the model once, and the checks then run every checked row.
+TRACE_ROWS = 4
 
 
 class SplitError(Exception):
@@ -434,7 +437,7 @@ def _trace(module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> torch.jit.Scr
 
 def encoder_example(batch: dict[str, torch.Tensor], text: TextInputs) -> tuple[torch.Tensor, torch.Tensor]:
     """A few real chunks of the sample, padded to their longest: the encoder's tracing input."""
-    chunk_ids, chunk_masks, _ = _real_chunks(batch[text.ids][:8], batch[text.mask][:8])
+    chunk_ids, chunk_masks, _ = _real_chunks(batch[text.ids][:TRACE_ROWS], batch[text.mask][:TRACE_ROWS])
     t = max(len(c) for c in chunk_ids)
     ids = torch.zeros((len(chunk_ids), t), dtype=torch.int64)
     mask = torch.zeros_like(ids)
@@ -448,7 +451,7 @@ def trace_split(split: Split, texts: list[TextInputs], batch: dict[str, torch.Te
     encoders = {t.field: _trace(split.encoders[t.field], encoder_example(batch, t)) for t in texts}
     tabular = [i["name"] for i in split.head_inputs if i["kind"] == "tabular"]
     eager = Programs(split.encoders, split.head, tabular)
-    example = {n: t[:8] for n, t in batch.items()}
+    example = {n: t[:TRACE_ROWS] for n, t in batch.items()}
     with torch.inference_mode():
         means = [m.clone() for m in pooled_means(eager, texts, example, None)["served"]]
     head = _trace(split.head, (*means, *[example[n].clone() for n in tabular]))

@@ -67,8 +67,9 @@ MODEL_FILE = "model.pt"
 TOLERANCE = 1e-5
 SAMPLE_ROWS = 512
 # Sample rows a text model's export is checked on (check_rows), and the first of them the padding
-# check uses: every check runs the eager model, which for a BERT-sized model costs far more than
-# the rest. A model without text inputs is cheap to run and is checked on every sample row.
+# check uses (the model is traced on the first chunks.TRACE_ROWS): every check runs the model, which
+# for a BERT-sized model costs far more than the rest. A model without text inputs is cheap to run;
+# it is checked and traced on every sample row.
 CHECK_ROWS = 16
 PADDING_CHECK_ROWS = 4
 REFERENCE_FILE = "reference_probabilities.json"
@@ -536,16 +537,17 @@ def _eager(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[s
 def _check(exported: torch.jit.ScriptModule, model: torch.nn.Module, batch: dict[str, torch.Tensor],
            names: list[str], task: str, output: str, pairs: list[tuple[str, str]],
            eager_batch: torch.Tensor | None = None) -> float:
-    """Worst difference between eager and exported probabilities, on the batch, on a part of it
-    with another batch size (so a batch size frozen into the graph is caught) and, for text
-    models, on a part collated again with its own chunk count C and token count T. `eager_batch`:
-    the eager probabilities of `batch`, when already computed."""
+    """Worst difference between eager and exported probabilities, on the batch and on a part of it
+    with another batch size, so that a batch size frozen into the graph is caught: for text models
+    the part is collated again with its own chunk count C and token count T (and the batch is not
+    the chunks.TRACE_ROWS rows the model was traced on), for others it is about half the rows.
+    `eager_batch`: the eager probabilities of `batch`, when already computed."""
     rows = len(batch[names[0]])
     variants = [batch]
-    if rows > 2:
-        variants.append({n: t[: rows // 2 + 1] for n, t in batch.items()})
     if pairs:
         variants.append(recollate(batch, pairs, slice(0, max(1, rows // 4))))
+    elif rows > 2:
+        variants.append({n: t[: rows // 2 + 1] for n, t in batch.items()})
     worst = 0.0
     with torch.inference_mode():
         for variant in variants:
@@ -558,17 +560,15 @@ def _check(exported: torch.jit.ScriptModule, model: torch.nn.Module, batch: dict
 
 def padding_difference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
                        task: str, output: str, pairs: list[tuple[str, str]]) -> float:
-    """How much the eager model's output moves when token padding changes: the batch as collated
-    (T = max_sen_len), padded only to its longest chunk, and padded 8 tokens further; each also
-    with one more all-padding chunk per row, since the seed's collate adds such chunks."""
+    """How much the eager model's output moves when token padding changes: the batch padded only to
+    its longest chunk, as collated (T = max_sen_len), and 8 tokens further, each with one more
+    all-padding chunk per row (the seed's collate adds such chunks), so that both a real chunk's
+    and a padding chunk's pooled vector would show a dependence on T."""
     tokens = batch[pairs[0][0]].shape[2]
-    worst = 0.0
     with torch.inference_mode():
-        for extra in (0, 1):
-            outs = [_eager(model, recollate(batch, pairs, tokens=t, extra_chunks=extra), names, task, output)
-                    for t in (None, tokens, tokens + 8)]
-            worst = max(worst, *(_max_difference(outs[0], o) for o in outs[1:]))
-    return worst
+        outs = [_eager(model, recollate(batch, pairs, tokens=t, extra_chunks=1), names, task, output)
+                for t in (None, tokens, tokens + 8)]
+    return max(_max_difference(outs[0], o) for o in outs[1:])
 
 
 class _LightningExportMode:
@@ -601,7 +601,8 @@ def _trace_or_script(model: torch.nn.Module, batch: dict[str, torch.Tensor], nam
                      output: str, pairs: list[tuple[str, str]],
                      eager_batch: torch.Tensor | None = None) -> tuple[torch.jit.ScriptModule, str, float, list[str]]:
     notes: list[str] = []
-    inputs = tuple(batch[n] for n in names)
+    example = {n: t[:chunks.TRACE_ROWS] for n, t in batch.items()} if pairs else batch
+    inputs = tuple(example[n] for n in names)
     wrapper = PositionalModel(model, names).eval()
     try:
         with torch.inference_mode(False), torch.no_grad():
@@ -671,11 +672,17 @@ def in_row_order(served: tuple[list, list[torch.Tensor]]) -> torch.Tensor:
     return probs
 
 
-def _seed_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
-                    manifest: Mapping[str, Any], texts: list) -> tuple[dict, torch.Tensor]:
-    """The eager model on the rows as one seed batch with at least one padding chunk per row (as the
-    seed's collate adds them); T is the sample's max_sen_len, or the longest chunk when the model is
-    padding-invariant."""
+def seed_reference(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
+                   manifest: Mapping[str, Any], texts: list,
+                   eager_batch: torch.Tensor | None = None) -> tuple[dict, torch.Tensor]:
+    """A seed batch of the rows holding padding chunks in every text field, and the eager model's
+    probabilities of it: the batch itself (with `eager_batch`, its probabilities) when some row of
+    each field has fewer chunks than the batch, otherwise the rows with one more padding chunk each
+    (as the seed's collate adds them), T the sample's max_sen_len, or the longest chunk when the
+    model is padding-invariant."""
+    most = torch.tensor([batch[t.ids].shape[1] for t in texts])
+    if eager_batch is not None and bool((chunks.chunk_counts(batch, texts) < most).any(dim=0).all()):
+        return batch, eager_batch
     tokens = None if manifest["padding_invariant"] else int(batch[texts[0].ids].shape[2])
     seed_batch = recollate(batch, [(t.ids, t.mask) for t in texts], tokens=tokens, extra_chunks=1)
     with torch.inference_mode():
@@ -701,12 +708,14 @@ def _trace_chunk_programs(model: torch.nn.Module, split: "chunks.Split", texts: 
 def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor], names: list[str],
                           manifest: dict, staging: pathlib.Path, mode: str, notes: list[str],
                           served: tuple[list, list[torch.Tensor]] | None = None,
-                          format: str = "torchscript") -> dict | None:
+                          format: str = "torchscript",
+                          eager_batch: torch.Tensor | None = None) -> dict | None:
     """Writes the chunk encoders and the head of a text model into `staging` and returns the
     manifest's "chunk_execution" (None when the model has no split or `mode` is "off"), after
     checking them against the eager model in both semantics (within TOLERANCE) on the rows of
-    `batch`. `served`: served_reference of the batch, when already computed. A declared split
-    that differs is refused; a layout that differs is left out with a note ("require": refused)."""
+    `batch`. `served`: served_reference of the batch, and `eager_batch`: the eager probabilities of
+    `batch`, when already computed. A declared split that differs is refused; a layout that differs
+    is left out with a note ("require": refused)."""
     if mode not in CHUNK_MODES:
         raise ExportError(f"chunk_execution must be one of {', '.join(CHUNK_MODES)}, not {mode!r}")
     texts = chunks.text_inputs(manifest)
@@ -731,7 +740,7 @@ def export_chunk_programs(model: torch.nn.Module, batch: dict[str, torch.Tensor]
                               f"{_first_line(error)}") from None
         notes.append(f"chunk-level programs left out: tracing them failed ({_first_line(error)})")
         return None
-    seed_batch, seed_eager = _seed_reference(model, batch, names, manifest, texts)
+    seed_batch, seed_eager = seed_reference(model, batch, names, manifest, texts, eager_batch)
     served_eager = in_row_order(served if served is not None else served_reference(model, batch, names, manifest))
     to_probabilities = lambda raw: probabilities(raw, manifest["task"], manifest["output"])
     tried = []
@@ -800,6 +809,16 @@ def reference_probabilities(rows: list[int], served: tuple[list, list[torch.Tens
     probs = eager_batch if served is None else in_row_order(served)
     return {"format": "verdict-reference-probabilities", "semantics": "served", "rows": len(rows),
             "sample_rows": rows, "probabilities": probs.tolist()}
+
+
+def precision_batches(batch: dict[str, torch.Tensor], names: list[str], eager_batch: torch.Tensor,
+                      served: tuple[list, list[torch.Tensor]] | None) -> list["precision.Batch"]:
+    """The calls lower precision is measured on, with their fp32 probabilities: a text model's
+    served groups (each row alone, as the reference probabilities are), or the batch."""
+    if served is None:
+        return [([batch[n] for n in names], eager_batch)]
+    groups, eager = served
+    return [([group[n] for n in names], probs) for (_, group), probs in zip(groups, eager)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -923,7 +942,7 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
                          f"{str(manifest['padding_invariant']).lower()}")
             served = served_reference(model, batch, names, manifest)
         chunked = export_chunk_programs(model, batch, names, manifest, staging, chunk_execution, notes, served,
-                                        format)
+                                        format, eager_batch)
         chunk_check = None
         if chunked is not None:
             chunk_check = chunked.pop("checked")
@@ -933,7 +952,7 @@ def export_bundle(model: torch.nn.Module, hyperparameters: Mapping[str, Any], sa
         if format != "aoti":  # a package runs in fp32, as compiled (written by _export_aoti)
             exported.save(str(staging / MODEL_FILE))
             manifest["precision"] = precision.precision_entries(
-                staging / MODEL_FILE, [batch[n] for n in names], eager_batch,
+                staging / MODEL_FILE, precision_batches(batch, names, eager_batch, served),
                 lambda raw: probabilities(raw, manifest["task"], output), notes)
         (staging / "hyperparameters.json").write_text(json.dumps(dict(hyperparameters), indent=2, sort_keys=True) + "\n")
         if impute_dict:

@@ -30,44 +30,64 @@ def _load(path: pathlib.Path, device: str) -> torch.jit.ScriptModule:
         return torch.jit.load(str(path), map_location=device).eval()
 
 
-def max_difference(path: pathlib.Path, inputs: list[torch.Tensor], reference: torch.Tensor,
+# (inputs of one call, positionally; the fp32 probabilities of the same rows)
+Batch = tuple[list[torch.Tensor], torch.Tensor]
+
+
+def _run(program: torch.jit.ScriptModule, inputs: list[torch.Tensor], dtype: torch.dtype,
+         device: str, converted: bool) -> torch.Tensor:
+    """The program's raw output in `dtype`: with its weights converted (`converted`; floating-point
+    inputs cast too) or under autocast."""
+    inputs = [t.to(device) for t in inputs]
+    with torch.inference_mode():
+        if converted:
+            out = program(*[t.to(dtype) if t.is_floating_point() else t for t in inputs])
+        else:
+            with torch.autocast(device, dtype=dtype):
+                out = program(*inputs)
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+def max_difference(path: pathlib.Path, batches: list[Batch],
                    to_probabilities: Callable[[torch.Tensor], torch.Tensor], dtype: torch.dtype,
                    device: str = "cpu") -> float:
-    """max |dp| between the program at `path` run in `dtype` on `inputs` and `reference` (its fp32
-    probabilities of the same rows); infinite when the lower precision gives NaN."""
-    program = _load(path, device)
-    inputs = [t.to(device) for t in inputs]
-    out = None
-    if dtype == torch.bfloat16:
+    """max |dp| between the program at `path` run in `dtype` on each batch's inputs and the batch's
+    fp32 probabilities; infinite when the lower precision gives NaN."""
+    converted = dtype == torch.bfloat16
+    program = _load(path, device).to(dtype) if converted else _load(path, device)
+    worst = 0.0
+    for inputs, reference in batches:
         try:
-            with torch.inference_mode():
-                out = program.to(dtype)(*[t.to(dtype) if t.is_floating_point() else t for t in inputs])
-        except RuntimeError:  # the graph refuses converted weights: autocast, as the engine does
-            program = _load(path, device)
-    if out is None:
-        with torch.inference_mode(), torch.autocast(device, dtype=dtype):
-            out = program(*inputs)
-    out = out[0] if isinstance(out, (tuple, list)) else out
-    probs = to_probabilities(out.float().cpu())
-    if not probs.numel():
-        return 0.0
-    difference = (probs - reference).abs()
-    return float("inf") if difference.isnan().any() else float(difference.max())
+            out = _run(program, inputs, dtype, device, converted)
+        except RuntimeError:
+            if not converted:
+                raise
+            # the graph refuses converted weights: autocast, as the engine does
+            program, converted = _load(path, device), False
+            out = _run(program, inputs, dtype, device, converted)
+        probs = to_probabilities(out.float().cpu())
+        if not probs.numel():
+            continue
+        difference = (probs - reference).abs()
+        if difference.isnan().any():
+            return float("inf")
+        worst = max(worst, float(difference.max()))
+    return worst
 
 
-def precision_entries(path: pathlib.Path, inputs: list[torch.Tensor], reference: torch.Tensor,
+def precision_entries(path: pathlib.Path, batches: list[Batch],
                       to_probabilities: Callable[[torch.Tensor], torch.Tensor], notes: list[str],
                       tolerance: float = DEFAULT_TOLERANCE) -> dict:
     """verdict.json's "precision": for bf16 (and fp16 when CUDA is available: LibTorch's CPU fp16
-    kernels are too slow to be used) the measured max |dp| from fp32 on the sample rows and the
-    tolerance. A measurement over the tolerance is kept, with a note: eval will then refuse that
-    precision (or, under auto, run fp32)."""
+    kernels are too slow to be used) the measured max |dp| from fp32 on the batches (the sample
+    rows) and the tolerance. A measurement over the tolerance is kept, with a note: eval will then
+    refuse that precision (or, under auto, run fp32)."""
     entries = {}
     for name, dtype in DTYPES.items():
         device = "cuda" if name == "fp16" else "cpu"
         if device == "cuda" and not torch.cuda.is_available():
             continue
-        measured = max_difference(path, inputs, reference, to_probabilities, dtype, device)
+        measured = max_difference(path, batches, to_probabilities, dtype, device)
         # NaN (an overflow in the lower precision) is recorded as 1.0, the most a probability moves.
         entries[name] = {"max_abs_dp": min(measured, 1.0), "tolerance": tolerance}
         if measured > tolerance:
