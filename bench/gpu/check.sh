@@ -152,16 +152,19 @@ eval_run() {
   { echo "=== $name"; cat "$WORK/$name.log"; } >>"$OUT/runs.log"
   ((status == 0)) || fail "$name: $(tail -1 "$WORK/$name.log")"
 }
-for task in binary bimodal; do
-  data=$(ls "$CARRY/$task"/eval.*)
-  eval_run "$task-cpu" cpu "$task" "$data"
-  eval_run "$task-$GPU" "$GPU" "$task" "$data"
-done
-{ grep -h " INFO device: " "$WORK/bimodal-$GPU.log" || echo "no device facts in the log"; } |
-  sed 's/^.*INFO //' | tee -a "$OUT/check.txt"
 precisions=(fp32)
 help=$("$ENGINE" eval --help 2>&1 || true)
 [[ $help != *--precision* ]] || precisions+=(bf16)
+# Parity in fp32 on both sides: auto would pick bf16 on the GPU.
+parity_flags=()
+[[ ${#precisions[@]} -gt 1 ]] && parity_flags=(--precision fp32)
+for task in binary bimodal; do
+  data=$(ls "$CARRY/$task"/eval.*)
+  eval_run "$task-cpu" cpu "$task" "$data" "${parity_flags[@]}"
+  eval_run "$task-$GPU" "$GPU" "$task" "$data" "${parity_flags[@]}"
+done
+{ grep -h " INFO device: " "$WORK/bimodal-$GPU.log" || echo "no device facts in the log"; } |
+  sed 's/^.*INFO //' | tee -a "$OUT/check.txt"
 for precision in "${precisions[@]}"; do
   flags=()
   [[ ${#precisions[@]} -gt 1 ]] && flags=(--precision "$precision")

@@ -215,8 +215,9 @@ struct PrecisionChoice {
 };
 
 // The precision asked for ("auto", "fp32", "bf16", "fp16"; empty means auto) on `device`:
-//   auto  bf16 on a CUDA GPU of compute capability 8.0 or more, and on a CPU with AMX-BF16;
-//         fp32 elsewhere (on other CPUs bf16 must be asked for) and for AOTInductor bundles;
+//   auto  bf16 on a CUDA GPU of compute capability 8.0 or more; fp32 elsewhere, on every CPU
+//         (bf16 must be asked for there, so the default scores agree across CPUs) and for
+//         AOTInductor bundles;
 //   fp16  needs a GPU (LibTorch's CPU fp16 kernels are far slower than fp32): an error on CPU;
 //   bf16  on a CPU with neither AVX512-BF16 nor AMX-BF16: allowed, with a warning (slow).
 // An AOTInductor bundle runs in the precision it was compiled in (fp32): bf16 or fp16 asked for

@@ -193,8 +193,8 @@ OptionTable EvalOptions(pipeline::EvalConfig& c) {
                           "checked against fp32 on the first model batch (at most 64 rows): a "
                           "max |dp| over the bundle's tolerance (verdict.json precision, default "
                           "0.05) is an error, or under auto fp32. auto: bf16 on a CUDA GPU of "
-                          "compute capability 8.0+ and on a CPU with AMX-BF16, else fp32 "
-                          "(AOTInductor bundles: fp32). fp16 needs a GPU; bf16 on a CPU without "
+                          "compute capability 8.0+, else fp32 (every CPU, so scores agree across "
+                          "CPUs; AOTInductor bundles). fp16 needs a GPU; bf16 on a CPU without "
                           "AVX512-BF16/AMX runs slowly, with a warning"}),
       TextOption(c.output_format, {.flags = {"--output-format"},
                                    .env = "OUTPUT_FORMAT",
