@@ -167,14 +167,18 @@ int64_t WarmUpTokens(const Manifest& manifest, const std::string& field) {
   return 128;
 }
 
+int64_t ElementsOf(const std::vector<int64_t>& shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+}
+
 HostTensor FloatZeros(std::vector<int64_t> shape) {
-  const int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+  const int64_t n = ElementsOf(shape);
   return {std::move(shape), std::vector<float>(n, 0.0f), {}};
 }
 
 // Token ids 0 (every vocabulary has an id 0) under a mask of ones: `ids` true gives the ids.
 HostTensor TokenInput(std::vector<int64_t> shape, bool ids) {
-  const int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+  const int64_t n = ElementsOf(shape);
   return {std::move(shape), {}, std::vector<int64_t>(n, ids ? 0 : 1)};
 }
 
